@@ -1,0 +1,12 @@
+//! Pure domain: identifiers, registry facts, family composition, snapshots, legal parameters,
+//! the well-being methodology and the benefit rules.
+//!
+//! Architecture invariant: nothing in here imports neo4rs, axum, async-graphql or tokio, and
+//! nothing here does I/O except parsing rule files handed in as text. Every rule is a function
+//! of a [`snapshot::FamilySnapshot`] and a date.
+
+pub mod family;
+pub mod ids;
+pub mod parameters;
+pub mod registry;
+pub mod snapshot;
