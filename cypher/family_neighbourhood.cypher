@@ -1,0 +1,39 @@
+// The civil-registry neighbourhood of a person, with every fact of every person in it, in ONE round trip.
+// Radius 3 over marriages, parent links and guardianships reaches: spouse, children and wards, their other
+// parents, and those parents' spouses — all the family-composition rules need (src/domain/family.rs).
+// `co_registrations` (only on the focus row) lists everybody registered at the focus person's dwellings,
+// capped to keep a shared-address hub from flooding the result.
+MATCH (a:Person {iin: $iin})
+OPTIONAL MATCH (a)-[:MARRIED_TO|PARENT_OF|GUARDIAN_OF*1..3]-(n:Person)
+WITH a, collect(DISTINCT n) AS near
+OPTIONAL MATCH (a)-[:REGISTERED_AT]->(d:Dwelling)<-[r2:REGISTERED_AT]-(o:Person)
+WITH a, near, collect({iin: o.iin, address_id: d.address_id, kind: r2.kind, from: r2.from, to: r2.to})[0..$max_co_registrations] AS coregs
+UNWIND [a] + near AS p
+RETURN p {.*} AS person,
+  p.iin = a.iin AS is_focus,
+  CASE WHEN p.iin = a.iin THEN coregs ELSE [] END AS co_registrations,
+  [(p)-[r:REGISTERED_AT]->(d2:Dwelling) | {registration: r {.*, iin: p.iin, address_id: d2.address_id}, dwelling: d2 {.*}}] AS registrations,
+  [(p)-[m:MARRIED_TO]->(q:Person) | m {.*, spouse_a: p.iin, spouse_b: q.iin}] AS marriages,
+  [(p)-[l:PARENT_OF]->(c:Person) | l {.*, parent_iin: p.iin, child_iin: c.iin}] AS parent_links,
+  [(p)-[g:GUARDIAN_OF]->(w:Person) | g {.*, guardian_iin: p.iin, ward_iin: w.iin}] AS guardianships,
+  [(p)-[:OWNS_REAL_ESTATE]->(f:RealEstate) | f {.*, owner_iin: p.iin}] AS real_estate,
+  [(p)-[:OWNS_VEHICLE]->(f:Vehicle) | f {.*, owner_iin: p.iin}] AS vehicles,
+  [(p)-[:OWNS_LAND]->(f:LandPlot) | f {.*, owner_iin: p.iin}] AS land_plots,
+  [(p)-[:KEEPS_FARM]->(f:Farm) | f {.*, owner_iin: p.iin}] AS farms,
+  [(p)-[:RECEIVED_INCOME]->(f:Income) | f {.*, iin: p.iin}] AS incomes,
+  [(p)-[:PAID_CONTRIBUTION]->(f:Contribution) | f {.*, iin: p.iin}] AS contributions,
+  [(p)-[:HAS_LOAN]->(f:Loan) | f {.*, iin: p.iin}] AS loans,
+  [(p)-[:EMPLOYED]->(f:Employment) | f {.*, iin: p.iin}] AS employments,
+  [(p)-[:RUNS_BUSINESS]->(f:Business) | f {.*, iin: p.iin}] AS businesses,
+  [(p)-[:HAS_DISABILITY]->(f:Disability) | f {.*, iin: p.iin}] AS disabilities,
+  [(p)-[:ATTACHED_TO_CLINIC]->(f:HealthAttachment) | f {.*, iin: p.iin}] AS health_attachments,
+  [(p)-[:INSURED]->(f:HealthInsurance) | f {.*, iin: p.iin}] AS health_insurance,
+  [(p)-[:HAS_DISEASE]->(f:DiseaseRegistration) | f {.*, iin: p.iin}] AS diseases,
+  [(p)-[:HAS_ADDICTION]->(f:AddictionRegistration) | f {.*, iin: p.iin}] AS addictions,
+  [(p)-[:ENROLLED_IN]->(f:EducationAttachment) | f {.*, iin: p.iin}] AS education,
+  [(p)-[:CONVICTED]->(f:Conviction) | f {.*, iin: p.iin}] AS convictions,
+  [(p)-[:HOLDS_ACCOUNT]->(f:BankAccount) | f {.*, iin: p.iin}] AS bank_accounts,
+  [(p)-[:AWARDED]->(f:MotherAward) | f {.*, iin: p.iin}] AS awards,
+  [(p)-[:HAS_PREGNANCY]->(f:Pregnancy) | f {.*, iin: p.iin}] AS pregnancies,
+  [(p)-[:REGISTERED_UNEMPLOYED]->(f:Unemployment) | f {.*, iin: p.iin}] AS unemployment,
+  [(p)-[:RECEIVES_BENEFIT]->(f:BenefitReceipt) | f {.*, iin: p.iin}] AS benefits

@@ -1,0 +1,8 @@
+// Ingest employments.ndjson: one Employment fact node per record, keyed by fact_key, hung off its Person.
+// Returns the line numbers that found their person; the others are rejected as unknown references.
+UNWIND $rows AS row
+MATCH (p:Person {iin: row.owner})
+MERGE (f:Employment {fact_key: row.key})
+SET f += row.props
+MERGE (p)-[:EMPLOYED]->(f)
+RETURN row.line AS line

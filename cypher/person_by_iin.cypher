@@ -1,0 +1,3 @@
+// One person's own record, or no row.
+MATCH (p:Person {iin: $iin})
+RETURN p {.*} AS person

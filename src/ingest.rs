@@ -1,0 +1,694 @@
+//! Bulk ingest of a registry extract: a directory of NDJSON files, one record type per file
+//! (format: `fixtures/README.md`).
+//!
+//! Every line is parsed into its domain record and validated before anything is written; a bad
+//! line becomes a reject naming file, line and field, and never blocks the valid ones. Valid
+//! records are written in `UNWIND` batches with MERGE on their keys, so re-running a load changes
+//! nothing. References (a person, an address) are checked by the write itself: the statement
+//! returns the lines that found their nodes, and the rest are rejected as unknown references.
+
+use crate::domain::ids::Iin;
+use crate::domain::registry::*;
+use crate::store::{cypher, Store, StoreError};
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// One rejected line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reject {
+    pub file: String,
+    pub line: usize,
+    /// The field at fault (`$` for the whole line).
+    pub field: String,
+    pub error: String,
+    /// The raw line, as read.
+    pub record: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FileSummary {
+    pub file: String,
+    pub read: usize,
+    pub written: usize,
+    pub rejected: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestSummary {
+    pub files: Vec<FileSummary>,
+    pub rejects: Vec<Reject>,
+    pub seconds: f64,
+}
+
+impl IngestSummary {
+    pub fn read(&self) -> usize {
+        self.files.iter().map(|f| f.read).sum()
+    }
+    pub fn written(&self) -> usize {
+        self.files.iter().map(|f| f.written).sum()
+    }
+    pub fn rejected(&self) -> usize {
+        self.files.iter().map(|f| f.rejected).sum()
+    }
+    pub fn records_per_second(&self) -> f64 {
+        self.written() as f64 / self.seconds.max(1e-9)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("cannot read {path}: {cause}")]
+    Io { path: PathBuf, cause: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct IngestOptions {
+    pub batch_size: usize,
+    /// Where rejects are written as NDJSON (`None`: kept in the summary only).
+    pub rejects_path: Option<PathBuf>,
+    pub progress: bool,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            batch_size: 5_000,
+            rejects_path: None,
+            progress: false,
+        }
+    }
+}
+
+/// A validated line ready to write: the Cypher row and what to say if its reference is unknown.
+struct Row {
+    line: usize,
+    raw: String,
+    value: Value,
+    reference_field: &'static str,
+}
+
+type Validated = Result<(Value, &'static str), (String, String)>;
+
+/// A record type: its file, its write statement and its validation.
+struct Kind {
+    file: &'static str,
+    statement: &'static str,
+    validate: fn(&str) -> Validated,
+}
+
+fn parse<T: DeserializeOwned>(raw: &str) -> Result<T, (String, String)> {
+    let de = &mut serde_json::Deserializer::from_str(raw);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." || path.is_empty() {
+            "$".to_string()
+        } else {
+            path
+        };
+        // serde_json appends " at line 1 column N" to its messages; the column helps nobody here.
+        let msg = e.inner().to_string();
+        let msg = msg
+            .split(" at line ")
+            .next()
+            .unwrap_or(&msg)
+            .to_string();
+        let field = if field == "$" {
+            msg.strip_prefix("missing field `")
+                .and_then(|s| s.split('`').next())
+                .map(str::to_string)
+                .unwrap_or(field)
+        } else {
+            field
+        };
+        (field, msg)
+    })
+}
+
+fn bad(field: &str, msg: impl Into<String>) -> (String, String) {
+    (field.to_string(), msg.into())
+}
+
+fn period(field_to: &str, from: NaiveDate, to: Option<NaiveDate>) -> Result<(), (String, String)> {
+    match to {
+        Some(t) if t <= from => Err(bad(
+            field_to,
+            format!("period ends ({t}) on or before it starts ({from})"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn props<T: Serialize>(rec: &T, drop: &[&str]) -> Value {
+    let mut v = serde_json::to_value(rec).expect("records serialize");
+    if let Value::Object(m) = &mut v {
+        for d in drop {
+            m.remove(*d);
+        }
+    }
+    v
+}
+
+fn hash_key(label: &str, parts: &[&str]) -> String {
+    let h = Sha256::digest(parts.join("\u{1f}").as_bytes());
+    let hex: String = h[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{label}:{hex}")
+}
+
+fn fact_row<T: Serialize>(rec: &T, owner: &Iin, owner_field: &str, key: String) -> Value {
+    json!({"owner": owner.as_str(), "key": key, "props": props(rec, &[owner_field])})
+}
+
+/// The person record of the ingest format: birth date and sex may be left to the IIN.
+#[derive(Deserialize)]
+struct PersonRecord {
+    iin: Iin,
+    surname: String,
+    first_name: String,
+    #[serde(default)]
+    patronymic: Option<String>,
+    #[serde(default)]
+    birth_date: Option<NaiveDate>,
+    #[serde(default)]
+    sex: Option<crate::domain::ids::Sex>,
+    #[serde(default)]
+    death_date: Option<NaiveDate>,
+    citizenship: Citizenship,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+fn v_person(raw: &str) -> Validated {
+    let r: PersonRecord = parse(raw)?;
+    if r.surname.trim().is_empty() {
+        return Err(bad("surname", "must not be empty"));
+    }
+    if r.first_name.trim().is_empty() {
+        return Err(bad("first_name", "must not be empty"));
+    }
+    let birth = r.iin.birth_date();
+    if let Some(b) = r.birth_date {
+        if b != birth {
+            return Err(bad("birth_date", format!("{b} disagrees with the IIN, which encodes {birth}")));
+        }
+    }
+    let sex = r.iin.sex();
+    if let Some(s) = r.sex {
+        if s != sex {
+            return Err(bad("sex", format!("{s:?} disagrees with the IIN, which encodes {sex:?}")));
+        }
+    }
+    if let Some(d) = r.death_date {
+        if d < birth {
+            return Err(bad("death_date", format!("death ({d}) before birth ({birth})")));
+        }
+    }
+    if let Some(p) = &r.phone {
+        let digits = p.strip_prefix('+').unwrap_or(p);
+        if !p.starts_with('+') || digits.len() < 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad("phone", format!("{p:?} is not an E.164 number (+7…)")));
+        }
+    }
+    let person = Person {
+        iin: r.iin.clone(),
+        surname: r.surname,
+        first_name: r.first_name,
+        patronymic: r.patronymic,
+        birth_date: birth,
+        sex,
+        death_date: r.death_date,
+        citizenship: r.citizenship,
+        phone: r.phone,
+    };
+    Ok((json!({"key": person.iin.as_str(), "props": props(&person, &[])}), "iin"))
+}
+
+fn v_address(raw: &str) -> Validated {
+    let d: Dwelling = parse(raw)?;
+    if d.address_id.trim().is_empty() {
+        return Err(bad("address_id", "must not be empty"));
+    }
+    if d.region.is_empty() || !d.region.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
+        return Err(bad("region", format!("{:?} is not an upper-case region code", d.region)));
+    }
+    Ok((json!({"key": d.address_id, "props": props(&d, &[])}), "address_id"))
+}
+
+fn v_registration(raw: &str) -> Validated {
+    let r: Registration = parse(raw)?;
+    period("to", r.from, r.to)?;
+    if r.from < r.iin.birth_date() {
+        return Err(bad("from", "registration starts before the person's birth"));
+    }
+    Ok((
+        json!({"owner": r.iin.as_str(), "target": r.address_id, "from": r.from.to_string(),
+               "props": props(&r, &["iin", "address_id"])}),
+        "iin or address_id",
+    ))
+}
+
+fn v_marriage(raw: &str) -> Validated {
+    let m: Marriage = parse(raw)?;
+    if m.spouse_a == m.spouse_b {
+        return Err(bad("spouse_b", "a person cannot marry themselves"));
+    }
+    if let Some(d) = m.dissolved_on {
+        if d <= m.registered_on {
+            return Err(bad("dissolved_on", "divorce on or before the marriage"));
+        }
+    }
+    for (field, iin) in [("spouse_a", &m.spouse_a), ("spouse_b", &m.spouse_b)] {
+        if age_on(iin.birth_date(), m.registered_on) < 16 {
+            return Err(bad(field, "spouse under 16 on the marriage date"));
+        }
+    }
+    Ok((
+        json!({"owner": m.spouse_a.as_str(), "target": m.spouse_b.as_str(), "key": m.marriage_id,
+               "props": props(&m, &["spouse_a", "spouse_b"])}),
+        "spouse_a or spouse_b",
+    ))
+}
+
+fn v_parent_link(raw: &str) -> Validated {
+    let l: ParentLink = parse(raw)?;
+    if l.parent_iin == l.child_iin {
+        return Err(bad("child_iin", "a person cannot be their own parent"));
+    }
+    if l.kind == ParentKind::Birth && l.parent_iin.birth_date() >= l.child_iin.birth_date() {
+        return Err(bad("parent_iin", "parent born after the child"));
+    }
+    if let (Some(s), Some(u)) = (l.since, l.until) {
+        period("until", s, Some(u))?;
+    }
+    Ok((
+        json!({"owner": l.parent_iin.as_str(), "target": l.child_iin.as_str(),
+               "props": props(&l, &["parent_iin", "child_iin"])}),
+        "parent_iin or child_iin",
+    ))
+}
+
+fn v_guardianship(raw: &str) -> Validated {
+    let g: Guardianship = parse(raw)?;
+    if g.guardian_iin == g.ward_iin {
+        return Err(bad("ward_iin", "a person cannot be their own guardian"));
+    }
+    period("to", g.from, g.to)?;
+    Ok((
+        json!({"owner": g.guardian_iin.as_str(), "target": g.ward_iin.as_str(), "from": g.from.to_string(),
+               "props": props(&g, &["guardian_iin", "ward_iin"])}),
+        "guardian_iin or ward_iin",
+    ))
+}
+
+macro_rules! fact_validator {
+    ($name:ident, $ty:ty, $owner:ident, |$r:ident| $check:block, |$k:ident| $key:expr) => {
+        fn $name(raw: &str) -> Validated {
+            let $r: $ty = parse(raw)?;
+            $check
+            let $k = &$r;
+            let key: String = $key;
+            Ok((fact_row(&$r, &$r.$owner, stringify!($owner), key), stringify!($owner)))
+        }
+    };
+}
+
+fn non_negative(field: &str, v: i64) -> Result<(), (String, String)> {
+    if v < 0 {
+        Err(bad(field, format!("must not be negative, got {v}")))
+    } else {
+        Ok(())
+    }
+}
+
+fn non_empty(field: &str, s: &str) -> Result<(), (String, String)> {
+    if s.trim().is_empty() {
+        Err(bad(field, "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+fact_validator!(v_real_estate, RealEstate, owner_iin, |r| {
+    non_empty("property_id", &r.property_id)?;
+    if !(r.area_m2 > 0.0 && r.area_m2 < 100_000.0) {
+        return Err(bad("area_m2", format!("{} is not a plausible area", r.area_m2)));
+    }
+    period("to", r.from, r.to)?;
+}, |r| r.property_id.clone());
+fact_validator!(v_vehicle, Vehicle, owner_iin, |r| {
+    non_empty("vehicle_id", &r.vehicle_id)?;
+    period("to", r.from, r.to)?;
+}, |r| r.vehicle_id.clone());
+fact_validator!(v_land, LandPlot, owner_iin, |r| {
+    non_empty("cadastral_number", &r.cadastral_number)?;
+    if r.area_ha <= 0.0 {
+        return Err(bad("area_ha", "must be positive"));
+    }
+    period("to", r.from, r.to)?;
+}, |r| r.cadastral_number.clone());
+fact_validator!(v_farm, Farm, owner_iin, |r| {
+    non_empty("farm_id", &r.farm_id)?;
+    non_negative("value_kzt", r.value_kzt)?;
+}, |r| format!("{}:{}", r.farm_id, r.year));
+fact_validator!(v_income, Income, iin, |r| {
+    non_negative("amount_kzt", r.amount_kzt)?;
+    if r.source == IncomeSource::Benefit && r.benefit.is_none() {
+        return Err(bad("benefit", "required when source is benefit"));
+    }
+}, |r| hash_key("income", &[r.iin.as_str(), &r.month.to_string(), &format!("{:?}", r.source),
+    r.payer_bin.as_ref().map(|b| b.as_str()).unwrap_or(""), r.benefit.as_deref().unwrap_or("")]));
+fact_validator!(v_contribution, Contribution, iin, |r| {
+    non_negative("insured_income_kzt", r.insured_income_kzt)?;
+    non_negative("pension_kzt", r.pension_kzt)?;
+    non_negative("social_kzt", r.social_kzt)?;
+}, |r| hash_key("contribution", &[r.iin.as_str(), &r.month.to_string(),
+    r.payer_bin.as_ref().map(|b| b.as_str()).unwrap_or("")]));
+fact_validator!(v_loan, Loan, iin, |r| {
+    non_empty("loan_id", &r.loan_id)?;
+    non_negative("amount_kzt", r.amount_kzt)?;
+    non_negative("overdue_kzt", r.overdue_kzt)?;
+    if let Some(c) = r.closed_on {
+        if c < r.opened_on {
+            return Err(bad("closed_on", "loan closed before it was opened"));
+        }
+    }
+}, |r| r.loan_id.clone());
+fact_validator!(v_employment, Employment, iin, |r| {
+    period("to", r.from, r.to)?;
+}, |r| hash_key("employment", &[r.iin.as_str(), r.employer_bin.as_str(), &r.from.to_string()]));
+fact_validator!(v_business, Business, iin, |r| {
+    non_empty("name", &r.name)?;
+    if r.role == BusinessRole::Founder && r.bin.is_none() {
+        return Err(bad("bin", "required for a founder"));
+    }
+    period("to", r.from, r.to)?;
+}, |r| hash_key("business", &[r.iin.as_str(), &format!("{:?}", r.role),
+    r.bin.as_ref().map(|b| b.as_str()).unwrap_or(""), &r.from.to_string()]));
+fact_validator!(v_disability, Disability, iin, |r| {
+    if let Some(g) = r.group {
+        if !(1..=3).contains(&g) {
+            return Err(bad("group", format!("must be 1, 2 or 3, got {g}")));
+        }
+    }
+    period("to", r.from, r.to)?;
+}, |r| hash_key("disability", &[r.iin.as_str(), &r.from.to_string()]));
+fact_validator!(v_health_attachment, HealthAttachment, iin, |r| {
+    period("to", r.from, r.to)?;
+}, |r| hash_key("clinic", &[r.iin.as_str(), &r.organisation, &r.from.to_string()]));
+fact_validator!(v_health_insurance, HealthInsurance, iin, |r| {
+    period("to", r.from, r.to)?;
+}, |r| hash_key("insurance", &[r.iin.as_str(), &r.from.to_string()]));
+fact_validator!(v_disease, DiseaseRegistration, iin, |r| {
+    non_empty("icd10", &r.icd10)?;
+    period("to", r.from, r.to)?;
+}, |r| hash_key("disease", &[r.iin.as_str(), &r.icd10, &r.from.to_string()]));
+fact_validator!(v_addiction, AddictionRegistration, iin, |r| {
+    period("to", r.from, r.to)?;
+}, |r| hash_key("addiction", &[r.iin.as_str(), &format!("{:?}", r.kind), &r.from.to_string()]));
+fact_validator!(v_education, EducationAttachment, iin, |r| {
+    period("to", r.from, r.to)?;
+}, |r| hash_key("education", &[r.iin.as_str(), &r.organisation, &r.from.to_string()]));
+fact_validator!(v_conviction, Conviction, iin, |r| {
+    if let Some(rel) = r.released_on {
+        if rel < r.convicted_on {
+            return Err(bad("released_on", "released before conviction"));
+        }
+    }
+}, |r| hash_key("conviction", &[r.iin.as_str(), &r.article, &r.convicted_on.to_string()]));
+fact_validator!(v_bank_account, BankAccount, iin, |r| {
+    if let Some(c) = r.closed_on {
+        if c <= r.opened_on {
+            return Err(bad("closed_on", "account closed on or before it was opened"));
+        }
+    }
+}, |r| r.iban.as_str().to_string());
+fact_validator!(v_award, MotherAward, iin, |r| {
+    if r.iin.sex() != crate::domain::ids::Sex::Female {
+        return Err(bad("iin", "mother awards go to women; the IIN encodes a man"));
+    }
+}, |r| hash_key("award", &[r.iin.as_str(), &format!("{:?}", r.award)]));
+fact_validator!(v_pregnancy, Pregnancy, iin, |r| {
+    if r.iin.sex() != crate::domain::ids::Sex::Female {
+        return Err(bad("iin", "a pregnancy on a man's IIN"));
+    }
+    if r.expected_birth <= r.leave_from {
+        return Err(bad("expected_birth", "expected birth on or before the leave starts"));
+    }
+}, |r| hash_key("pregnancy", &[r.iin.as_str(), &r.leave_from.to_string()]));
+fact_validator!(v_unemployment, Unemployment, iin, |r| {
+    if r.registered_on < r.job_lost_on {
+        return Err(bad("registered_on", "registered as unemployed before losing the job"));
+    }
+    period("to", r.registered_on, r.to)?;
+}, |r| hash_key("unemployment", &[r.iin.as_str(), &r.registered_on.to_string()]));
+fact_validator!(v_benefit, BenefitReceipt, iin, |r| {
+    non_empty("benefit", &r.benefit)?;
+    non_negative("amount_kzt", r.amount_kzt)?;
+    period("to", r.from, r.to)?;
+}, |r| hash_key("benefit", &[r.iin.as_str(), &r.benefit, &r.from.to_string()]));
+
+/// Record types in load order: addresses and persons before anything that refers to them.
+const KINDS: &[Kind] = &[
+    Kind { file: "addresses.ndjson", statement: cypher::INGEST_ADDRESSES, validate: v_address },
+    Kind { file: "persons.ndjson", statement: cypher::INGEST_PERSONS, validate: v_person },
+    Kind { file: "registrations.ndjson", statement: cypher::INGEST_REGISTRATIONS, validate: v_registration },
+    Kind { file: "marriages.ndjson", statement: cypher::INGEST_MARRIAGES, validate: v_marriage },
+    Kind { file: "parent_links.ndjson", statement: cypher::INGEST_PARENT_LINKS, validate: v_parent_link },
+    Kind { file: "guardianships.ndjson", statement: cypher::INGEST_GUARDIANSHIPS, validate: v_guardianship },
+    Kind { file: "real_estate.ndjson", statement: cypher::INGEST_REAL_ESTATE, validate: v_real_estate },
+    Kind { file: "vehicles.ndjson", statement: cypher::INGEST_VEHICLES, validate: v_vehicle },
+    Kind { file: "land_plots.ndjson", statement: cypher::INGEST_LAND_PLOTS, validate: v_land },
+    Kind { file: "farms.ndjson", statement: cypher::INGEST_FARMS, validate: v_farm },
+    Kind { file: "incomes.ndjson", statement: cypher::INGEST_INCOMES, validate: v_income },
+    Kind { file: "contributions.ndjson", statement: cypher::INGEST_CONTRIBUTIONS, validate: v_contribution },
+    Kind { file: "loans.ndjson", statement: cypher::INGEST_LOANS, validate: v_loan },
+    Kind { file: "employments.ndjson", statement: cypher::INGEST_EMPLOYMENTS, validate: v_employment },
+    Kind { file: "businesses.ndjson", statement: cypher::INGEST_BUSINESSES, validate: v_business },
+    Kind { file: "disabilities.ndjson", statement: cypher::INGEST_DISABILITIES, validate: v_disability },
+    Kind { file: "health_attachments.ndjson", statement: cypher::INGEST_HEALTH_ATTACHMENTS, validate: v_health_attachment },
+    Kind { file: "health_insurance.ndjson", statement: cypher::INGEST_HEALTH_INSURANCE, validate: v_health_insurance },
+    Kind { file: "diseases.ndjson", statement: cypher::INGEST_DISEASES, validate: v_disease },
+    Kind { file: "addictions.ndjson", statement: cypher::INGEST_ADDICTIONS, validate: v_addiction },
+    Kind { file: "education.ndjson", statement: cypher::INGEST_EDUCATION, validate: v_education },
+    Kind { file: "convictions.ndjson", statement: cypher::INGEST_CONVICTIONS, validate: v_conviction },
+    Kind { file: "bank_accounts.ndjson", statement: cypher::INGEST_BANK_ACCOUNTS, validate: v_bank_account },
+    Kind { file: "awards.ndjson", statement: cypher::INGEST_AWARDS, validate: v_award },
+    Kind { file: "pregnancies.ndjson", statement: cypher::INGEST_PREGNANCIES, validate: v_pregnancy },
+    Kind { file: "unemployment.ndjson", statement: cypher::INGEST_UNEMPLOYMENT, validate: v_unemployment },
+    Kind { file: "benefits.ndjson", statement: cypher::INGEST_BENEFITS, validate: v_benefit },
+];
+
+/// The file names a registry extract may contain, in load order.
+pub fn known_files() -> Vec<&'static str> {
+    KINDS.iter().map(|k| k.file).collect()
+}
+
+/// Loads every known file present in `dir`.
+pub async fn load_dir(store: &Store, dir: &Path, opts: &IngestOptions) -> Result<IngestSummary, IngestError> {
+    let started = Instant::now();
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |cause| IngestError::Io { path, cause }
+    };
+    let present: Vec<(&Kind, PathBuf)> = KINDS
+        .iter()
+        .map(|k| (k, dir.join(k.file)))
+        .filter(|(_, p)| p.is_file())
+        .collect();
+    if present.is_empty() {
+        return Err(IngestError::Io {
+            path: dir.to_path_buf(),
+            cause: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("no registry files found (expected some of: {})", known_files().join(", ")),
+            ),
+        });
+    }
+    let total_bytes: u64 = present
+        .iter()
+        .map(|(_, p)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let bar = if opts.progress {
+        let b = indicatif::ProgressBar::new(total_bytes);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg:24} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta})",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut rejects_out = match &opts.rejects_path {
+        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(io(p))?)),
+        None => None,
+    };
+    let mut summary = IngestSummary::default();
+    for (kind, path) in present {
+        bar.set_message(kind.file);
+        let f = std::fs::File::open(&path).map_err(io(&path))?;
+        let mut fs = FileSummary {
+            file: kind.file.to_string(),
+            ..Default::default()
+        };
+        let mut batch: Vec<Row> = Vec::with_capacity(opts.batch_size);
+        let mut file_rejects: Vec<Reject> = vec![];
+        for (i, line) in BufReader::new(f).lines().enumerate() {
+            let line = line.map_err(io(&path))?;
+            bar.inc(line.len() as u64 + 1);
+            if line.trim().is_empty() {
+                continue;
+            }
+            fs.read += 1;
+            let lineno = i + 1;
+            match (kind.validate)(&line) {
+                Ok((mut value, reference_field)) => {
+                    value["line"] = json!(lineno);
+                    batch.push(Row { line: lineno, raw: line, value, reference_field });
+                }
+                Err((field, error)) => file_rejects.push(Reject {
+                    file: kind.file.into(),
+                    line: lineno,
+                    field,
+                    error,
+                    record: line,
+                }),
+            }
+            if batch.len() >= opts.batch_size {
+                write(store, kind, &mut batch, &mut fs, &mut file_rejects).await?;
+            }
+        }
+        write(store, kind, &mut batch, &mut fs, &mut file_rejects).await?;
+        fs.rejected = file_rejects.len();
+        if let Some(out) = rejects_out.as_mut() {
+            for r in &file_rejects {
+                serde_json::to_writer(&mut *out, r).expect("rejects serialize");
+                out.write_all(b"\n").map_err(io(opts.rejects_path.as_deref().expect("set")))?;
+            }
+        }
+        tracing::info!(file = kind.file, read = fs.read, written = fs.written, rejected = fs.rejected, "file loaded");
+        summary.rejects.extend(file_rejects);
+        summary.files.push(fs);
+    }
+    if let Some(mut out) = rejects_out {
+        out.flush().map_err(io(opts.rejects_path.as_deref().expect("set")))?;
+    }
+    bar.finish_and_clear();
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+async fn write(
+    store: &Store,
+    kind: &Kind,
+    batch: &mut Vec<Row>,
+    fs: &mut FileSummary,
+    rejects: &mut Vec<Reject>,
+) -> Result<(), IngestError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let rows = Value::Array(batch.iter().map(|r| r.value.clone()).collect());
+    let accepted = store.write_batch(kind.statement, &rows).await?;
+    let accepted: std::collections::HashSet<i64> = accepted.into_iter().collect();
+    for r in batch.drain(..) {
+        if accepted.contains(&(r.line as i64)) {
+            fs.written += 1;
+        } else {
+            let what = describe_reference(&r.value);
+            rejects.push(Reject {
+                file: kind.file.into(),
+                line: r.line,
+                field: r.reference_field.into(),
+                error: format!("unknown reference: {what} is not in the registry"),
+                record: r.raw,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn describe_reference(v: &Value) -> String {
+    let mut parts = vec![];
+    if let Some(o) = v.get("owner").and_then(Value::as_str) {
+        parts.push(format!("person {o}"));
+    }
+    if let Some(t) = v.get("target").and_then(Value::as_str) {
+        parts.push(format!("{t}"));
+    }
+    if parts.is_empty() {
+        "a referenced record".into()
+    } else {
+        parts.join(" or ")
+    }
+}
+
+/// Turns a JSON object into a map (helper for callers building rows by hand).
+pub fn object(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_iin_names_the_field() {
+        let e = v_person(r#"{"iin":"950115401236","surname":"A","first_name":"B","citizenship":"citizen"}"#)
+            .unwrap_err();
+        assert_eq!(e.0, "iin");
+        assert!(e.1.contains("check digit"), "{}", e.1);
+    }
+
+    #[test]
+    fn missing_field_is_named() {
+        let e = v_person(r#"{"iin":"950115401235","first_name":"B","citizenship":"citizen"}"#).unwrap_err();
+        assert_eq!(e.0, "surname");
+    }
+
+    #[test]
+    fn birth_date_must_agree_with_iin() {
+        let e = v_person(
+            r#"{"iin":"950115401235","surname":"A","first_name":"B","birth_date":"1995-01-16","citizenship":"citizen"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.0, "birth_date");
+        let ok = v_person(r#"{"iin":"950115401235","surname":"A","first_name":"B","citizenship":"citizen"}"#).unwrap();
+        assert_eq!(ok.0["props"]["birth_date"], "1995-01-15");
+        assert_eq!(ok.0["props"]["sex"], "female");
+    }
+
+    #[test]
+    fn impossible_dates_are_rejected() {
+        let e = v_person(
+            r#"{"iin":"950115401235","surname":"A","first_name":"B","death_date":"1990-01-01","citizenship":"citizen"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.0, "death_date");
+        let e = v_registration(r#"{"iin":"950115401235","address_id":"A1","kind":"permanent","from":"2020-01-01","to":"2019-01-01"}"#).unwrap_err();
+        assert_eq!(e.0, "to");
+        let e = v_income(r#"{"iin":"950115401235","month":"2025-13","source":"wage","amount_kzt":1}"#).unwrap_err();
+        assert_eq!(e.0, "month");
+    }
+
+    #[test]
+    fn fact_keys_are_stable() {
+        let line = r#"{"iin":"950115401235","month":"2025-03","source":"wage","amount_kzt":100}"#;
+        let a = v_income(line).unwrap().0;
+        let b = v_income(line).unwrap().0;
+        assert_eq!(a["key"], b["key"]);
+        assert!(a["props"].get("iin").is_none());
+        assert_eq!(a["owner"], "950115401235");
+    }
+}

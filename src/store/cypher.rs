@@ -1,0 +1,81 @@
+//! Every Cypher statement the service runs, embedded at compile time from `cypher/*.cypher`.
+//! Statements take parameters only; nothing is spliced into their text.
+
+pub const COUNTS: &str = include_str!("../../cypher/counts.cypher");
+pub const FAMILIES_PAGE: &str = include_str!("../../cypher/families_page.cypher");
+pub const FAMILY_BY_ID: &str = include_str!("../../cypher/family_by_id.cypher");
+pub const FAMILY_CANDIDATES_PAGE: &str = include_str!("../../cypher/family_candidates_page.cypher");
+pub const FAMILY_NEIGHBOURHOOD: &str = include_str!("../../cypher/family_neighbourhood.cypher");
+pub const INGEST_ADDICTIONS: &str = include_str!("../../cypher/ingest_addictions.cypher");
+pub const INGEST_ADDRESSES: &str = include_str!("../../cypher/ingest_addresses.cypher");
+pub const INGEST_AWARDS: &str = include_str!("../../cypher/ingest_awards.cypher");
+pub const INGEST_BANK_ACCOUNTS: &str = include_str!("../../cypher/ingest_bank_accounts.cypher");
+pub const INGEST_BENEFITS: &str = include_str!("../../cypher/ingest_benefits.cypher");
+pub const INGEST_BUSINESSES: &str = include_str!("../../cypher/ingest_businesses.cypher");
+pub const INGEST_CONTRIBUTIONS: &str = include_str!("../../cypher/ingest_contributions.cypher");
+pub const INGEST_CONVICTIONS: &str = include_str!("../../cypher/ingest_convictions.cypher");
+pub const INGEST_DISABILITIES: &str = include_str!("../../cypher/ingest_disabilities.cypher");
+pub const INGEST_DISEASES: &str = include_str!("../../cypher/ingest_diseases.cypher");
+pub const INGEST_EDUCATION: &str = include_str!("../../cypher/ingest_education.cypher");
+pub const INGEST_EMPLOYMENTS: &str = include_str!("../../cypher/ingest_employments.cypher");
+pub const INGEST_FARMS: &str = include_str!("../../cypher/ingest_farms.cypher");
+pub const INGEST_GUARDIANSHIPS: &str = include_str!("../../cypher/ingest_guardianships.cypher");
+pub const INGEST_HEALTH_ATTACHMENTS: &str = include_str!("../../cypher/ingest_health_attachments.cypher");
+pub const INGEST_HEALTH_INSURANCE: &str = include_str!("../../cypher/ingest_health_insurance.cypher");
+pub const INGEST_INCOMES: &str = include_str!("../../cypher/ingest_incomes.cypher");
+pub const INGEST_LAND_PLOTS: &str = include_str!("../../cypher/ingest_land_plots.cypher");
+pub const INGEST_LOANS: &str = include_str!("../../cypher/ingest_loans.cypher");
+pub const INGEST_MARRIAGES: &str = include_str!("../../cypher/ingest_marriages.cypher");
+pub const INGEST_PARENT_LINKS: &str = include_str!("../../cypher/ingest_parent_links.cypher");
+pub const INGEST_PERSONS: &str = include_str!("../../cypher/ingest_persons.cypher");
+pub const INGEST_PREGNANCIES: &str = include_str!("../../cypher/ingest_pregnancies.cypher");
+pub const INGEST_REAL_ESTATE: &str = include_str!("../../cypher/ingest_real_estate.cypher");
+pub const INGEST_REGISTRATIONS: &str = include_str!("../../cypher/ingest_registrations.cypher");
+pub const INGEST_UNEMPLOYMENT: &str = include_str!("../../cypher/ingest_unemployment.cypher");
+pub const INGEST_VEHICLES: &str = include_str!("../../cypher/ingest_vehicles.cypher");
+pub const PERSON_BY_IIN: &str = include_str!("../../cypher/person_by_iin.cypher");
+pub const PING: &str = include_str!("../../cypher/ping.cypher");
+pub const RELATIONSHIP_COUNTS: &str = include_str!("../../cypher/relationship_counts.cypher");
+pub const SCHEMA: &str = include_str!("../../cypher/schema.cypher");
+pub const UPSERT_FAMILIES: &str = include_str!("../../cypher/upsert_families.cypher");
+
+/// Every statement by file name, for the Neo4j-grammar check in the test run.
+pub const ALL: &[(&str, &str)] = &[
+    ("counts.cypher", COUNTS),
+    ("families_page.cypher", FAMILIES_PAGE),
+    ("family_by_id.cypher", FAMILY_BY_ID),
+    ("family_candidates_page.cypher", FAMILY_CANDIDATES_PAGE),
+    ("family_neighbourhood.cypher", FAMILY_NEIGHBOURHOOD),
+    ("ingest_addictions.cypher", INGEST_ADDICTIONS),
+    ("ingest_addresses.cypher", INGEST_ADDRESSES),
+    ("ingest_awards.cypher", INGEST_AWARDS),
+    ("ingest_bank_accounts.cypher", INGEST_BANK_ACCOUNTS),
+    ("ingest_benefits.cypher", INGEST_BENEFITS),
+    ("ingest_businesses.cypher", INGEST_BUSINESSES),
+    ("ingest_contributions.cypher", INGEST_CONTRIBUTIONS),
+    ("ingest_convictions.cypher", INGEST_CONVICTIONS),
+    ("ingest_disabilities.cypher", INGEST_DISABILITIES),
+    ("ingest_diseases.cypher", INGEST_DISEASES),
+    ("ingest_education.cypher", INGEST_EDUCATION),
+    ("ingest_employments.cypher", INGEST_EMPLOYMENTS),
+    ("ingest_farms.cypher", INGEST_FARMS),
+    ("ingest_guardianships.cypher", INGEST_GUARDIANSHIPS),
+    ("ingest_health_attachments.cypher", INGEST_HEALTH_ATTACHMENTS),
+    ("ingest_health_insurance.cypher", INGEST_HEALTH_INSURANCE),
+    ("ingest_incomes.cypher", INGEST_INCOMES),
+    ("ingest_land_plots.cypher", INGEST_LAND_PLOTS),
+    ("ingest_loans.cypher", INGEST_LOANS),
+    ("ingest_marriages.cypher", INGEST_MARRIAGES),
+    ("ingest_parent_links.cypher", INGEST_PARENT_LINKS),
+    ("ingest_persons.cypher", INGEST_PERSONS),
+    ("ingest_pregnancies.cypher", INGEST_PREGNANCIES),
+    ("ingest_real_estate.cypher", INGEST_REAL_ESTATE),
+    ("ingest_registrations.cypher", INGEST_REGISTRATIONS),
+    ("ingest_unemployment.cypher", INGEST_UNEMPLOYMENT),
+    ("ingest_vehicles.cypher", INGEST_VEHICLES),
+    ("person_by_iin.cypher", PERSON_BY_IIN),
+    ("ping.cypher", PING),
+    ("relationship_counts.cypher", RELATIONSHIP_COUNTS),
+    ("schema.cypher", SCHEMA),
+    ("upsert_families.cypher", UPSERT_FAMILIES),
+];
