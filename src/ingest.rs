@@ -64,7 +64,10 @@ impl IngestSummary {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("cannot read {path}: {cause}")]
-    Io { path: PathBuf, cause: std::io::Error },
+    Io {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -114,11 +117,7 @@ fn parse<T: DeserializeOwned>(raw: &str) -> Result<T, (String, String)> {
         };
         // serde_json appends " at line 1 column N" to its messages; the column helps nobody here.
         let msg = e.inner().to_string();
-        let msg = msg
-            .split(" at line ")
-            .next()
-            .unwrap_or(&msg)
-            .to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
         let field = if field == "$" {
             msg.strip_prefix("missing field `")
                 .and_then(|s| s.split('`').next())
@@ -195,18 +194,27 @@ fn v_person(raw: &str) -> Validated {
     let birth = r.iin.birth_date();
     if let Some(b) = r.birth_date {
         if b != birth {
-            return Err(bad("birth_date", format!("{b} disagrees with the IIN, which encodes {birth}")));
+            return Err(bad(
+                "birth_date",
+                format!("{b} disagrees with the IIN, which encodes {birth}"),
+            ));
         }
     }
     let sex = r.iin.sex();
     if let Some(s) = r.sex {
         if s != sex {
-            return Err(bad("sex", format!("{s:?} disagrees with the IIN, which encodes {sex:?}")));
+            return Err(bad(
+                "sex",
+                format!("{s:?} disagrees with the IIN, which encodes {sex:?}"),
+            ));
         }
     }
     if let Some(d) = r.death_date {
         if d < birth {
-            return Err(bad("death_date", format!("death ({d}) before birth ({birth})")));
+            return Err(bad(
+                "death_date",
+                format!("death ({d}) before birth ({birth})"),
+            ));
         }
     }
     if let Some(p) = &r.phone {
@@ -226,7 +234,10 @@ fn v_person(raw: &str) -> Validated {
         citizenship: r.citizenship,
         phone: r.phone,
     };
-    Ok((json!({"key": person.iin.as_str(), "props": props(&person, &[])}), "iin"))
+    Ok((
+        json!({"key": person.iin.as_str(), "props": props(&person, &[])}),
+        "iin",
+    ))
 }
 
 fn v_address(raw: &str) -> Validated {
@@ -234,10 +245,21 @@ fn v_address(raw: &str) -> Validated {
     if d.address_id.trim().is_empty() {
         return Err(bad("address_id", "must not be empty"));
     }
-    if d.region.is_empty() || !d.region.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
-        return Err(bad("region", format!("{:?} is not an upper-case region code", d.region)));
+    if d.region.is_empty()
+        || !d
+            .region
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b == b'_')
+    {
+        return Err(bad(
+            "region",
+            format!("{:?} is not an upper-case region code", d.region),
+        ));
     }
-    Ok((json!({"key": d.address_id, "props": props(&d, &[])}), "address_id"))
+    Ok((
+        json!({"key": d.address_id, "props": props(&d, &[])}),
+        "address_id",
+    ))
 }
 
 fn v_registration(raw: &str) -> Validated {
@@ -334,154 +356,449 @@ fn non_empty(field: &str, s: &str) -> Result<(), (String, String)> {
     }
 }
 
-fact_validator!(v_real_estate, RealEstate, owner_iin, |r| {
-    non_empty("property_id", &r.property_id)?;
-    if !(r.area_m2 > 0.0 && r.area_m2 < 100_000.0) {
-        return Err(bad("area_m2", format!("{} is not a plausible area", r.area_m2)));
-    }
-    period("to", r.from, r.to)?;
-}, |r| r.property_id.clone());
-fact_validator!(v_vehicle, Vehicle, owner_iin, |r| {
-    non_empty("vehicle_id", &r.vehicle_id)?;
-    period("to", r.from, r.to)?;
-}, |r| r.vehicle_id.clone());
-fact_validator!(v_land, LandPlot, owner_iin, |r| {
-    non_empty("cadastral_number", &r.cadastral_number)?;
-    if r.area_ha <= 0.0 {
-        return Err(bad("area_ha", "must be positive"));
-    }
-    period("to", r.from, r.to)?;
-}, |r| r.cadastral_number.clone());
-fact_validator!(v_farm, Farm, owner_iin, |r| {
-    non_empty("farm_id", &r.farm_id)?;
-    non_negative("value_kzt", r.value_kzt)?;
-}, |r| format!("{}:{}", r.farm_id, r.year));
-fact_validator!(v_income, Income, iin, |r| {
-    non_negative("amount_kzt", r.amount_kzt)?;
-    if r.source == IncomeSource::Benefit && r.benefit.is_none() {
-        return Err(bad("benefit", "required when source is benefit"));
-    }
-}, |r| hash_key("income", &[r.iin.as_str(), &r.month.to_string(), &format!("{:?}", r.source),
-    r.payer_bin.as_ref().map(|b| b.as_str()).unwrap_or(""), r.benefit.as_deref().unwrap_or("")]));
-fact_validator!(v_contribution, Contribution, iin, |r| {
-    non_negative("insured_income_kzt", r.insured_income_kzt)?;
-    non_negative("pension_kzt", r.pension_kzt)?;
-    non_negative("social_kzt", r.social_kzt)?;
-}, |r| hash_key("contribution", &[r.iin.as_str(), &r.month.to_string(),
-    r.payer_bin.as_ref().map(|b| b.as_str()).unwrap_or("")]));
-fact_validator!(v_loan, Loan, iin, |r| {
-    non_empty("loan_id", &r.loan_id)?;
-    non_negative("amount_kzt", r.amount_kzt)?;
-    non_negative("overdue_kzt", r.overdue_kzt)?;
-    if let Some(c) = r.closed_on {
-        if c < r.opened_on {
-            return Err(bad("closed_on", "loan closed before it was opened"));
+fact_validator!(
+    v_real_estate,
+    RealEstate,
+    owner_iin,
+    |r| {
+        non_empty("property_id", &r.property_id)?;
+        if !(r.area_m2 > 0.0 && r.area_m2 < 100_000.0) {
+            return Err(bad(
+                "area_m2",
+                format!("{} is not a plausible area", r.area_m2),
+            ));
         }
-    }
-}, |r| r.loan_id.clone());
-fact_validator!(v_employment, Employment, iin, |r| {
-    period("to", r.from, r.to)?;
-}, |r| hash_key("employment", &[r.iin.as_str(), r.employer_bin.as_str(), &r.from.to_string()]));
-fact_validator!(v_business, Business, iin, |r| {
-    non_empty("name", &r.name)?;
-    if r.role == BusinessRole::Founder && r.bin.is_none() {
-        return Err(bad("bin", "required for a founder"));
-    }
-    period("to", r.from, r.to)?;
-}, |r| hash_key("business", &[r.iin.as_str(), &format!("{:?}", r.role),
-    r.bin.as_ref().map(|b| b.as_str()).unwrap_or(""), &r.from.to_string()]));
-fact_validator!(v_disability, Disability, iin, |r| {
-    if let Some(g) = r.group {
-        if !(1..=3).contains(&g) {
-            return Err(bad("group", format!("must be 1, 2 or 3, got {g}")));
+        period("to", r.from, r.to)?;
+    },
+    |r| r.property_id.clone()
+);
+fact_validator!(
+    v_vehicle,
+    Vehicle,
+    owner_iin,
+    |r| {
+        non_empty("vehicle_id", &r.vehicle_id)?;
+        period("to", r.from, r.to)?;
+    },
+    |r| r.vehicle_id.clone()
+);
+fact_validator!(
+    v_land,
+    LandPlot,
+    owner_iin,
+    |r| {
+        non_empty("cadastral_number", &r.cadastral_number)?;
+        if r.area_ha <= 0.0 {
+            return Err(bad("area_ha", "must be positive"));
         }
-    }
-    period("to", r.from, r.to)?;
-}, |r| hash_key("disability", &[r.iin.as_str(), &r.from.to_string()]));
-fact_validator!(v_health_attachment, HealthAttachment, iin, |r| {
-    period("to", r.from, r.to)?;
-}, |r| hash_key("clinic", &[r.iin.as_str(), &r.organisation, &r.from.to_string()]));
-fact_validator!(v_health_insurance, HealthInsurance, iin, |r| {
-    period("to", r.from, r.to)?;
-}, |r| hash_key("insurance", &[r.iin.as_str(), &r.from.to_string()]));
-fact_validator!(v_disease, DiseaseRegistration, iin, |r| {
-    non_empty("icd10", &r.icd10)?;
-    period("to", r.from, r.to)?;
-}, |r| hash_key("disease", &[r.iin.as_str(), &r.icd10, &r.from.to_string()]));
-fact_validator!(v_addiction, AddictionRegistration, iin, |r| {
-    period("to", r.from, r.to)?;
-}, |r| hash_key("addiction", &[r.iin.as_str(), &format!("{:?}", r.kind), &r.from.to_string()]));
-fact_validator!(v_education, EducationAttachment, iin, |r| {
-    period("to", r.from, r.to)?;
-}, |r| hash_key("education", &[r.iin.as_str(), &r.organisation, &r.from.to_string()]));
-fact_validator!(v_conviction, Conviction, iin, |r| {
-    if let Some(rel) = r.released_on {
-        if rel < r.convicted_on {
-            return Err(bad("released_on", "released before conviction"));
+        period("to", r.from, r.to)?;
+    },
+    |r| r.cadastral_number.clone()
+);
+fact_validator!(
+    v_farm,
+    Farm,
+    owner_iin,
+    |r| {
+        non_empty("farm_id", &r.farm_id)?;
+        non_negative("value_kzt", r.value_kzt)?;
+    },
+    |r| format!("{}:{}", r.farm_id, r.year)
+);
+fact_validator!(
+    v_income,
+    Income,
+    iin,
+    |r| {
+        non_negative("amount_kzt", r.amount_kzt)?;
+        if r.source == IncomeSource::Benefit && r.benefit.is_none() {
+            return Err(bad("benefit", "required when source is benefit"));
         }
-    }
-}, |r| hash_key("conviction", &[r.iin.as_str(), &r.article, &r.convicted_on.to_string()]));
-fact_validator!(v_bank_account, BankAccount, iin, |r| {
-    if let Some(c) = r.closed_on {
-        if c <= r.opened_on {
-            return Err(bad("closed_on", "account closed on or before it was opened"));
+    },
+    |r| hash_key(
+        "income",
+        &[
+            r.iin.as_str(),
+            &r.month.to_string(),
+            &format!("{:?}", r.source),
+            r.payer_bin.as_ref().map(|b| b.as_str()).unwrap_or(""),
+            r.benefit.as_deref().unwrap_or("")
+        ]
+    )
+);
+fact_validator!(
+    v_contribution,
+    Contribution,
+    iin,
+    |r| {
+        non_negative("insured_income_kzt", r.insured_income_kzt)?;
+        non_negative("pension_kzt", r.pension_kzt)?;
+        non_negative("social_kzt", r.social_kzt)?;
+    },
+    |r| hash_key(
+        "contribution",
+        &[
+            r.iin.as_str(),
+            &r.month.to_string(),
+            r.payer_bin.as_ref().map(|b| b.as_str()).unwrap_or("")
+        ]
+    )
+);
+fact_validator!(
+    v_loan,
+    Loan,
+    iin,
+    |r| {
+        non_empty("loan_id", &r.loan_id)?;
+        non_negative("amount_kzt", r.amount_kzt)?;
+        non_negative("overdue_kzt", r.overdue_kzt)?;
+        if let Some(c) = r.closed_on {
+            if c < r.opened_on {
+                return Err(bad("closed_on", "loan closed before it was opened"));
+            }
         }
-    }
-}, |r| r.iban.as_str().to_string());
-fact_validator!(v_award, MotherAward, iin, |r| {
-    if r.iin.sex() != crate::domain::ids::Sex::Female {
-        return Err(bad("iin", "mother awards go to women; the IIN encodes a man"));
-    }
-}, |r| hash_key("award", &[r.iin.as_str(), &format!("{:?}", r.award)]));
-fact_validator!(v_pregnancy, Pregnancy, iin, |r| {
-    if r.iin.sex() != crate::domain::ids::Sex::Female {
-        return Err(bad("iin", "a pregnancy on a man's IIN"));
-    }
-    if r.expected_birth <= r.leave_from {
-        return Err(bad("expected_birth", "expected birth on or before the leave starts"));
-    }
-}, |r| hash_key("pregnancy", &[r.iin.as_str(), &r.leave_from.to_string()]));
-fact_validator!(v_unemployment, Unemployment, iin, |r| {
-    if r.registered_on < r.job_lost_on {
-        return Err(bad("registered_on", "registered as unemployed before losing the job"));
-    }
-    period("to", r.registered_on, r.to)?;
-}, |r| hash_key("unemployment", &[r.iin.as_str(), &r.registered_on.to_string()]));
-fact_validator!(v_benefit, BenefitReceipt, iin, |r| {
-    non_empty("benefit", &r.benefit)?;
-    non_negative("amount_kzt", r.amount_kzt)?;
-    period("to", r.from, r.to)?;
-}, |r| hash_key("benefit", &[r.iin.as_str(), &r.benefit, &r.from.to_string()]));
+    },
+    |r| r.loan_id.clone()
+);
+fact_validator!(
+    v_employment,
+    Employment,
+    iin,
+    |r| {
+        period("to", r.from, r.to)?;
+    },
+    |r| hash_key(
+        "employment",
+        &[r.iin.as_str(), r.employer_bin.as_str(), &r.from.to_string()]
+    )
+);
+fact_validator!(
+    v_business,
+    Business,
+    iin,
+    |r| {
+        non_empty("name", &r.name)?;
+        if r.role == BusinessRole::Founder && r.bin.is_none() {
+            return Err(bad("bin", "required for a founder"));
+        }
+        period("to", r.from, r.to)?;
+    },
+    |r| hash_key(
+        "business",
+        &[
+            r.iin.as_str(),
+            &format!("{:?}", r.role),
+            r.bin.as_ref().map(|b| b.as_str()).unwrap_or(""),
+            &r.from.to_string()
+        ]
+    )
+);
+fact_validator!(
+    v_disability,
+    Disability,
+    iin,
+    |r| {
+        if let Some(g) = r.group {
+            if !(1..=3).contains(&g) {
+                return Err(bad("group", format!("must be 1, 2 or 3, got {g}")));
+            }
+        }
+        period("to", r.from, r.to)?;
+    },
+    |r| hash_key("disability", &[r.iin.as_str(), &r.from.to_string()])
+);
+fact_validator!(
+    v_health_attachment,
+    HealthAttachment,
+    iin,
+    |r| {
+        period("to", r.from, r.to)?;
+    },
+    |r| hash_key(
+        "clinic",
+        &[r.iin.as_str(), &r.organisation, &r.from.to_string()]
+    )
+);
+fact_validator!(
+    v_health_insurance,
+    HealthInsurance,
+    iin,
+    |r| {
+        period("to", r.from, r.to)?;
+    },
+    |r| hash_key("insurance", &[r.iin.as_str(), &r.from.to_string()])
+);
+fact_validator!(
+    v_disease,
+    DiseaseRegistration,
+    iin,
+    |r| {
+        non_empty("icd10", &r.icd10)?;
+        period("to", r.from, r.to)?;
+    },
+    |r| hash_key("disease", &[r.iin.as_str(), &r.icd10, &r.from.to_string()])
+);
+fact_validator!(
+    v_addiction,
+    AddictionRegistration,
+    iin,
+    |r| {
+        period("to", r.from, r.to)?;
+    },
+    |r| hash_key(
+        "addiction",
+        &[
+            r.iin.as_str(),
+            &format!("{:?}", r.kind),
+            &r.from.to_string()
+        ]
+    )
+);
+fact_validator!(
+    v_education,
+    EducationAttachment,
+    iin,
+    |r| {
+        period("to", r.from, r.to)?;
+    },
+    |r| hash_key(
+        "education",
+        &[r.iin.as_str(), &r.organisation, &r.from.to_string()]
+    )
+);
+fact_validator!(
+    v_conviction,
+    Conviction,
+    iin,
+    |r| {
+        if let Some(rel) = r.released_on {
+            if rel < r.convicted_on {
+                return Err(bad("released_on", "released before conviction"));
+            }
+        }
+    },
+    |r| hash_key(
+        "conviction",
+        &[r.iin.as_str(), &r.article, &r.convicted_on.to_string()]
+    )
+);
+fact_validator!(
+    v_bank_account,
+    BankAccount,
+    iin,
+    |r| {
+        if let Some(c) = r.closed_on {
+            if c <= r.opened_on {
+                return Err(bad(
+                    "closed_on",
+                    "account closed on or before it was opened",
+                ));
+            }
+        }
+    },
+    |r| r.iban.as_str().to_string()
+);
+fact_validator!(
+    v_award,
+    MotherAward,
+    iin,
+    |r| {
+        if r.iin.sex() != crate::domain::ids::Sex::Female {
+            return Err(bad(
+                "iin",
+                "mother awards go to women; the IIN encodes a man",
+            ));
+        }
+    },
+    |r| hash_key("award", &[r.iin.as_str(), &format!("{:?}", r.award)])
+);
+fact_validator!(
+    v_pregnancy,
+    Pregnancy,
+    iin,
+    |r| {
+        if r.iin.sex() != crate::domain::ids::Sex::Female {
+            return Err(bad("iin", "a pregnancy on a man's IIN"));
+        }
+        if r.expected_birth <= r.leave_from {
+            return Err(bad(
+                "expected_birth",
+                "expected birth on or before the leave starts",
+            ));
+        }
+    },
+    |r| hash_key("pregnancy", &[r.iin.as_str(), &r.leave_from.to_string()])
+);
+fact_validator!(
+    v_unemployment,
+    Unemployment,
+    iin,
+    |r| {
+        if r.registered_on < r.job_lost_on {
+            return Err(bad(
+                "registered_on",
+                "registered as unemployed before losing the job",
+            ));
+        }
+        period("to", r.registered_on, r.to)?;
+    },
+    |r| hash_key(
+        "unemployment",
+        &[r.iin.as_str(), &r.registered_on.to_string()]
+    )
+);
+fact_validator!(
+    v_benefit,
+    BenefitReceipt,
+    iin,
+    |r| {
+        non_empty("benefit", &r.benefit)?;
+        non_negative("amount_kzt", r.amount_kzt)?;
+        period("to", r.from, r.to)?;
+    },
+    |r| hash_key(
+        "benefit",
+        &[r.iin.as_str(), &r.benefit, &r.from.to_string()]
+    )
+);
 
 /// Record types in load order: addresses and persons before anything that refers to them.
 const KINDS: &[Kind] = &[
-    Kind { file: "addresses.ndjson", statement: cypher::INGEST_ADDRESSES, validate: v_address },
-    Kind { file: "persons.ndjson", statement: cypher::INGEST_PERSONS, validate: v_person },
-    Kind { file: "registrations.ndjson", statement: cypher::INGEST_REGISTRATIONS, validate: v_registration },
-    Kind { file: "marriages.ndjson", statement: cypher::INGEST_MARRIAGES, validate: v_marriage },
-    Kind { file: "parent_links.ndjson", statement: cypher::INGEST_PARENT_LINKS, validate: v_parent_link },
-    Kind { file: "guardianships.ndjson", statement: cypher::INGEST_GUARDIANSHIPS, validate: v_guardianship },
-    Kind { file: "real_estate.ndjson", statement: cypher::INGEST_REAL_ESTATE, validate: v_real_estate },
-    Kind { file: "vehicles.ndjson", statement: cypher::INGEST_VEHICLES, validate: v_vehicle },
-    Kind { file: "land_plots.ndjson", statement: cypher::INGEST_LAND_PLOTS, validate: v_land },
-    Kind { file: "farms.ndjson", statement: cypher::INGEST_FARMS, validate: v_farm },
-    Kind { file: "incomes.ndjson", statement: cypher::INGEST_INCOMES, validate: v_income },
-    Kind { file: "contributions.ndjson", statement: cypher::INGEST_CONTRIBUTIONS, validate: v_contribution },
-    Kind { file: "loans.ndjson", statement: cypher::INGEST_LOANS, validate: v_loan },
-    Kind { file: "employments.ndjson", statement: cypher::INGEST_EMPLOYMENTS, validate: v_employment },
-    Kind { file: "businesses.ndjson", statement: cypher::INGEST_BUSINESSES, validate: v_business },
-    Kind { file: "disabilities.ndjson", statement: cypher::INGEST_DISABILITIES, validate: v_disability },
-    Kind { file: "health_attachments.ndjson", statement: cypher::INGEST_HEALTH_ATTACHMENTS, validate: v_health_attachment },
-    Kind { file: "health_insurance.ndjson", statement: cypher::INGEST_HEALTH_INSURANCE, validate: v_health_insurance },
-    Kind { file: "diseases.ndjson", statement: cypher::INGEST_DISEASES, validate: v_disease },
-    Kind { file: "addictions.ndjson", statement: cypher::INGEST_ADDICTIONS, validate: v_addiction },
-    Kind { file: "education.ndjson", statement: cypher::INGEST_EDUCATION, validate: v_education },
-    Kind { file: "convictions.ndjson", statement: cypher::INGEST_CONVICTIONS, validate: v_conviction },
-    Kind { file: "bank_accounts.ndjson", statement: cypher::INGEST_BANK_ACCOUNTS, validate: v_bank_account },
-    Kind { file: "awards.ndjson", statement: cypher::INGEST_AWARDS, validate: v_award },
-    Kind { file: "pregnancies.ndjson", statement: cypher::INGEST_PREGNANCIES, validate: v_pregnancy },
-    Kind { file: "unemployment.ndjson", statement: cypher::INGEST_UNEMPLOYMENT, validate: v_unemployment },
-    Kind { file: "benefits.ndjson", statement: cypher::INGEST_BENEFITS, validate: v_benefit },
+    Kind {
+        file: "addresses.ndjson",
+        statement: cypher::INGEST_ADDRESSES,
+        validate: v_address,
+    },
+    Kind {
+        file: "persons.ndjson",
+        statement: cypher::INGEST_PERSONS,
+        validate: v_person,
+    },
+    Kind {
+        file: "registrations.ndjson",
+        statement: cypher::INGEST_REGISTRATIONS,
+        validate: v_registration,
+    },
+    Kind {
+        file: "marriages.ndjson",
+        statement: cypher::INGEST_MARRIAGES,
+        validate: v_marriage,
+    },
+    Kind {
+        file: "parent_links.ndjson",
+        statement: cypher::INGEST_PARENT_LINKS,
+        validate: v_parent_link,
+    },
+    Kind {
+        file: "guardianships.ndjson",
+        statement: cypher::INGEST_GUARDIANSHIPS,
+        validate: v_guardianship,
+    },
+    Kind {
+        file: "real_estate.ndjson",
+        statement: cypher::INGEST_REAL_ESTATE,
+        validate: v_real_estate,
+    },
+    Kind {
+        file: "vehicles.ndjson",
+        statement: cypher::INGEST_VEHICLES,
+        validate: v_vehicle,
+    },
+    Kind {
+        file: "land_plots.ndjson",
+        statement: cypher::INGEST_LAND_PLOTS,
+        validate: v_land,
+    },
+    Kind {
+        file: "farms.ndjson",
+        statement: cypher::INGEST_FARMS,
+        validate: v_farm,
+    },
+    Kind {
+        file: "incomes.ndjson",
+        statement: cypher::INGEST_INCOMES,
+        validate: v_income,
+    },
+    Kind {
+        file: "contributions.ndjson",
+        statement: cypher::INGEST_CONTRIBUTIONS,
+        validate: v_contribution,
+    },
+    Kind {
+        file: "loans.ndjson",
+        statement: cypher::INGEST_LOANS,
+        validate: v_loan,
+    },
+    Kind {
+        file: "employments.ndjson",
+        statement: cypher::INGEST_EMPLOYMENTS,
+        validate: v_employment,
+    },
+    Kind {
+        file: "businesses.ndjson",
+        statement: cypher::INGEST_BUSINESSES,
+        validate: v_business,
+    },
+    Kind {
+        file: "disabilities.ndjson",
+        statement: cypher::INGEST_DISABILITIES,
+        validate: v_disability,
+    },
+    Kind {
+        file: "health_attachments.ndjson",
+        statement: cypher::INGEST_HEALTH_ATTACHMENTS,
+        validate: v_health_attachment,
+    },
+    Kind {
+        file: "health_insurance.ndjson",
+        statement: cypher::INGEST_HEALTH_INSURANCE,
+        validate: v_health_insurance,
+    },
+    Kind {
+        file: "diseases.ndjson",
+        statement: cypher::INGEST_DISEASES,
+        validate: v_disease,
+    },
+    Kind {
+        file: "addictions.ndjson",
+        statement: cypher::INGEST_ADDICTIONS,
+        validate: v_addiction,
+    },
+    Kind {
+        file: "education.ndjson",
+        statement: cypher::INGEST_EDUCATION,
+        validate: v_education,
+    },
+    Kind {
+        file: "convictions.ndjson",
+        statement: cypher::INGEST_CONVICTIONS,
+        validate: v_conviction,
+    },
+    Kind {
+        file: "bank_accounts.ndjson",
+        statement: cypher::INGEST_BANK_ACCOUNTS,
+        validate: v_bank_account,
+    },
+    Kind {
+        file: "awards.ndjson",
+        statement: cypher::INGEST_AWARDS,
+        validate: v_award,
+    },
+    Kind {
+        file: "pregnancies.ndjson",
+        statement: cypher::INGEST_PREGNANCIES,
+        validate: v_pregnancy,
+    },
+    Kind {
+        file: "unemployment.ndjson",
+        statement: cypher::INGEST_UNEMPLOYMENT,
+        validate: v_unemployment,
+    },
+    Kind {
+        file: "benefits.ndjson",
+        statement: cypher::INGEST_BENEFITS,
+        validate: v_benefit,
+    },
 ];
 
 /// The file names a registry extract may contain, in load order.
@@ -490,7 +807,11 @@ pub fn known_files() -> Vec<&'static str> {
 }
 
 /// Loads every known file present in `dir`.
-pub async fn load_dir(store: &Store, dir: &Path, opts: &IngestOptions) -> Result<IngestSummary, IngestError> {
+pub async fn load_dir(
+    store: &Store,
+    dir: &Path,
+    opts: &IngestOptions,
+) -> Result<IngestSummary, IngestError> {
     let started = Instant::now();
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -506,7 +827,10 @@ pub async fn load_dir(store: &Store, dir: &Path, opts: &IngestOptions) -> Result
             path: dir.to_path_buf(),
             cause: std::io::Error::new(
                 std::io::ErrorKind::NotFound,
-                format!("no registry files found (expected some of: {})", known_files().join(", ")),
+                format!(
+                    "no registry files found (expected some of: {})",
+                    known_files().join(", ")
+                ),
             ),
         });
     }
@@ -528,7 +852,9 @@ pub async fn load_dir(store: &Store, dir: &Path, opts: &IngestOptions) -> Result
         indicatif::ProgressBar::hidden()
     };
     let mut rejects_out = match &opts.rejects_path {
-        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(io(p))?)),
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(io(p))?,
+        )),
         None => None,
     };
     let mut summary = IngestSummary::default();
@@ -552,7 +878,12 @@ pub async fn load_dir(store: &Store, dir: &Path, opts: &IngestOptions) -> Result
             match (kind.validate)(&line) {
                 Ok((mut value, reference_field)) => {
                     value["line"] = json!(lineno);
-                    batch.push(Row { line: lineno, raw: line, value, reference_field });
+                    batch.push(Row {
+                        line: lineno,
+                        raw: line,
+                        value,
+                        reference_field,
+                    });
                 }
                 Err((field, error)) => file_rejects.push(Reject {
                     file: kind.file.into(),
@@ -571,15 +902,23 @@ pub async fn load_dir(store: &Store, dir: &Path, opts: &IngestOptions) -> Result
         if let Some(out) = rejects_out.as_mut() {
             for r in &file_rejects {
                 serde_json::to_writer(&mut *out, r).expect("rejects serialize");
-                out.write_all(b"\n").map_err(io(opts.rejects_path.as_deref().expect("set")))?;
+                out.write_all(b"\n")
+                    .map_err(io(opts.rejects_path.as_deref().expect("set")))?;
             }
         }
-        tracing::info!(file = kind.file, read = fs.read, written = fs.written, rejected = fs.rejected, "file loaded");
+        tracing::info!(
+            file = kind.file,
+            read = fs.read,
+            written = fs.written,
+            rejected = fs.rejected,
+            "file loaded"
+        );
         summary.rejects.extend(file_rejects);
         summary.files.push(fs);
     }
     if let Some(mut out) = rejects_out {
-        out.flush().map_err(io(opts.rejects_path.as_deref().expect("set")))?;
+        out.flush()
+            .map_err(io(opts.rejects_path.as_deref().expect("set")))?;
     }
     bar.finish_and_clear();
     summary.seconds = started.elapsed().as_secs_f64();
@@ -645,15 +984,18 @@ mod tests {
 
     #[test]
     fn bad_iin_names_the_field() {
-        let e = v_person(r#"{"iin":"950115401236","surname":"A","first_name":"B","citizenship":"citizen"}"#)
-            .unwrap_err();
+        let e = v_person(
+            r#"{"iin":"950115401236","surname":"A","first_name":"B","citizenship":"citizen"}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.0, "iin");
         assert!(e.1.contains("check digit"), "{}", e.1);
     }
 
     #[test]
     fn missing_field_is_named() {
-        let e = v_person(r#"{"iin":"950115401235","first_name":"B","citizenship":"citizen"}"#).unwrap_err();
+        let e = v_person(r#"{"iin":"950115401235","first_name":"B","citizenship":"citizen"}"#)
+            .unwrap_err();
         assert_eq!(e.0, "surname");
     }
 
@@ -664,7 +1006,10 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.0, "birth_date");
-        let ok = v_person(r#"{"iin":"950115401235","surname":"A","first_name":"B","citizenship":"citizen"}"#).unwrap();
+        let ok = v_person(
+            r#"{"iin":"950115401235","surname":"A","first_name":"B","citizenship":"citizen"}"#,
+        )
+        .unwrap();
         assert_eq!(ok.0["props"]["birth_date"], "1995-01-15");
         assert_eq!(ok.0["props"]["sex"], "female");
     }
@@ -678,7 +1023,9 @@ mod tests {
         assert_eq!(e.0, "death_date");
         let e = v_registration(r#"{"iin":"950115401235","address_id":"A1","kind":"permanent","from":"2020-01-01","to":"2019-01-01"}"#).unwrap_err();
         assert_eq!(e.0, "to");
-        let e = v_income(r#"{"iin":"950115401235","month":"2025-13","source":"wage","amount_kzt":1}"#).unwrap_err();
+        let e =
+            v_income(r#"{"iin":"950115401235","month":"2025-13","source":"wage","amount_kzt":1}"#)
+                .unwrap_err();
         assert_eq!(e.0, "month");
     }
 

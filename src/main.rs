@@ -1,1 +1,254 @@
-fn main(){}
+//! `family-card`: the command line. See `README.md` for the two set-up commands.
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use family_card::ingest::{self, IngestOptions};
+use family_card::localdb::{default_cache_dir, LocalDb, LocalDbOptions};
+use family_card::store::{DbConfig, Store};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "family-card",
+    version,
+    about = "Digital family card: registry graph, family composition, well-being, benefits"
+)]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Bolt URI of Neo4j 5 (or any Bolt 4.4 server). Without it, a local ArcadeDB is installed
+    /// (if missing) and started with the data in --data-dir.
+    #[arg(long, env = "FAMILY_CARD_DB_URI", global = true)]
+    db_uri: Option<String>,
+    #[arg(
+        long,
+        env = "FAMILY_CARD_DB_USER",
+        default_value = "neo4j",
+        global = true
+    )]
+    db_user: String,
+    #[arg(
+        long,
+        env = "FAMILY_CARD_DB_PASSWORD",
+        default_value = "",
+        hide_env_values = true,
+        global = true
+    )]
+    db_password: String,
+    /// Database name (Neo4j multi-database); the server default when absent.
+    #[arg(long, env = "FAMILY_CARD_DB_NAME", global = true)]
+    db_name: Option<String>,
+    /// Data directory of the local database.
+    #[arg(
+        long,
+        env = "FAMILY_CARD_DATA_DIR",
+        default_value = ".family-card/data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    /// Where the local database is installed.
+    #[arg(long, env = "FAMILY_CARD_CACHE", global = true)]
+    cache_dir: Option<PathBuf>,
+    /// JVM heap of the local database.
+    #[arg(long, env = "FAMILY_CARD_DB_HEAP", default_value = "2g", global = true)]
+    db_heap: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The main job: database up, registry loaded (with --load), GraphQL API served.
+    Serve {
+        #[arg(long, env = "FAMILY_CARD_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// A registry extract to load before serving (e.g. fixtures/sample).
+        #[arg(long)]
+        load: Option<PathBuf>,
+    },
+    /// Import a registry extract (a directory of NDJSON files; see fixtures/README.md).
+    Load {
+        path: PathBuf,
+        /// Where rejected lines are written (default: <path>/../<name>.rejects.ndjson).
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        #[arg(long, default_value_t = 5_000)]
+        batch_size: usize,
+        /// The date family cards are materialised for (default today).
+        #[arg(long)]
+        cards_as_of: Option<NaiveDate>,
+    },
+    /// Print the GraphQL SDL (what schema/schema.graphql holds).
+    Schema,
+    /// Start the local database and wait (prints its Bolt URI).
+    Db,
+}
+
+struct Db {
+    store: Store,
+    _local: Option<LocalDb>,
+}
+
+async fn open_db(a: &DbArgs) -> anyhow::Result<Db> {
+    let (cfg, local) = match &a.db_uri {
+        Some(uri) => (
+            DbConfig {
+                uri: uri.clone(),
+                user: a.db_user.clone(),
+                password: a.db_password.clone(),
+                database: a.db_name.clone(),
+                max_connections: 16,
+            },
+            None,
+        ),
+        None => {
+            let local = LocalDb::start(&LocalDbOptions {
+                cache_dir: a.cache_dir.clone().unwrap_or_else(default_cache_dir),
+                data_dir: a.data_dir.clone(),
+                heap: a.db_heap.clone(),
+            })
+            .await
+            .context("starting the local graph database")?;
+            (local.db_config(), Some(local))
+        }
+    };
+    let store = Store::connect(&cfg).await?;
+    store
+        .apply_schema()
+        .await
+        .context("applying cypher/schema.cypher")?;
+    Ok(Db {
+        store,
+        _local: local,
+    })
+}
+
+async fn load(
+    store: &Store,
+    path: &std::path::Path,
+    rejects: Option<PathBuf>,
+    batch_size: usize,
+    cards_as_of: NaiveDate,
+) -> anyhow::Result<()> {
+    let rejects = rejects.unwrap_or_else(|| {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "extract".into());
+        path.parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join(format!("{name}.rejects.ndjson"))
+    });
+    let opts = IngestOptions {
+        batch_size,
+        rejects_path: Some(rejects.clone()),
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let s = ingest::load_dir(store, path, &opts).await?;
+    println!(
+        "{:<28} {:>10} {:>10} {:>10}",
+        "file", "read", "written", "rejected"
+    );
+    for f in &s.files {
+        println!(
+            "{:<28} {:>10} {:>10} {:>10}",
+            f.file, f.read, f.written, f.rejected
+        );
+    }
+    println!(
+        "{:<28} {:>10} {:>10} {:>10}\nloaded in {:.1} s ({:.0} records/s)",
+        "total",
+        s.read(),
+        s.written(),
+        s.rejected(),
+        s.seconds,
+        s.records_per_second()
+    );
+    if s.rejected() > 0 {
+        println!(
+            "rejects: {} (file, line, field and error for each)",
+            rejects.display()
+        );
+        for r in s.rejects.iter().take(10) {
+            println!("  {}:{} {}: {}", r.file, r.line, r.field, r.error);
+        }
+    }
+    let started = std::time::Instant::now();
+    let cards = family_card::family_cards::materialise_family_cards(store, cards_as_of).await?;
+    println!(
+        "family cards materialised as of {cards_as_of}: {cards} ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,neo4rs=warn,audit=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Schema => {
+            print!("{}", family_card::api::sdl());
+        }
+        Command::Db => {
+            let db = open_db(&cli.db).await?;
+            println!(
+                "graph database ready at {} (Ctrl-C stops it)",
+                db.store.uri()
+            );
+            tokio::signal::ctrl_c().await?;
+        }
+        Command::Load {
+            path,
+            rejects,
+            batch_size,
+            cards_as_of,
+        } => {
+            let db = open_db(&cli.db).await?;
+            load(
+                &db.store,
+                &path,
+                rejects,
+                batch_size,
+                cards_as_of.unwrap_or_else(today),
+            )
+            .await?;
+        }
+        Command::Serve {
+            bind,
+            load: extract,
+        } => {
+            let db = open_db(&cli.db).await?;
+            if let Some(p) = extract {
+                load(&db.store, &p, None, 5_000, today()).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(&bind)
+                .await
+                .with_context(|| format!("binding {bind}"))?;
+            let addr = listener.local_addr()?;
+            println!("family-card API: http://{addr}/ (GraphiQL), POST http://{addr}/graphql; Ctrl-C stops");
+            axum::serve(listener, family_card::api::http::router(db.store.clone()))
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+            tracing::info!("shutting down");
+        }
+    }
+    Ok(())
+}

@@ -275,7 +275,11 @@ impl<'a> Resolver<'a> {
         if let Some(g) = self.active_guardian_of(child) {
             return Some((
                 &g.guardian_iin,
-                format!("ward of {} under guardianship since {}", g.guardian_iin.masked(), g.from),
+                format!(
+                    "ward of {} under guardianship since {}",
+                    g.guardian_iin.masked(),
+                    g.from
+                ),
             ));
         }
         let links = self.active_parent_links_of_child(child);
@@ -285,7 +289,10 @@ impl<'a> Resolver<'a> {
             _ => {
                 // Parents in one family: either gives the same anchor.
                 let a0 = self.anchor_of_adult(&links[0].parent_iin);
-                if links.iter().all(|l| self.anchor_of_adult(&l.parent_iin) == a0) {
+                if links
+                    .iter()
+                    .all(|l| self.anchor_of_adult(&l.parent_iin) == a0)
+                {
                     return Some((&links[0].parent_iin, "child of the couple".into()));
                 }
                 let home = self.dwelling_of(child);
@@ -402,11 +409,24 @@ impl<'a> Resolver<'a> {
                     ParentKind::Birth => FamilyRole::Child,
                     ParentKind::Adoption => FamilyRole::AdoptedChild,
                 };
-                candidates.push((&l.child_iin, role, format!("{:?} link to {}", l.kind, a.masked()).to_lowercase()));
+                candidates.push((
+                    &l.child_iin,
+                    role,
+                    format!("{:?} link to {}", l.kind, a.masked()).to_lowercase(),
+                ));
             }
-            for g in self.n.guardianships.iter().filter(|g| &&g.guardian_iin == a) {
+            for g in self
+                .n
+                .guardianships
+                .iter()
+                .filter(|g| &&g.guardian_iin == a)
+            {
                 if covers(Some(g.from), g.to, self.d) {
-                    candidates.push((&g.ward_iin, FamilyRole::Ward, format!("guardianship since {}", g.from)));
+                    candidates.push((
+                        &g.ward_iin,
+                        FamilyRole::Ward,
+                        format!("guardianship since {}", g.from),
+                    ));
                 }
             }
         }
@@ -561,4 +581,38 @@ pub fn address_household(
         residents,
         outside_family,
     }
+}
+
+/// A marriage as the family-card materialisation sees it (no neighbourhood needed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarriageSummary {
+    pub registered_on: Option<NaiveDate>,
+    pub dissolved_on: Option<NaiveDate>,
+    pub spouse_sex: Option<Sex>,
+    pub spouse_death_date: Option<NaiveDate>,
+}
+
+/// Whether a person should carry a family card on `on`: alive, adult, and not the husband in a
+/// marriage in force (the wife anchors the couple's card). Dependent students and adult
+/// dependants also pass this cheap test; jobs confirm with [`Resolver::anchor_for`] before use.
+pub fn is_candidate_anchor(
+    sex: Sex,
+    birth: NaiveDate,
+    death: Option<NaiveDate>,
+    marriages: &[MarriageSummary],
+    on: NaiveDate,
+) -> bool {
+    if death.is_some_and(|d| d <= on) || birth > on {
+        return false;
+    }
+    if super::registry::age_on(birth, on) < ADULT_AGE {
+        return false;
+    }
+    let married_to_woman = marriages.iter().any(|m| {
+        m.registered_on.is_some_and(|r| r <= on)
+            && m.dissolved_on.is_none_or(|x| on < x)
+            && m.spouse_death_date.is_none_or(|x| on < x)
+            && m.spouse_sex == Some(Sex::Female)
+    });
+    !(sex == Sex::Male && married_to_woman)
 }

@@ -204,8 +204,7 @@ impl Iban {
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
             .to_ascii_uppercase();
-        if t.len() != 20 || !t.starts_with("KZ") || !t.chars().all(|c| c.is_ascii_alphanumeric())
-        {
+        if t.len() != 20 || !t.starts_with("KZ") || !t.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(IdError::IbanFormat(s.to_string()));
         }
         let rem = iban_mod97(&t);
@@ -299,14 +298,20 @@ mod tests {
     #[test]
     fn worked_example_first_pass() {
         let i = Iin::parse("950115401235").unwrap();
-        assert_eq!(i.birth_date(), NaiveDate::from_ymd_opt(1995, 1, 15).unwrap());
+        assert_eq!(
+            i.birth_date(),
+            NaiveDate::from_ymd_opt(1995, 1, 15).unwrap()
+        );
         assert_eq!(i.sex(), Sex::Female);
     }
 
     #[test]
     fn worked_example_second_pass() {
         let i = Iin::parse("061211600012").unwrap();
-        assert_eq!(i.birth_date(), NaiveDate::from_ymd_opt(2006, 12, 11).unwrap());
+        assert_eq!(
+            i.birth_date(),
+            NaiveDate::from_ymd_opt(2006, 12, 11).unwrap()
+        );
         assert_eq!(i.sex(), Sex::Female);
         let j = Iin::parse("900101300811").unwrap();
         assert_eq!(j.birth_date(), NaiveDate::from_ymd_opt(1990, 1, 1).unwrap());
@@ -393,8 +398,14 @@ mod tests {
         assert!(Iban::parse(&iban.as_str().to_lowercase()).is_ok());
         let mut broken = iban.as_str().to_string();
         broken.replace_range(19..20, if broken.ends_with('6') { "7" } else { "6" });
-        assert!(matches!(Iban::parse(&broken), Err(IdError::IbanChecksum(_))));
-        assert!(matches!(Iban::parse("DE89370400440532013000"), Err(IdError::IbanFormat(_))));
+        assert!(matches!(
+            Iban::parse(&broken),
+            Err(IdError::IbanChecksum(_))
+        ));
+        assert!(matches!(
+            Iban::parse("DE89370400440532013000"),
+            Err(IdError::IbanFormat(_))
+        ));
         // A published example KZ IBAN
         assert!(Iban::parse("KZ86125KZT5004100100").is_ok());
     }

@@ -91,7 +91,10 @@ impl LegalParameters {
                 )));
             }
             if years.insert(y.year, y.clone()).is_some() {
-                return Err(ParameterError::Invalid(format!("year {} listed twice", y.year)));
+                return Err(ParameterError::Invalid(format!(
+                    "year {} listed twice",
+                    y.year
+                )));
             }
         }
         if let (Some(first), Some(last)) = (years.keys().next(), years.keys().last()) {

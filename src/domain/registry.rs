@@ -20,7 +20,9 @@ pub struct YearMonth {
 
 impl YearMonth {
     pub fn new(year: i32, month: u32) -> Option<Self> {
-        (1..=12).contains(&month).then_some(YearMonth { year, month })
+        (1..=12)
+            .contains(&month)
+            .then_some(YearMonth { year, month })
     }
     pub fn of(d: NaiveDate) -> Self {
         YearMonth {
@@ -685,7 +687,10 @@ impl PersonFacts {
         self.employments
             .iter()
             .any(|e| covers(Some(e.from), e.to, d))
-            || self.businesses.iter().any(|b| covers(Some(b.from), b.to, d))
+            || self
+                .businesses
+                .iter()
+                .any(|b| covers(Some(b.from), b.to, d))
     }
 
     /// Open bank accounts on `d`, newest first.

@@ -20,8 +20,10 @@ pub const INGEST_EDUCATION: &str = include_str!("../../cypher/ingest_education.c
 pub const INGEST_EMPLOYMENTS: &str = include_str!("../../cypher/ingest_employments.cypher");
 pub const INGEST_FARMS: &str = include_str!("../../cypher/ingest_farms.cypher");
 pub const INGEST_GUARDIANSHIPS: &str = include_str!("../../cypher/ingest_guardianships.cypher");
-pub const INGEST_HEALTH_ATTACHMENTS: &str = include_str!("../../cypher/ingest_health_attachments.cypher");
-pub const INGEST_HEALTH_INSURANCE: &str = include_str!("../../cypher/ingest_health_insurance.cypher");
+pub const INGEST_HEALTH_ATTACHMENTS: &str =
+    include_str!("../../cypher/ingest_health_attachments.cypher");
+pub const INGEST_HEALTH_INSURANCE: &str =
+    include_str!("../../cypher/ingest_health_insurance.cypher");
 pub const INGEST_INCOMES: &str = include_str!("../../cypher/ingest_incomes.cypher");
 pub const INGEST_LAND_PLOTS: &str = include_str!("../../cypher/ingest_land_plots.cypher");
 pub const INGEST_LOANS: &str = include_str!("../../cypher/ingest_loans.cypher");
@@ -60,7 +62,10 @@ pub const ALL: &[(&str, &str)] = &[
     ("ingest_employments.cypher", INGEST_EMPLOYMENTS),
     ("ingest_farms.cypher", INGEST_FARMS),
     ("ingest_guardianships.cypher", INGEST_GUARDIANSHIPS),
-    ("ingest_health_attachments.cypher", INGEST_HEALTH_ATTACHMENTS),
+    (
+        "ingest_health_attachments.cypher",
+        INGEST_HEALTH_ATTACHMENTS,
+    ),
     ("ingest_health_insurance.cypher", INGEST_HEALTH_INSURANCE),
     ("ingest_incomes.cypher", INGEST_INCOMES),
     ("ingest_land_plots.cypher", INGEST_LAND_PLOTS),

@@ -197,7 +197,11 @@ impl Store {
 
     /// Writes one batch with an `UNWIND $rows … RETURN row.line AS line` statement and returns
     /// the lines the database accepted (the others found no referenced node). Retried as a unit.
-    pub async fn write_batch(&self, statement: &'static str, rows: &Value) -> StoreResult<Vec<i64>> {
+    pub async fn write_batch(
+        &self,
+        statement: &'static str,
+        rows: &Value,
+    ) -> StoreResult<Vec<i64>> {
         self.with_retry(|| async {
             let q = query(statement).param("rows", bolt(rows.clone())?);
             self.fetch_column::<i64>(q, "line").await
@@ -242,11 +246,8 @@ impl Store {
         let q = query(cypher::FAMILY_CANDIDATES_PAGE)
             .param("after", after)
             .param("limit", limit);
-        self.fetch_rows(
-            q,
-            &["iin", "sex", "birth_date", "death_date", "marriages"],
-        )
-        .await
+        self.fetch_rows(q, &["iin", "sex", "birth_date", "death_date", "marriages"])
+            .await
     }
 
     /// Materialises family cards (`rows`: `[{family_id, anchor_iin}]`).
@@ -259,7 +260,11 @@ impl Store {
     }
 
     /// A page of family cards (keyset on family id): `(family_id, anchor_iin)`.
-    pub async fn families_page(&self, after: &str, limit: i64) -> StoreResult<Vec<(String, String)>> {
+    pub async fn families_page(
+        &self,
+        after: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<(String, String)>> {
         let q = query(cypher::FAMILIES_PAGE)
             .param("after", after)
             .param("limit", limit);

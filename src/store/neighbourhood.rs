@@ -105,8 +105,7 @@ impl Store {
             f.unemployment = list(&row["unemployment"], "unemployment")?;
             f.benefits = list(&row["benefits"], "benefits")?;
             sort_facts(&mut f);
-            n.marriages
-                .extend(list(&row["marriages"], "marriages")?);
+            n.marriages.extend(list(&row["marriages"], "marriages")?);
             n.parent_links
                 .extend(list(&row["parent_links"], "parent_links")?);
             n.guardianships
@@ -126,7 +125,8 @@ impl Store {
             }
             n.persons.insert(f.person.iin.clone(), f);
         }
-        n.marriages.sort_by(|a, b| a.marriage_id.cmp(&b.marriage_id));
+        n.marriages
+            .sort_by(|a, b| a.marriage_id.cmp(&b.marriage_id));
         n.marriages.dedup_by(|a, b| a.marriage_id == b.marriage_id);
         Ok(Some(LoadedNeighbourhood {
             focus: iin.clone(),
@@ -149,11 +149,13 @@ fn sort_facts(f: &mut PersonFacts) {
         ))
     });
     f.contributions.sort_by_key(|c| c.month);
-    f.real_estate.sort_by(|a, b| a.property_id.cmp(&b.property_id));
+    f.real_estate
+        .sort_by(|a, b| a.property_id.cmp(&b.property_id));
     f.vehicles.sort_by(|a, b| a.vehicle_id.cmp(&b.vehicle_id));
     f.land_plots
         .sort_by(|a, b| a.cadastral_number.cmp(&b.cadastral_number));
-    f.farms.sort_by(|a, b| (a.year, &a.farm_id).cmp(&(b.year, &b.farm_id)));
+    f.farms
+        .sort_by(|a, b| (a.year, &a.farm_id).cmp(&(b.year, &b.farm_id)));
     f.loans.sort_by(|a, b| a.loan_id.cmp(&b.loan_id));
     f.employments.sort_by_key(|e| e.from);
     f.businesses.sort_by_key(|e| e.from);

@@ -1,0 +1,507 @@
+//! The GraphQL schema: thin resolvers over the personal-data gate and the pure domain.
+
+use super::access::{PersonalData, Principal};
+use super::error::{ApiError, ApiResult};
+use crate::domain::family::FamilyRole;
+use crate::domain::ids::Iin;
+use crate::domain::registry::{self, PersonFacts};
+use crate::domain::snapshot::{FamilySnapshot, MemberSnapshot};
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, EmptyMutation, EmptySubscription, Object, Schema, SimpleObject};
+use chrono::NaiveDate;
+use std::sync::Arc;
+
+pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// Largest page a list field returns; larger `first` values are refused.
+pub const MAX_PAGE: usize = 100;
+const DEFAULT_PAGE: usize = 50;
+
+fn principal<'a>(ctx: &'a Context<'_>) -> &'a Principal {
+    ctx.data_unchecked::<Principal>()
+}
+fn gate<'a>(ctx: &'a Context<'_>) -> &'a PersonalData {
+    ctx.data_unchecked::<PersonalData>()
+}
+
+fn parse_iin(field: &str, s: &str) -> ApiResult<Iin> {
+    Iin::parse(s).map_err(|e| ApiError::bad_input(field, e))
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn snake<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Index-cursor pagination over an in-memory list (lists here are per family: small, bounded).
+fn paginate<T: async_graphql::OutputType>(
+    items: Vec<T>,
+    after: Option<String>,
+    first: Option<i32>,
+) -> ApiResult<Connection<String, T, EmptyFields, EmptyFields>> {
+    let first = match first {
+        None => DEFAULT_PAGE,
+        Some(n) if n < 0 => return Err(ApiError::bad_input("first", "must not be negative")),
+        Some(n) if n as usize > MAX_PAGE => {
+            return Err(ApiError::bad_input("first", format!("at most {MAX_PAGE}")))
+        }
+        Some(n) => n as usize,
+    };
+    let start = match after {
+        None => 0,
+        Some(c) => {
+            c.strip_prefix("i:")
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| ApiError::bad_input("after", "not a cursor from this list"))?
+                + 1
+        }
+    };
+    let total = items.len();
+    let end = (start + first).min(total);
+    let mut conn = Connection::new(start > 0, end < total);
+    conn.edges.extend(
+        items
+            .into_iter()
+            .enumerate()
+            .skip(start)
+            .take(end.saturating_sub(start))
+            .map(|(i, t)| Edge::new(format!("i:{i}"), t)),
+    );
+    Ok(conn)
+}
+
+pub struct QueryRoot;
+
+#[Object]
+impl QueryRoot {
+    /// A person by IIN (12 digits, check digit verified).
+    async fn person(
+        &self,
+        ctx: &Context<'_>,
+        iin: String,
+    ) -> async_graphql::Result<Option<PersonView>> {
+        let iin = parse_iin("iin", &iin)?;
+        let f = gate(ctx).person(principal(ctx), &iin).await?;
+        Ok(f.map(|f| PersonView {
+            facts: Arc::new(f),
+            role: None,
+            basis: None,
+        }))
+    }
+
+    /// A family card: the family a person belongs to (`iin`) or a card by id (`familyId`), as of
+    /// a date (default today). Exactly one of `iin` and `familyId`.
+    async fn family(
+        &self,
+        ctx: &Context<'_>,
+        iin: Option<String>,
+        family_id: Option<String>,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<FamilyView> {
+        let d = as_of.unwrap_or_else(today);
+        let s = match (iin, family_id) {
+            (Some(i), None) => {
+                let i = parse_iin("iin", &i)?;
+                gate(ctx).family_of_person(principal(ctx), &i, d).await?
+            }
+            (None, Some(id)) => gate(ctx).family_by_id(principal(ctx), &id, d).await?,
+            _ => {
+                return Err(
+                    ApiError::bad_input("iin", "give exactly one of iin and familyId").into(),
+                )
+            }
+        };
+        Ok(FamilyView { s: Arc::new(s) })
+    }
+}
+
+pub struct FamilyView {
+    pub s: Arc<FamilySnapshot>,
+}
+
+#[derive(SimpleObject)]
+pub struct NotCountedView {
+    pub iin: String,
+    pub reason: String,
+}
+
+#[derive(SimpleObject)]
+pub struct DeceasedView {
+    pub iin: String,
+    pub death_date: NaiveDate,
+    pub relation: String,
+}
+
+#[derive(SimpleObject)]
+pub struct HouseholdView {
+    /// The dwelling the family's anchor is registered at on the date.
+    pub address_id: Option<String>,
+    /// Everybody registered there on the date.
+    pub residents: Vec<String>,
+    /// Residents who are not members of the legal family.
+    pub outside_family: Vec<String>,
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct DwellingView {
+    pub address_id: String,
+    pub region: String,
+    pub settlement: String,
+    pub settlement_type: String,
+    pub street: Option<String>,
+    pub house: Option<String>,
+    pub flat: Option<String>,
+}
+
+impl From<&registry::Dwelling> for DwellingView {
+    fn from(d: &registry::Dwelling) -> Self {
+        DwellingView {
+            address_id: d.address_id.clone(),
+            region: d.region.clone(),
+            settlement: d.settlement.clone(),
+            settlement_type: snake(&d.settlement_type),
+            street: d.street.clone(),
+            house: d.house.clone(),
+            flat: d.flat.clone(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct RegistrationView {
+    pub dwelling: DwellingView,
+    pub kind: String,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(SimpleObject)]
+pub struct RealEstateView {
+    pub property_id: String,
+    pub owner_iin: String,
+    pub area_m2: f64,
+    pub commercial: bool,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(SimpleObject)]
+pub struct VehicleView {
+    pub vehicle_id: String,
+    pub owner_iin: String,
+    pub kind: String,
+    pub machinery_type: Option<String>,
+    pub model: Option<String>,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(SimpleObject)]
+pub struct LandPlotView {
+    pub cadastral_number: String,
+    pub owner_iin: String,
+    pub area_ha: f64,
+    pub from: NaiveDate,
+}
+
+#[derive(SimpleObject)]
+pub struct FarmView {
+    pub farm_id: String,
+    pub owner_iin: String,
+    pub year: i32,
+    pub value_kzt: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct AssetsView {
+    pub real_estate: Vec<RealEstateView>,
+    pub vehicles: Vec<VehicleView>,
+    pub land_plots: Vec<LandPlotView>,
+    pub farms: Vec<FarmView>,
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct IncomeView {
+    pub iin: String,
+    /// `YYYY-MM`
+    pub month: String,
+    pub source: String,
+    pub amount_kzt: i64,
+    pub benefit: Option<String>,
+}
+
+fn show(ctx: &Context<'_>, iin: &Iin) -> String {
+    gate(ctx).show_iin(principal(ctx), iin)
+}
+
+fn assets_of(ctx: &Context<'_>, members: &[&PersonFacts], d: NaiveDate) -> AssetsView {
+    let mut a = AssetsView {
+        real_estate: vec![],
+        vehicles: vec![],
+        land_plots: vec![],
+        farms: vec![],
+    };
+    for f in members {
+        for r in f
+            .real_estate
+            .iter()
+            .filter(|r| registry::covers(Some(r.from), r.to, d))
+        {
+            a.real_estate.push(RealEstateView {
+                property_id: r.property_id.clone(),
+                owner_iin: show(ctx, &r.owner_iin),
+                area_m2: r.area_m2,
+                commercial: r.commercial,
+                from: r.from,
+                to: r.to,
+            });
+        }
+        for v in f
+            .vehicles
+            .iter()
+            .filter(|v| registry::covers(Some(v.from), v.to, d))
+        {
+            a.vehicles.push(VehicleView {
+                vehicle_id: v.vehicle_id.clone(),
+                owner_iin: show(ctx, &v.owner_iin),
+                kind: snake(&v.kind),
+                machinery_type: v.machinery_type.clone(),
+                model: v.model.clone(),
+                from: v.from,
+                to: v.to,
+            });
+        }
+        for l in f
+            .land_plots
+            .iter()
+            .filter(|l| registry::covers(Some(l.from), l.to, d))
+        {
+            a.land_plots.push(LandPlotView {
+                cadastral_number: l.cadastral_number.clone(),
+                owner_iin: show(ctx, &l.owner_iin),
+                area_ha: l.area_ha,
+                from: l.from,
+            });
+        }
+        for x in f.farms.iter() {
+            a.farms.push(FarmView {
+                farm_id: x.farm_id.clone(),
+                owner_iin: show(ctx, &x.owner_iin),
+                year: x.year,
+                value_kzt: x.value_kzt,
+            });
+        }
+    }
+    a
+}
+
+fn incomes_of(
+    ctx: &Context<'_>,
+    members: &[&PersonFacts],
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Vec<IncomeView> {
+    let mut v: Vec<IncomeView> = members
+        .iter()
+        .flat_map(|f| f.incomes.iter())
+        .filter(|i| {
+            let m = i.month.to_string();
+            from.is_none_or(|f| m.as_str() >= f) && to.is_none_or(|t| m.as_str() <= t)
+        })
+        .map(|i| IncomeView {
+            iin: show(ctx, &i.iin),
+            month: i.month.to_string(),
+            source: snake(&i.source),
+            amount_kzt: i.amount_kzt,
+            benefit: i.benefit.clone(),
+        })
+        .collect();
+    v.sort_by(|a, b| (&b.month, &a.iin).cmp(&(&a.month, &b.iin)));
+    v
+}
+
+#[Object]
+impl FamilyView {
+    /// Stable, opaque id of the family card.
+    async fn family_id(&self) -> &str {
+        self.s.composition.family_id.as_str()
+    }
+    async fn anchor_iin(&self, ctx: &Context<'_>) -> String {
+        show(ctx, &self.s.composition.anchor)
+    }
+    async fn as_of(&self) -> NaiveDate {
+        self.s.as_of()
+    }
+    /// Number of members of the legal family.
+    async fn size(&self) -> usize {
+        self.s.members.len()
+    }
+    /// Members of the legal family with their roles (head first, then spouse, children by age).
+    async fn members(
+        &self,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Connection<String, PersonView, EmptyFields, EmptyFields>> {
+        let items = self
+            .s
+            .members
+            .iter()
+            .map(|m: &MemberSnapshot| PersonView {
+                facts: Arc::new(m.facts.clone()),
+                role: Some(m.role),
+                basis: self.s.composition.member(m.iin()).map(|x| x.basis.clone()),
+            })
+            .collect();
+        Ok(paginate(items, after, first)?)
+    }
+    /// Relatives not counted in this family, and why (e.g. a child counted with the other parent).
+    async fn not_counted(&self, ctx: &Context<'_>) -> Vec<NotCountedView> {
+        self.s
+            .composition
+            .not_counted
+            .iter()
+            .map(|n| NotCountedView {
+                iin: show(ctx, &n.iin),
+                reason: n.reason.clone(),
+            })
+            .collect()
+    }
+    /// Deceased spouses or parents of counted children (survivor benefits).
+    async fn deceased(&self, ctx: &Context<'_>) -> Vec<DeceasedView> {
+        self.s
+            .composition
+            .deceased
+            .iter()
+            .map(|d| DeceasedView {
+                iin: show(ctx, &d.iin),
+                death_date: d.death_date,
+                relation: d.relation.clone(),
+            })
+            .collect()
+    }
+    /// The address household, kept apart from the legal family.
+    async fn household(&self, ctx: &Context<'_>) -> HouseholdView {
+        let h = &self.s.household;
+        HouseholdView {
+            address_id: h.address_id.clone(),
+            residents: h.residents.iter().map(|i| show(ctx, i)).collect(),
+            outside_family: h.outside_family.iter().map(|i| show(ctx, i)).collect(),
+        }
+    }
+    /// The anchor's dwelling on the date.
+    async fn dwelling(&self) -> Option<DwellingView> {
+        self.s.dwelling.as_ref().map(DwellingView::from)
+    }
+    /// Assets of all members held on the date.
+    async fn assets(&self, ctx: &Context<'_>) -> AssetsView {
+        let m: Vec<&PersonFacts> = self.s.members.iter().map(|m| &m.facts).collect();
+        assets_of(ctx, &m, self.s.as_of())
+    }
+    /// Monthly incomes of all members, newest first; `fromMonth`/`toMonth` as `YYYY-MM`.
+    async fn incomes(
+        &self,
+        ctx: &Context<'_>,
+        from_month: Option<String>,
+        to_month: Option<String>,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Connection<String, IncomeView, EmptyFields, EmptyFields>> {
+        let m: Vec<&PersonFacts> = self.s.members.iter().map(|m| &m.facts).collect();
+        Ok(paginate(
+            incomes_of(ctx, &m, from_month.as_deref(), to_month.as_deref()),
+            after,
+            first,
+        )?)
+    }
+}
+
+pub struct PersonView {
+    pub facts: Arc<PersonFacts>,
+    /// Role in the family, when listed as a member.
+    pub role: Option<FamilyRole>,
+    pub basis: Option<String>,
+}
+
+#[Object]
+impl PersonView {
+    async fn iin(&self, ctx: &Context<'_>) -> String {
+        show(ctx, &self.facts.person.iin)
+    }
+    async fn full_name(&self) -> String {
+        self.facts.person.full_name()
+    }
+    async fn birth_date(&self) -> NaiveDate {
+        self.facts.person.birth_date
+    }
+    async fn sex(&self) -> String {
+        snake(&self.facts.person.sex)
+    }
+    async fn death_date(&self) -> Option<NaiveDate> {
+        self.facts.person.death_date
+    }
+    async fn citizenship(&self) -> String {
+        snake(&self.facts.person.citizenship)
+    }
+    /// Age in whole years on `asOf` (default today).
+    async fn age(&self, as_of: Option<NaiveDate>) -> i32 {
+        self.facts.person.age_on(as_of.unwrap_or_else(today))
+    }
+    /// Role in the family (members only): head, spouse, child, adopted_child, ward,
+    /// student_dependant, other_dependant.
+    async fn role(&self) -> Option<String> {
+        self.role.map(|r| snake(&r))
+    }
+    /// Why this person is counted in the family (members only).
+    async fn basis(&self) -> Option<&str> {
+        self.basis.as_deref()
+    }
+    async fn registrations(&self) -> Vec<RegistrationView> {
+        self.facts
+            .registrations
+            .iter()
+            .map(|r| RegistrationView {
+                dwelling: DwellingView::from(&r.dwelling),
+                kind: snake(&r.registration.kind),
+                from: r.registration.from,
+                to: r.registration.to,
+            })
+            .collect()
+    }
+    /// Assets held on `asOf` (default today).
+    async fn assets(&self, ctx: &Context<'_>, as_of: Option<NaiveDate>) -> AssetsView {
+        assets_of(ctx, &[&self.facts], as_of.unwrap_or_else(today))
+    }
+    /// The family this person belongs to on `asOf` (default today).
+    async fn family(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<FamilyView> {
+        let s = gate(ctx)
+            .family_of_person(
+                principal(ctx),
+                &self.facts.person.iin,
+                as_of.unwrap_or_else(today),
+            )
+            .await?;
+        Ok(FamilyView { s: Arc::new(s) })
+    }
+}
+
+/// Builds the schema with its limits (depth, complexity) and the request data.
+pub fn build_schema(gate: Option<PersonalData>) -> AppSchema {
+    let mut b = Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+        .limit_depth(16)
+        .limit_complexity(5_000)
+        .limit_recursive_depth(32);
+    if let Some(g) = gate {
+        b = b.data(g);
+    }
+    b.finish()
+}

@@ -1,0 +1,129 @@
+//! Family cards on top of the store: a person's family as of a date, a card by its id, and the
+//! materialisation of cards (one `Family` node per anchor) after a load.
+
+use crate::domain::family::{
+    is_candidate_anchor, CompositionError, FamilyId, MarriageSummary, Resolver,
+};
+use crate::domain::ids::{Iin, Sex};
+use crate::domain::snapshot::FamilySnapshot;
+use crate::store::{Store, StoreError};
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FamilyError {
+    #[error("no person with this IIN in the registry")]
+    PersonNotFound,
+    #[error("no family card with this id")]
+    FamilyNotFound,
+    #[error("{0}")]
+    Composition(#[from] CompositionError),
+    #[error(
+        "on {0} the anchor of this card belonged to another family (the card was not in force)"
+    )]
+    CardNotInForce(NaiveDate),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The family `iin` belongs to on `as_of` (at most two round trips: the person's neighbourhood,
+/// then the anchor's when the person is not the anchor).
+pub async fn family_of_person(
+    store: &Store,
+    iin: &Iin,
+    as_of: NaiveDate,
+) -> Result<FamilySnapshot, FamilyError> {
+    let ln = store
+        .load_neighbourhood(iin)
+        .await?
+        .ok_or(FamilyError::PersonNotFound)?;
+    let anchor = Resolver::new(&ln.neighbourhood, as_of)
+        .anchor_for(iin)?
+        .clone();
+    if &anchor == iin {
+        return Ok(FamilySnapshot::build(
+            &ln.neighbourhood,
+            &anchor,
+            as_of,
+            &ln.co_registrations,
+        )?);
+    }
+    let la = store
+        .load_neighbourhood(&anchor)
+        .await?
+        .ok_or(FamilyError::PersonNotFound)?;
+    Ok(FamilySnapshot::build(
+        &la.neighbourhood,
+        &anchor,
+        as_of,
+        &la.co_registrations,
+    )?)
+}
+
+/// The family anchored at `anchor` on `as_of`, or `CardNotInForce` when the anchor belonged to
+/// another family that day. One round trip.
+pub async fn family_of_anchor(
+    store: &Store,
+    anchor: &Iin,
+    as_of: NaiveDate,
+) -> Result<FamilySnapshot, FamilyError> {
+    let ln = store
+        .load_neighbourhood(anchor)
+        .await?
+        .ok_or(FamilyError::PersonNotFound)?;
+    let r = Resolver::new(&ln.neighbourhood, as_of);
+    if r.anchor_for(anchor)? != anchor {
+        return Err(FamilyError::CardNotInForce(as_of));
+    }
+    Ok(FamilySnapshot::build(
+        &ln.neighbourhood,
+        anchor,
+        as_of,
+        &ln.co_registrations,
+    )?)
+}
+
+/// A family card by id on `as_of`.
+pub async fn family_by_id(
+    store: &Store,
+    family_id: &str,
+    as_of: NaiveDate,
+) -> Result<FamilySnapshot, FamilyError> {
+    let anchor = store
+        .family_anchor(family_id)
+        .await?
+        .ok_or(FamilyError::FamilyNotFound)?;
+    let anchor = Iin::parse(&anchor).map_err(|_| FamilyError::FamilyNotFound)?;
+    family_of_anchor(store, &anchor, as_of).await
+}
+
+/// Creates a `Family` node for every person who is a candidate anchor on `on` (idempotent).
+/// Returns the number of cards written.
+pub async fn materialise_family_cards(store: &Store, on: NaiveDate) -> Result<usize, FamilyError> {
+    let mut after = String::new();
+    let mut written = 0;
+    loop {
+        let page = store.family_candidates_page(&after, 5_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last["iin"].as_str().unwrap_or_default().to_string();
+        let rows: Vec<Value> = page
+            .iter()
+            .filter_map(|r| {
+                let iin = Iin::parse(r["iin"].as_str()?).ok()?;
+                let sex: Sex = serde_json::from_value(r["sex"].clone()).ok()?;
+                let birth: NaiveDate = serde_json::from_value(r["birth_date"].clone()).ok()?;
+                let death: Option<NaiveDate> = serde_json::from_value(r["death_date"].clone()).ok()?;
+                let marriages: Vec<MarriageSummary> =
+                    serde_json::from_value(r["marriages"].clone()).unwrap_or_default();
+                is_candidate_anchor(sex, birth, death, &marriages, on).then(|| {
+                    json!({"family_id": FamilyId::for_anchor(&iin).as_str(), "anchor_iin": iin.as_str()})
+                })
+            })
+            .collect();
+        written += rows.len();
+        if !rows.is_empty() {
+            store.upsert_families(&Value::Array(rows)).await?;
+        }
+    }
+    Ok(written)
+}

@@ -1,0 +1,270 @@
+//! The local graph database, managed by the service: ArcadeDB with its Bolt plugin, from the
+//! PyPI wheel `arcadedb-embedded` (server jars + a JRE), for development and CI where no Neo4j
+//! can be installed. Production points the same binary at Neo4j 5 with `--db-uri`.
+//!
+//! `LocalDb::start` installs the wheel into a cache directory if missing (`pip install --no-deps
+//! --target`), starts the server on free 127.0.0.1 ports with a persistent data directory, waits
+//! until Bolt answers, and stops the server when the handle is dropped.
+
+use crate::store::{DbConfig, Store};
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const ARCADEDB_WHEEL: &str = "arcadedb-embedded==26.10.2.post1";
+const INSTALL_DIR_NAME: &str = "arcadedb-embedded-26.10.2.post1";
+const DATABASE: &str = "graph";
+
+#[derive(Debug, Clone)]
+pub struct LocalDbOptions {
+    /// Where the wheel is installed (shared between data directories).
+    pub cache_dir: PathBuf,
+    /// The database files, the root password and the server log.
+    pub data_dir: PathBuf,
+    /// JVM heap, e.g. `1g`.
+    pub heap: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalDbError {
+    #[error("installing {ARCADEDB_WHEEL} with pip failed ({0}); is python3 with pip available? Set FAMILY_CARD_PYTHON to choose the interpreter")]
+    Install(String),
+    #[error("local database I/O error at {path}: {cause}")]
+    Io {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error("the local ArcadeDB did not become ready within {secs} s; last log lines:\n{log}")]
+    NotReady { secs: u64, log: String },
+    #[error("the local ArcadeDB exited during start-up ({status}); last log lines:\n{log}")]
+    Exited { status: String, log: String },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LocalDbError + '_ {
+    move |cause| LocalDbError::Io {
+        path: path.to_path_buf(),
+        cause,
+    }
+}
+
+/// A running local ArcadeDB. Dropping it stops the server.
+pub struct LocalDb {
+    child: Option<Child>,
+    config: DbConfig,
+    http_port: u16,
+    log_path: PathBuf,
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// The default cache directory for the wheel: `$FAMILY_CARD_CACHE`, else `~/.cache/family-card`.
+pub fn default_cache_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("FAMILY_CARD_CACHE") {
+        return PathBuf::from(d);
+    }
+    let home = std::env::var("HOME").unwrap_or_else(|_| ".".into());
+    PathBuf::from(home).join(".cache").join("family-card")
+}
+
+/// Installs the wheel into the cache if it is not there yet; returns the package directory.
+pub fn ensure_installed(cache_dir: &Path) -> Result<PathBuf, LocalDbError> {
+    let target = cache_dir.join(INSTALL_DIR_NAME);
+    let pkg = target.join("arcadedb_embedded");
+    if pkg.join("jre/bin/java").is_file() && pkg.join("jars").is_dir() {
+        return Ok(pkg);
+    }
+    std::fs::create_dir_all(cache_dir).map_err(io_err(cache_dir))?;
+    let tmp = cache_dir.join(format!("{INSTALL_DIR_NAME}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let python = std::env::var("FAMILY_CARD_PYTHON").unwrap_or_else(|_| "python3".into());
+    tracing::info!(wheel = ARCADEDB_WHEEL, dir = %target.display(), "installing the local graph database");
+    let out = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--target",
+        ])
+        .arg(&tmp)
+        .arg(ARCADEDB_WHEEL)
+        .output()
+        .map_err(|e| LocalDbError::Install(format!("cannot run {python}: {e}")))?;
+    if !out.status.success() {
+        return Err(LocalDbError::Install(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ));
+    }
+    // Another process may have finished first; either copy is complete.
+    if std::fs::rename(&tmp, &target).is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    if !pkg.join("jre/bin/java").is_file() {
+        return Err(LocalDbError::Install(format!(
+            "the wheel installed but {} has no jre/bin/java",
+            pkg.display()
+        )));
+    }
+    Ok(pkg)
+}
+
+fn read_or_create_password(data_dir: &Path) -> Result<String, LocalDbError> {
+    let p = data_dir.join("root-password");
+    if let Ok(s) = std::fs::read_to_string(&p) {
+        let s = s.trim().to_string();
+        if s.len() >= 8 {
+            return Ok(s);
+        }
+    }
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(io_err(Path::new("/dev/urandom")))?;
+    let pw: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(&p, &pw).map_err(io_err(&p))?;
+    Ok(pw)
+}
+
+fn tail(path: &Path, lines: usize) -> String {
+    let s = std::fs::read_to_string(path).unwrap_or_default();
+    let v: Vec<&str> = s.lines().collect();
+    v[v.len().saturating_sub(lines)..].join("\n")
+}
+
+impl LocalDb {
+    /// Installs if needed, starts the server and waits until it answers Bolt queries.
+    pub async fn start(opts: &LocalDbOptions) -> Result<LocalDb, LocalDbError> {
+        let cache = opts.cache_dir.clone();
+        let pkg = tokio::task::spawn_blocking(move || ensure_installed(&cache))
+            .await
+            .expect("install task")?;
+        let data = &opts.data_dir;
+        std::fs::create_dir_all(data.join("databases")).map_err(io_err(data))?;
+        let data = std::fs::canonicalize(data).map_err(io_err(data))?;
+        let password = read_or_create_password(&data)?;
+        let port = |_| LocalDbError::Io {
+            path: data.clone(),
+            cause: std::io::Error::other("no free port"),
+        };
+        let bolt_port = free_port().map_err(port)?;
+        let http_port = free_port().map_err(port)?;
+        let log_path = data.join("server.log");
+        let log = std::fs::File::create(&log_path).map_err(io_err(&log_path))?;
+        let log2 = log.try_clone().map_err(io_err(&log_path))?;
+        let mut cmd = Command::new(pkg.join("jre/bin/java"));
+        cmd.arg(format!("-Xmx{}", opts.heap))
+            .arg("-cp")
+            .arg(format!("{}/*", pkg.join("jars").display()))
+            .arg(format!("-Darcadedb.server.rootPath={}", data.display()))
+            .arg(format!(
+                "-Darcadedb.server.databaseDirectory={}",
+                data.join("databases").display()
+            ))
+            .arg(format!("-Darcadedb.server.rootPassword={password}"))
+            .arg("-Darcadedb.server.mode=development")
+            .arg("-Darcadedb.server.httpIncomingHost=127.0.0.1")
+            .arg(format!("-Darcadedb.server.httpIncomingPort={http_port}"))
+            .arg("-Darcadedb.server.plugins=Bolt:com.arcadedb.bolt.BoltProtocolPlugin")
+            .arg("-Darcadedb.bolt.host=127.0.0.1")
+            .arg(format!("-Darcadedb.bolt.port={bolt_port}"))
+            .arg(format!(
+                "-Darcadedb.server.defaultDatabases={DATABASE}[root]"
+            ))
+            .arg(format!("-Darcadedb.bolt.defaultDatabase={DATABASE}"))
+            .arg("com.arcadedb.server.ArcadeDBServer")
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log2);
+        #[cfg(target_os = "linux")]
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            // Stop the server if this process dies without running its destructors.
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().map_err(io_err(&pkg))?;
+        let mut db = LocalDb {
+            child: Some(child),
+            config: DbConfig {
+                uri: format!("bolt://127.0.0.1:{bolt_port}"),
+                user: "root".into(),
+                password,
+                database: None,
+                max_connections: 16,
+            },
+            http_port,
+            log_path,
+        };
+        db.wait_ready(Duration::from_secs(120)).await?;
+        tracing::info!(uri = %db.config.uri, data = %data.display(), "local ArcadeDB ready");
+        Ok(db)
+    }
+
+    async fn wait_ready(&mut self, limit: Duration) -> Result<(), LocalDbError> {
+        let started = Instant::now();
+        loop {
+            if let Some(c) = self.child.as_mut() {
+                if let Ok(Some(status)) = c.try_wait() {
+                    return Err(LocalDbError::Exited {
+                        status: status.to_string(),
+                        log: tail(&self.log_path, 30),
+                    });
+                }
+            }
+            if tokio::net::TcpStream::connect(self.config.uri.trim_start_matches("bolt://"))
+                .await
+                .is_ok()
+                && Store::connect(&self.config).await.is_ok()
+            {
+                return Ok(());
+            }
+            if started.elapsed() > limit {
+                return Err(LocalDbError::NotReady {
+                    secs: limit.as_secs(),
+                    log: tail(&self.log_path, 30),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
+    pub fn db_config(&self) -> DbConfig {
+        self.config.clone()
+    }
+
+    pub fn http_port(&self) -> u16 {
+        self.http_port
+    }
+
+    /// Stops the server and waits for it to exit (flushes the database files).
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            unsafe {
+                libc::kill(c.id() as i32, libc::SIGTERM);
+            }
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = c.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for LocalDb {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
