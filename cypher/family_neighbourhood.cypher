@@ -3,6 +3,8 @@
 // parents, and those parents' spouses — all the family-composition rules need (src/domain/family.rs).
 // `co_registrations` (only on the focus row) lists everybody registered at the focus person's dwellings,
 // capped to keep a shared-address hub from flooding the result.
+// Note: registrations nest the dwelling inside the relationship projection; ArcadeDB 26.10 flattens a map
+// literal whose first value is a map projection, so `{registration: r {.*}, dwelling: d {.*}}` is avoided.
 MATCH (a:Person {iin: $iin})
 OPTIONAL MATCH (a)-[:MARRIED_TO|PARENT_OF|GUARDIAN_OF*1..3]-(n:Person)
 WITH a, collect(DISTINCT n) AS near
@@ -12,7 +14,7 @@ UNWIND [a] + near AS p
 RETURN p {.*} AS person,
   p.iin = a.iin AS is_focus,
   CASE WHEN p.iin = a.iin THEN coregs ELSE [] END AS co_registrations,
-  [(p)-[r:REGISTERED_AT]->(d2:Dwelling) | {registration: r {.*, iin: p.iin, address_id: d2.address_id}, dwelling: d2 {.*}}] AS registrations,
+  [(p)-[r:REGISTERED_AT]->(d2:Dwelling) | r {.*, iin: p.iin, address_id: d2.address_id, dwelling: d2 {.*}}] AS registrations,
   [(p)-[m:MARRIED_TO]->(q:Person) | m {.*, spouse_a: p.iin, spouse_b: q.iin}] AS marriages,
   [(p)-[l:PARENT_OF]->(c:Person) | l {.*, parent_iin: p.iin, child_iin: c.iin}] AS parent_links,
   [(p)-[g:GUARDIAN_OF]->(w:Person) | g {.*, guardian_iin: p.iin, ward_iin: w.iin}] AS guardianships,

@@ -110,7 +110,10 @@ fn parse<T: DeserializeOwned>(raw: &str) -> Result<T, (String, String)> {
     let de = &mut serde_json::Deserializer::from_str(raw);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." || path.is_empty() {
+        if e.inner().is_syntax() || e.inner().is_eof() {
+            return ("$".to_string(), format!("malformed JSON: {}", e.inner()));
+        }
+        let field = if path == "." || path == "?" || path.is_empty() {
             "$".to_string()
         } else {
             path

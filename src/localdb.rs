@@ -51,7 +51,10 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LocalDbError + '_ {
 
 /// A running local ArcadeDB. Dropping it stops the server.
 pub struct LocalDb {
-    child: Option<Child>,
+    owner: Option<std::thread::JoinHandle<()>>,
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    exited: std::sync::mpsc::Receiver<String>,
+    pid: u32,
     config: DbConfig,
     http_port: u16,
     log_path: PathBuf,
@@ -181,18 +184,56 @@ impl LocalDb {
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2);
-        #[cfg(target_os = "linux")]
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            // Stop the server if this process dies without running its destructors.
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().map_err(io_err(&pkg))?;
+        // The server is spawned and owned by a dedicated thread that lives as long as this
+        // handle: PR_SET_PDEATHSIG fires when the spawning *thread* exits, so spawning from a
+        // short-lived thread (a test, a blocking pool worker) would stop the server early.
+        let (pid_tx, pid_rx) = std::sync::mpsc::channel::<std::io::Result<u32>>();
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let (exit_tx, exit_rx) = std::sync::mpsc::channel::<String>();
+        let owner = std::thread::Builder::new()
+            .name("arcadedb-owner".into())
+            .spawn(move || {
+                #[cfg(target_os = "linux")]
+                unsafe {
+                    use std::os::unix::process::CommandExt;
+                    cmd.pre_exec(|| {
+                        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                        Ok(())
+                    });
+                }
+                let mut child = match cmd.spawn() {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = pid_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = pid_tx.send(Ok(child.id()));
+                loop {
+                    if let Ok(Some(status)) = child.try_wait() {
+                        let _ = exit_tx.send(status.to_string());
+                        return;
+                    }
+                    match stop_rx.recv_timeout(Duration::from_millis(200)) {
+                        Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    }
+                }
+                terminate(&mut child);
+            })
+            .map_err(io_err(&pkg))?;
+        let pid = pid_rx
+            .recv()
+            .map_err(|_| LocalDbError::Io {
+                path: pkg.clone(),
+                cause: std::io::Error::other("server owner thread died"),
+            })?
+            .map_err(io_err(&pkg))?;
         let mut db = LocalDb {
-            child: Some(child),
+            owner: Some(owner),
+            stop: Some(stop_tx),
+            exited: exit_rx,
+            pid,
             config: DbConfig {
                 uri: format!("bolt://127.0.0.1:{bolt_port}"),
                 user: "root".into(),
@@ -211,13 +252,11 @@ impl LocalDb {
     async fn wait_ready(&mut self, limit: Duration) -> Result<(), LocalDbError> {
         let started = Instant::now();
         loop {
-            if let Some(c) = self.child.as_mut() {
-                if let Ok(Some(status)) = c.try_wait() {
-                    return Err(LocalDbError::Exited {
-                        status: status.to_string(),
-                        log: tail(&self.log_path, 30),
-                    });
-                }
+            if let Ok(status) = self.exited.try_recv() {
+                return Err(LocalDbError::Exited {
+                    status,
+                    log: tail(&self.log_path, 30),
+                });
             }
             if tokio::net::TcpStream::connect(self.config.uri.trim_start_matches("bolt://"))
                 .await
@@ -244,23 +283,36 @@ impl LocalDb {
         self.http_port
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
     /// Stops the server and waits for it to exit (flushes the database files).
     pub fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            unsafe {
-                libc::kill(c.id() as i32, libc::SIGTERM);
-            }
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = c.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            let _ = c.kill();
-            let _ = c.wait();
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.owner.take() {
+            let _ = t.join();
         }
     }
+}
+
+/// SIGTERM, up to 20 s for a clean exit, then SIGKILL.
+fn terminate(c: &mut Child) {
+    unsafe {
+        libc::kill(c.id() as i32, libc::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = c.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = c.kill();
+    let _ = c.wait();
 }
 
 impl Drop for LocalDb {

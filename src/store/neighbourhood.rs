@@ -4,7 +4,7 @@
 use super::{cypher, shape, Store, StoreError, StoreResult};
 use crate::domain::family::{CoRegistration, Neighbourhood};
 use crate::domain::ids::Iin;
-use crate::domain::registry::{Person, PersonFacts};
+use crate::domain::registry::{Dwelling, Person, PersonFacts, Registration, RegistrationAt};
 use neo4rs::query;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -19,6 +19,15 @@ pub struct LoadedNeighbourhood {
     pub neighbourhood: Neighbourhood,
     /// Everybody registered at the focus person's dwellings (all periods).
     pub co_registrations: Vec<CoRegistration>,
+}
+
+/// A registration as the neighbourhood query returns it: the relationship's properties with the
+/// dwelling nested.
+#[derive(serde::Deserialize)]
+struct RegistrationRow {
+    #[serde(flatten)]
+    registration: Registration,
+    dwelling: Dwelling,
 }
 
 const FACT_COLUMNS: &[&str] = &[
@@ -82,7 +91,13 @@ impl Store {
             let person: Person =
                 serde_json::from_value(row["person"].clone()).map_err(shape("person"))?;
             let mut f = PersonFacts::new(person);
-            f.registrations = list(&row["registrations"], "registrations")?;
+            f.registrations = list::<RegistrationRow>(&row["registrations"], "registrations")?
+                .into_iter()
+                .map(|r| RegistrationAt {
+                    registration: r.registration,
+                    dwelling: r.dwelling,
+                })
+                .collect();
             f.real_estate = list(&row["real_estate"], "real_estate")?;
             f.vehicles = list(&row["vehicles"], "vehicles")?;
             f.land_plots = list(&row["land_plots"], "land_plots")?;
@@ -128,6 +143,17 @@ impl Store {
         n.marriages
             .sort_by(|a, b| a.marriage_id.cmp(&b.marriage_id));
         n.marriages.dedup_by(|a, b| a.marriage_id == b.marriage_id);
+        // The pattern cannot return the focus's own registration edge a second time (relationship
+        // uniqueness), so the focus is added to the co-registrations of its own dwellings here.
+        if let Some(f) = n.persons.get(iin) {
+            co_registrations.extend(f.registrations.iter().map(|r| CoRegistration {
+                iin: iin.clone(),
+                address_id: r.registration.address_id.clone(),
+                kind: r.registration.kind,
+                from: r.registration.from,
+                to: r.registration.to,
+            }));
+        }
         Ok(Some(LoadedNeighbourhood {
             focus: iin.clone(),
             neighbourhood: n,
