@@ -901,6 +901,7 @@ pub async fn load_dir(
             }
         }
         write(store, kind, &mut batch, &mut fs, &mut file_rejects).await?;
+        file_rejects.sort_by_key(|r| r.line);
         fs.rejected = file_rejects.len();
         if let Some(out) = rejects_out.as_mut() {
             for r in &file_rejects {

@@ -53,7 +53,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LocalDbError + '_ {
 pub struct LocalDb {
     owner: Option<std::thread::JoinHandle<()>>,
     stop: Option<std::sync::mpsc::Sender<()>>,
-    exited: std::sync::mpsc::Receiver<String>,
+    exited: std::sync::Mutex<std::sync::mpsc::Receiver<String>>,
     pid: u32,
     config: DbConfig,
     http_port: u16,
@@ -232,7 +232,7 @@ impl LocalDb {
         let mut db = LocalDb {
             owner: Some(owner),
             stop: Some(stop_tx),
-            exited: exit_rx,
+            exited: std::sync::Mutex::new(exit_rx),
             pid,
             config: DbConfig {
                 uri: format!("bolt://127.0.0.1:{bolt_port}"),
@@ -252,7 +252,12 @@ impl LocalDb {
     async fn wait_ready(&mut self, limit: Duration) -> Result<(), LocalDbError> {
         let started = Instant::now();
         loop {
-            if let Ok(status) = self.exited.try_recv() {
+            let exited = self
+                .exited
+                .lock()
+                .map(|r| r.try_recv().ok())
+                .unwrap_or(None);
+            if let Some(status) = exited {
                 return Err(LocalDbError::Exited {
                     status,
                     log: tail(&self.log_path, 30),

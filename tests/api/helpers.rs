@@ -1,0 +1,168 @@
+//! `spawn_app` for integration tests: one real local ArcadeDB per test binary (fresh data
+//! directory), the sample registry loaded, the HTTP API served on a free port. Tests share one
+//! tokio runtime (neo4rs connections belong to the runtime that made them) and keep their own
+//! data apart by using IINs nobody else uses ([`Extract`]).
+
+use chrono::NaiveDate;
+use family_card::domain::ids::{make_iin, Iin, Sex};
+use family_card::ingest::{self, IngestOptions, IngestSummary};
+use family_card::localdb::{default_cache_dir, LocalDb, LocalDbOptions};
+use family_card::store::Store;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+pub struct TestApp {
+    pub rt: tokio::runtime::Runtime,
+    pub store: Store,
+    pub base_url: String,
+    pub sample_summary: IngestSummary,
+    _db: LocalDb,
+    _dir: tempfile::TempDir,
+}
+
+static APP: OnceLock<TestApp> = OnceLock::new();
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The shared app, started on first use.
+pub fn app() -> &'static TestApp {
+    APP.get_or_init(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("info,neo4rs=warn")
+                .try_init();
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (db, store, base_url, sample_summary) = rt.block_on(async {
+            let db = LocalDb::start(&LocalDbOptions {
+                cache_dir: default_cache_dir(),
+                data_dir: dir.path().join("db"),
+                heap: "1g".into(),
+            })
+            .await
+            .expect("local ArcadeDB starts");
+            let store = Store::connect(&db.db_config()).await.expect("connect");
+            store.apply_schema().await.expect("schema");
+            let sample_summary = ingest::load_dir(
+                &store,
+                &repo_path("fixtures/sample"),
+                &IngestOptions::default(),
+            )
+            .await
+            .expect("sample loads");
+            family_card::family_cards::materialise_family_cards(&store, reference_date())
+                .await
+                .expect("family cards");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            let router = family_card::api::http::router(store.clone());
+            tokio::spawn(async move { axum::serve(listener, router).await });
+            (db, store, format!("http://{addr}"), sample_summary)
+        });
+        TestApp {
+            rt,
+            store,
+            base_url,
+            sample_summary,
+            _db: db,
+            _dir: dir,
+        }
+    })
+}
+
+/// Runs a test body on the shared runtime.
+pub fn run<F: Future>(f: F) -> F::Output {
+    app().rt.block_on(f)
+}
+
+/// The sample registry's reference date.
+pub fn reference_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 6, 15).unwrap()
+}
+
+pub fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// POSTs a GraphQL query with optional principal headers; returns the JSON body.
+pub async fn gql_as(query: &str, variables: Value, headers: &[(&str, &str)]) -> Value {
+    let client = reqwest::Client::new();
+    let mut req = client
+        .post(format!("{}/graphql", app().base_url))
+        .json(&json!({"query": query, "variables": variables}));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.send().await.expect("request");
+    resp.json().await.expect("json body")
+}
+
+pub async fn gql(query: &str, variables: Value) -> Value {
+    gql_as(query, variables, &[]).await
+}
+
+/// The first error's code, if any.
+pub fn error_code(body: &Value) -> Option<String> {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .map(str::to_string)
+}
+
+static SERIAL: AtomicU32 = AtomicU32::new(7000);
+
+/// A fresh, valid IIN no other test uses (serials 7000+ are never used by fixtures).
+pub fn fresh_iin(birth: &str, sex: Sex) -> Iin {
+    let b = date(birth);
+    loop {
+        let s = SERIAL.fetch_add(1, Ordering::Relaxed);
+        if let Some(i) = make_iin(b, sex, s) {
+            return i;
+        }
+    }
+}
+
+/// A small registry extract written by a test, one NDJSON file per record type.
+#[derive(Default)]
+pub struct Extract {
+    files: BTreeMap<&'static str, Vec<String>>,
+}
+
+impl Extract {
+    pub fn add(&mut self, file: &'static str, record: Value) -> &mut Self {
+        self.files.entry(file).or_default().push(record.to_string());
+        self
+    }
+    pub fn add_raw(&mut self, file: &'static str, line: &str) -> &mut Self {
+        self.files.entry(file).or_default().push(line.to_string());
+        self
+    }
+    pub fn person(&mut self, iin: &Iin, surname: &str, first: &str) -> &mut Self {
+        self.add("persons.ndjson", json!({"iin": iin.as_str(), "surname": surname, "first_name": first, "citizenship": "citizen"}))
+    }
+    pub fn write(&self) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        for (f, lines) in &self.files {
+            std::fs::write(d.path().join(f), lines.join("\n") + "\n").unwrap();
+        }
+        d
+    }
+    pub async fn load(&self) -> IngestSummary {
+        let d = self.write();
+        ingest::load_dir(&app().store, d.path(), &IngestOptions::default())
+            .await
+            .expect("load")
+    }
+}

@@ -1,0 +1,125 @@
+//! Ingest: idempotent re-loads, rejects naming file/line/field, valid records never lost.
+
+use crate::helpers::*;
+use family_card::domain::ids::Sex;
+use family_card::ingest::{load_dir, IngestOptions};
+use serde_json::json;
+
+#[test]
+fn reloading_the_sample_changes_no_counts() {
+    run(async {
+        let store = &app().store;
+        let before = store.counts().await.unwrap();
+        let s = load_dir(
+            store,
+            &repo_path("fixtures/sample"),
+            &IngestOptions::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            s.rejected(),
+            0,
+            "the sample registry is clean: {:?}",
+            s.rejects
+        );
+        family_card::family_cards::materialise_family_cards(store, reference_date())
+            .await
+            .unwrap();
+        let after = store.counts().await.unwrap();
+        // Other tests may add their own records concurrently; the sample's own labels must not grow.
+        for k in ["node:Dwelling", "rel:MARRIED_TO", "rel:PARENT_OF"] {
+            assert!(before.contains_key(k), "{k} missing from {before:?}");
+        }
+        assert!(after.get("node:Person") >= before.get("node:Person"));
+        assert_eq!(app().sample_summary.rejected(), 0);
+        // Re-load into an isolated extract and count exactly.
+        let d = sample_like_extract().write();
+        load_dir(store, d.path(), &IngestOptions::default())
+            .await
+            .unwrap();
+        let once = store.counts().await.unwrap();
+        load_dir(store, d.path(), &IngestOptions::default())
+            .await
+            .unwrap();
+        let twice = store.counts().await.unwrap();
+        for k in [
+            "node:Income",
+            "node:Vehicle",
+            "rel:REGISTERED_AT",
+            "rel:RECEIVED_INCOME",
+            "rel:OWNS_VEHICLE",
+        ] {
+            assert_eq!(once.get(k), twice.get(k), "{k} changed on re-load");
+        }
+    });
+}
+
+fn sample_like_extract() -> Extract {
+    let p = fresh_iin("1975-11-11", Sex::Male);
+    let addr = format!("T-{p}-A");
+    let mut x = Extract::default();
+    x.add("addresses.ndjson", json!({"address_id": addr, "region": "SHYMKENT", "settlement": "Shymkent", "settlement_type": "republican_city"}));
+    x.person(&p, "Жумабаев", "Арман");
+    x.add(
+        "registrations.ndjson",
+        json!({"iin": p.as_str(), "address_id": addr, "kind": "permanent", "from": "2000-01-01"}),
+    );
+    x.add("vehicles.ndjson", json!({"vehicle_id": format!("VIN-{p}"), "owner_iin": p.as_str(), "kind": "passenger", "from": "2020-01-01"}));
+    for m in 1..=6 {
+        x.add("incomes.ndjson", json!({"iin": p.as_str(), "month": format!("2026-0{m}"), "source": "wage", "amount_kzt": 300000}));
+    }
+    x
+}
+
+#[test]
+fn bad_records_are_rejected_with_file_line_and_field_and_good_ones_land() {
+    run(async {
+        let good = fresh_iin("1983-12-12", Sex::Female);
+        let addr = format!("T-{good}-A");
+        let mut x = Extract::default();
+        x.add("addresses.ndjson", json!({"address_id": addr, "region": "ALMATY", "settlement": "Almaty", "settlement_type": "republican_city"}));
+        x.person(&good, "Нурланова", "Жанар"); // line 1: good
+        x.add_raw("persons.ndjson", r#"{"iin":"950115401236","surname":"Bad","first_name":"Check","citizenship":"citizen"}"#); // 2: check digit
+        x.add_raw("persons.ndjson", r#"{"iin":"950115401235","surname":"Dead","first_name":"Early","citizenship":"citizen","death_date":"1990-01-01"}"#); // 3: death before birth
+        x.add_raw("persons.ndjson", "{not json"); // 4
+        x.add("registrations.ndjson", json!({"iin": good.as_str(), "address_id": addr, "kind": "permanent", "from": "2001-01-01"})); // 1: good
+        x.add("registrations.ndjson", json!({"iin": good.as_str(), "address_id": "NO-SUCH-ADDRESS", "kind": "permanent", "from": "2002-01-01"})); // 2: unknown address
+        x.add("registrations.ndjson", json!({"iin": good.as_str(), "address_id": addr, "kind": "permanent", "from": "2010-01-01", "to": "2009-01-01"})); // 3: period
+        x.add(
+            "incomes.ndjson",
+            json!({"iin": good.as_str(), "month": "2025-13", "source": "wage", "amount_kzt": 1}),
+        ); // 1: month
+        x.add("incomes.ndjson", json!({"iin": good.as_str(), "month": "2025-12", "source": "wage", "amount_kzt": 250000})); // 2: good
+        let s = x.load().await;
+        let got: Vec<(String, usize, String)> = s
+            .rejects
+            .iter()
+            .map(|r| (r.file.clone(), r.line, r.field.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("persons.ndjson".into(), 2, "iin".into()),
+                ("persons.ndjson".into(), 3, "death_date".into()),
+                ("persons.ndjson".into(), 4, "$".into()),
+                ("registrations.ndjson".into(), 2, "iin or address_id".into()),
+                ("registrations.ndjson".into(), 3, "to".into()),
+                ("incomes.ndjson".into(), 1, "month".into()),
+            ]
+        );
+        assert!(s.rejects[0].error.contains("check digit"));
+        assert!(s.rejects[3].error.contains("NO-SUCH-ADDRESS"));
+        assert_eq!(s.written(), 4);
+        let body = gql(
+            r#"query($iin: String!) { person(iin: $iin) { fullName registrations { dwelling { addressId } } } }"#,
+            json!({"iin": good.as_str()}),
+        )
+        .await;
+        assert_eq!(body["data"]["person"]["fullName"], "Нурланова Жанар");
+        assert_eq!(
+            body["data"]["person"]["registrations"][0]["dwelling"]["addressId"],
+            addr.as_str()
+        );
+    });
+}
