@@ -965,7 +965,7 @@ fn describe_reference(v: &Value) -> String {
         parts.push(format!("person {o}"));
     }
     if let Some(t) = v.get("target").and_then(Value::as_str) {
-        parts.push(format!("{t}"));
+        parts.push(t.to_string());
     }
     if parts.is_empty() {
         "a referenced record".into()

@@ -78,7 +78,7 @@ fn paginate<T: async_graphql::OutputType>(
 
 pub struct QueryRoot;
 
-#[Object]
+#[Object(name = "Query")]
 impl QueryRoot {
     /// A person by IIN (12 digits, check digit verified).
     async fn person(
@@ -126,12 +126,14 @@ pub struct FamilyView {
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "NotCounted")]
 pub struct NotCountedView {
     pub iin: String,
     pub reason: String,
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "Deceased")]
 pub struct DeceasedView {
     pub iin: String,
     pub death_date: NaiveDate,
@@ -139,6 +141,7 @@ pub struct DeceasedView {
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "Household")]
 pub struct HouseholdView {
     /// The dwelling the family's anchor is registered at on the date.
     pub address_id: Option<String>,
@@ -149,6 +152,7 @@ pub struct HouseholdView {
 }
 
 #[derive(SimpleObject, Clone)]
+#[graphql(name = "Dwelling")]
 pub struct DwellingView {
     pub address_id: String,
     pub region: String,
@@ -174,6 +178,7 @@ impl From<&registry::Dwelling> for DwellingView {
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "Registration")]
 pub struct RegistrationView {
     pub dwelling: DwellingView,
     pub kind: String,
@@ -182,6 +187,7 @@ pub struct RegistrationView {
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "RealEstate")]
 pub struct RealEstateView {
     pub property_id: String,
     pub owner_iin: String,
@@ -192,6 +198,7 @@ pub struct RealEstateView {
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "Vehicle")]
 pub struct VehicleView {
     pub vehicle_id: String,
     pub owner_iin: String,
@@ -203,6 +210,7 @@ pub struct VehicleView {
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "LandPlot")]
 pub struct LandPlotView {
     pub cadastral_number: String,
     pub owner_iin: String,
@@ -211,6 +219,7 @@ pub struct LandPlotView {
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "Farm")]
 pub struct FarmView {
     pub farm_id: String,
     pub owner_iin: String,
@@ -219,6 +228,7 @@ pub struct FarmView {
 }
 
 #[derive(SimpleObject)]
+#[graphql(name = "Assets")]
 pub struct AssetsView {
     pub real_estate: Vec<RealEstateView>,
     pub vehicles: Vec<VehicleView>,
@@ -227,6 +237,7 @@ pub struct AssetsView {
 }
 
 #[derive(SimpleObject, Clone)]
+#[graphql(name = "Income")]
 pub struct IncomeView {
     pub iin: String,
     /// `YYYY-MM`
@@ -326,7 +337,7 @@ fn incomes_of(
     v
 }
 
-#[Object]
+#[Object(name = "Family")]
 impl FamilyView {
     /// Stable, opaque id of the family card.
     async fn family_id(&self) -> &str {
@@ -428,7 +439,7 @@ pub struct PersonView {
     pub basis: Option<String>,
 }
 
-#[Object]
+#[Object(name = "Person")]
 impl PersonView {
     async fn iin(&self, ctx: &Context<'_>) -> String {
         show(ctx, &self.facts.person.iin)

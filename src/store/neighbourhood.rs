@@ -165,8 +165,7 @@ impl Store {
 /// Pattern comprehensions return facts in storage order; sort them so evaluations and hashes do
 /// not depend on it.
 fn sort_facts(f: &mut PersonFacts) {
-    f.registrations
-        .sort_by(|a, b| a.registration.from.cmp(&b.registration.from));
+    f.registrations.sort_by_key(|a| a.registration.from);
     f.incomes.sort_by(|a, b| {
         (a.month, format!("{:?}", a.source), a.amount_kzt).cmp(&(
             b.month,
