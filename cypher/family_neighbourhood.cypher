@@ -1,17 +1,20 @@
-// The civil-registry neighbourhood of a person, with every fact of every person in it, in ONE round trip.
+// The civil-registry neighbourhood of each person in $iins (one for an API read, a page of anchors for
+// country-wide jobs), with every fact of every person in it, in ONE round trip. Rows carry `focus`.
 // Radius 3 over marriages, parent links and guardianships reaches: spouse, children and wards, their other
 // parents, and those parents' spouses — all the family-composition rules need (src/domain/family.rs).
 // `co_registrations` (only on the focus row) lists everybody registered at the focus person's dwellings,
 // capped to keep a shared-address hub from flooding the result.
 // Note: registrations nest the dwelling inside the relationship projection; ArcadeDB 26.10 flattens a map
 // literal whose first value is a map projection, so `{registration: r {.*}, dwelling: d {.*}}` is avoided.
-MATCH (a:Person {iin: $iin})
+UNWIND $iins AS focus_iin
+MATCH (a:Person {iin: focus_iin})
 OPTIONAL MATCH (a)-[:MARRIED_TO|PARENT_OF|GUARDIAN_OF*1..3]-(n:Person)
 WITH a, collect(DISTINCT n) AS near
 OPTIONAL MATCH (a)-[:REGISTERED_AT]->(d:Dwelling)<-[r2:REGISTERED_AT]-(o:Person)
 WITH a, near, collect({iin: o.iin, address_id: d.address_id, kind: r2.kind, from: r2.from, to: r2.to})[0..$max_co_registrations] AS coregs
 UNWIND [a] + near AS p
-RETURN p {.*} AS person,
+RETURN a.iin AS focus,
+  p {.*} AS person,
   p.iin = a.iin AS is_focus,
   CASE WHEN p.iin = a.iin THEN coregs ELSE [] END AS co_registrations,
   [(p)-[r:REGISTERED_AT]->(d2:Dwelling) | r {.*, iin: p.iin, address_id: d2.address_id, dwelling: d2 {.*}}] AS registrations,

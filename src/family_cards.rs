@@ -6,7 +6,7 @@ use crate::domain::family::{
 };
 use crate::domain::ids::{Iin, Sex};
 use crate::domain::snapshot::FamilySnapshot;
-use crate::store::{Store, StoreError};
+use crate::store::{LoadedNeighbourhood, Store, StoreError};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
@@ -81,6 +81,22 @@ pub async fn family_of_anchor(
         as_of,
         &ln.co_registrations,
     )?)
+}
+
+/// The snapshot of the card anchored at `anchor` from its loaded neighbourhood, or `None` when
+/// the card is not in force on `as_of` (the anchor was not alive, or belonged to another family).
+pub fn snapshot_of_anchor(
+    ln: &LoadedNeighbourhood,
+    anchor: &Iin,
+    as_of: NaiveDate,
+) -> Result<Option<FamilySnapshot>, CompositionError> {
+    let r = Resolver::new(&ln.neighbourhood, as_of);
+    match r.anchor_for(anchor) {
+        Ok(a) if a == anchor => {}
+        Ok(_) | Err(CompositionError::NotAlive(..)) => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    FamilySnapshot::build(&ln.neighbourhood, anchor, as_of, &ln.co_registrations).map(Some)
 }
 
 /// A family card by id on `as_of`.

@@ -181,6 +181,8 @@ impl LocalDb {
             ))
             .arg(format!("-Darcadedb.bolt.defaultDatabase={DATABASE}"))
             .arg("com.arcadedb.server.ArcadeDBServer")
+            // ArcadeDB writes its `log/` folder into the working directory: keep it in the data dir.
+            .current_dir(&data)
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2);

@@ -85,8 +85,22 @@ enum Command {
     },
     /// Print the GraphQL SDL (what schema/schema.graphql holds).
     Schema,
+    /// Benchmarks against the loaded database (see docs/benchmarks.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Start the local database and wait (prints its Bolt URI).
     Db,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Latency of `family(iin:)` through the HTTP API for random stored persons.
+    FamilyLookup {
+        #[arg(long, default_value_t = 1_000)]
+        samples: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
 }
 
 struct Db {
@@ -187,6 +201,10 @@ async fn load(
     Ok(())
 }
 
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
 fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
@@ -204,6 +222,22 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Schema => {
             print!("{}", family_card::api::sdl());
+        }
+        Command::Bench(BenchCommand::FamilyLookup { samples, seed }) => {
+            let db = open_db(&cli.db).await?;
+            let r = family_card::bench::family_lookup_latency(&db.store, samples, seed).await?;
+            println!(
+                "family(iin:) over HTTP, {} random persons of {} stored (seed {seed}), sequential:\n  \
+                 p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  max {:.2} ms  mean {:.2} ms  errors {}",
+                r.samples,
+                r.persons_in_db,
+                ms(r.p50),
+                ms(r.p90),
+                ms(r.p99),
+                ms(r.max),
+                ms(r.mean),
+                r.errors
+            );
         }
         Command::Db => {
             let db = open_db(&cli.db).await?;

@@ -2,6 +2,10 @@
 //! Statements take parameters only; nothing is spliced into their text.
 
 pub const COUNTS: &str = include_str!("../../cypher/counts.cypher");
+pub const ENTITLEMENTS_OF_FAMILY: &str = include_str!("../../cypher/entitlements_of_family.cypher");
+pub const ENTITLEMENTS_RECORD: &str = include_str!("../../cypher/entitlements_record.cypher");
+pub const ENTITLEMENTS_SUMMARY: &str = include_str!("../../cypher/entitlements_summary.cypher");
+pub const FAMILIES_COUNT: &str = include_str!("../../cypher/families_count.cypher");
 pub const FAMILIES_PAGE: &str = include_str!("../../cypher/families_page.cypher");
 pub const FAMILY_BY_ID: &str = include_str!("../../cypher/family_by_id.cypher");
 pub const FAMILY_CANDIDATES_PAGE: &str = include_str!("../../cypher/family_candidates_page.cypher");
@@ -35,15 +39,26 @@ pub const INGEST_REAL_ESTATE: &str = include_str!("../../cypher/ingest_real_esta
 pub const INGEST_REGISTRATIONS: &str = include_str!("../../cypher/ingest_registrations.cypher");
 pub const INGEST_UNEMPLOYMENT: &str = include_str!("../../cypher/ingest_unemployment.cypher");
 pub const INGEST_VEHICLES: &str = include_str!("../../cypher/ingest_vehicles.cypher");
+pub const JOB_CHECKPOINT_GET: &str = include_str!("../../cypher/job_checkpoint_get.cypher");
+pub const JOB_CHECKPOINT_SAVE: &str = include_str!("../../cypher/job_checkpoint_save.cypher");
 pub const PERSON_BY_IIN: &str = include_str!("../../cypher/person_by_iin.cypher");
+pub const PERSONS_PAGE: &str = include_str!("../../cypher/persons_page.cypher");
 pub const PING: &str = include_str!("../../cypher/ping.cypher");
 pub const RELATIONSHIP_COUNTS: &str = include_str!("../../cypher/relationship_counts.cypher");
 pub const SCHEMA: &str = include_str!("../../cypher/schema.cypher");
 pub const UPSERT_FAMILIES: &str = include_str!("../../cypher/upsert_families.cypher");
+pub const WELLBEING_DISTRIBUTION: &str = include_str!("../../cypher/wellbeing_distribution.cypher");
+pub const WELLBEING_HISTORY: &str = include_str!("../../cypher/wellbeing_history.cypher");
+pub const WELLBEING_PREVIOUS: &str = include_str!("../../cypher/wellbeing_previous.cypher");
+pub const WELLBEING_RECORD: &str = include_str!("../../cypher/wellbeing_record.cypher");
 
 /// Every statement by file name, for the Neo4j-grammar check in the test run.
 pub const ALL: &[(&str, &str)] = &[
     ("counts.cypher", COUNTS),
+    ("entitlements_of_family.cypher", ENTITLEMENTS_OF_FAMILY),
+    ("entitlements_record.cypher", ENTITLEMENTS_RECORD),
+    ("entitlements_summary.cypher", ENTITLEMENTS_SUMMARY),
+    ("families_count.cypher", FAMILIES_COUNT),
     ("families_page.cypher", FAMILIES_PAGE),
     ("family_by_id.cypher", FAMILY_BY_ID),
     ("family_candidates_page.cypher", FAMILY_CANDIDATES_PAGE),
@@ -78,9 +93,16 @@ pub const ALL: &[(&str, &str)] = &[
     ("ingest_registrations.cypher", INGEST_REGISTRATIONS),
     ("ingest_unemployment.cypher", INGEST_UNEMPLOYMENT),
     ("ingest_vehicles.cypher", INGEST_VEHICLES),
+    ("job_checkpoint_get.cypher", JOB_CHECKPOINT_GET),
+    ("job_checkpoint_save.cypher", JOB_CHECKPOINT_SAVE),
     ("person_by_iin.cypher", PERSON_BY_IIN),
+    ("persons_page.cypher", PERSONS_PAGE),
     ("ping.cypher", PING),
     ("relationship_counts.cypher", RELATIONSHIP_COUNTS),
     ("schema.cypher", SCHEMA),
     ("upsert_families.cypher", UPSERT_FAMILIES),
+    ("wellbeing_distribution.cypher", WELLBEING_DISTRIBUTION),
+    ("wellbeing_history.cypher", WELLBEING_HISTORY),
+    ("wellbeing_previous.cypher", WELLBEING_PREVIOUS),
+    ("wellbeing_record.cypher", WELLBEING_RECORD),
 ];

@@ -7,7 +7,10 @@
 //! its own auto-commit calls, never explicit transactions.
 
 pub mod cypher;
+mod jobs;
 mod neighbourhood;
+
+pub use jobs::Checkpoint;
 
 pub use neighbourhood::LoadedNeighbourhood;
 

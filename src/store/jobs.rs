@@ -1,0 +1,180 @@
+//! Store side of country-wide jobs: checkpoints, well-being assessments and detected entitlements.
+//! Rows travel as JSON maps built by the job modules; this file only knows the statements.
+
+use super::{bolt, cypher, Store, StoreResult};
+use neo4rs::query;
+use serde_json::Value;
+
+/// Where a resumable job stands.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Checkpoint {
+    /// The last family id fully processed (keyset position); empty = from the start.
+    pub after: String,
+    pub processed: u64,
+    pub finished: bool,
+    /// Identifies one run from start to finish (a resumed run keeps its id).
+    pub run_id: String,
+}
+
+impl Store {
+    pub async fn checkpoint(&self, job: &str) -> StoreResult<Option<Checkpoint>> {
+        let rows = self
+            .fetch_rows(
+                query(cypher::JOB_CHECKPOINT_GET).param("job", job),
+                &["after", "processed", "finished", "run_id"],
+            )
+            .await?;
+        Ok(rows.into_iter().next().map(|r| Checkpoint {
+            after: r["after"].as_str().unwrap_or_default().to_string(),
+            processed: r["processed"].as_i64().unwrap_or(0).max(0) as u64,
+            finished: r["finished"].as_bool().unwrap_or(false),
+            run_id: r["run_id"].as_str().unwrap_or_default().to_string(),
+        }))
+    }
+
+    pub async fn save_checkpoint(&self, job: &str, c: &Checkpoint) -> StoreResult<()> {
+        let now = chrono::Utc::now().to_rfc3339();
+        self.with_retry(|| async {
+            let q = query(cypher::JOB_CHECKPOINT_SAVE)
+                .param("job", job)
+                .param("after", c.after.as_str())
+                .param("processed", c.processed as i64)
+                .param("finished", c.finished)
+                .param("run_id", c.run_id.as_str())
+                .param("updated_at", now.as_str());
+            self.fetch_column::<String>(q, "job").await.map(|_| ())
+        })
+        .await
+    }
+
+    /// A page of person IINs in IIN order after `after`.
+    pub async fn persons_page(&self, after: &str, limit: i64) -> StoreResult<Vec<String>> {
+        self.fetch_column::<String>(
+            query(cypher::PERSONS_PAGE)
+                .param("after", after)
+                .param("limit", limit),
+            "iin",
+        )
+        .await
+    }
+
+    pub async fn count_families(&self) -> StoreResult<u64> {
+        let n = self
+            .fetch_column::<i64>(query(cypher::FAMILIES_COUNT), "families")
+            .await?;
+        Ok(n.first().copied().unwrap_or(0).max(0) as u64)
+    }
+
+    /// `(family_id, as_of, inputs_hash)` of the assessments stored on or before `as_of`.
+    pub async fn wellbeing_previous(
+        &self,
+        family_ids: &[String],
+        as_of: &str,
+    ) -> StoreResult<Vec<(String, String, String)>> {
+        let rows = self
+            .with_retry(|| async {
+                let q = query(cypher::WELLBEING_PREVIOUS)
+                    .param("family_ids", family_ids.to_vec())
+                    .param("as_of", as_of);
+                self.fetch_rows(q, &["family_id", "as_of", "inputs_hash"])
+                    .await
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some((
+                    r["family_id"].as_str()?.to_string(),
+                    r["as_of"].as_str()?.to_string(),
+                    r["inputs_hash"].as_str()?.to_string(),
+                ))
+            })
+            .collect())
+    }
+
+    /// Writes assessments (`rows`: `[{family_id, assessment_key, props}]`); returns how many.
+    pub async fn record_wellbeing(&self, rows: &Value) -> StoreResult<u64> {
+        if rows.as_array().is_none_or(|a| a.is_empty()) {
+            return Ok(0);
+        }
+        let keys = self
+            .with_retry(|| async {
+                let q = query(cypher::WELLBEING_RECORD).param("rows", bolt(rows.clone())?);
+                self.fetch_column::<String>(q, "assessment_key").await
+            })
+            .await?;
+        Ok(keys.len() as u64)
+    }
+
+    /// Every stored assessment of a family (JSON maps of the node's properties), oldest first.
+    pub async fn wellbeing_history(&self, family_id: &str) -> StoreResult<Vec<Value>> {
+        self.fetch_column::<Value>(
+            query(cypher::WELLBEING_HISTORY).param("family_id", family_id),
+            "assessment",
+        )
+        .await
+    }
+
+    /// `(level, families)` on `as_of`, optionally in one region.
+    pub async fn wellbeing_distribution(
+        &self,
+        as_of: &str,
+        region: Option<&str>,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        let q = query(cypher::WELLBEING_DISTRIBUTION)
+            .param("as_of", as_of)
+            .param("region", region.map(str::to_string));
+        let rows = self.fetch_rows(q, &["level", "families"]).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| Some((r["level"].as_str()?.to_string(), r["families"].as_i64()?)))
+            .collect())
+    }
+
+    /// Records entitlements once (`rows`: `[{family_id, entitlement_key, as_of, now, props}]`);
+    /// returns how many were new.
+    pub async fn record_entitlements(&self, rows: &Value) -> StoreResult<u64> {
+        if rows.as_array().is_none_or(|a| a.is_empty()) {
+            return Ok(0);
+        }
+        let out = self
+            .with_retry(|| async {
+                let q = query(cypher::ENTITLEMENTS_RECORD).param("rows", bolt(rows.clone())?);
+                self.fetch_rows(q, &["entitlement_key", "created"]).await
+            })
+            .await?;
+        Ok(out
+            .iter()
+            .filter(|r| r["created"].as_bool() == Some(true))
+            .count() as u64)
+    }
+
+    /// Entitlements recorded for a family (JSON maps of the node's properties).
+    pub async fn entitlements_of_family(&self, family_id: &str) -> StoreResult<Vec<Value>> {
+        self.fetch_column::<Value>(
+            query(cypher::ENTITLEMENTS_OF_FAMILY).param("family_id", family_id),
+            "entitlement",
+        )
+        .await
+    }
+
+    /// `(benefit, status, count)` over all recorded entitlements.
+    pub async fn entitlements_summary(&self) -> StoreResult<Vec<(String, String, i64)>> {
+        let rows = self
+            .fetch_rows(
+                query(cypher::ENTITLEMENTS_SUMMARY),
+                &["benefit", "status", "entitlements"],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some((
+                    r["benefit"].as_str()?.to_string(),
+                    r["status"].as_str()?.to_string(),
+                    r["entitlements"].as_i64()?,
+                ))
+            })
+            .collect())
+    }
+}
