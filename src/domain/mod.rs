@@ -7,6 +7,7 @@
 
 pub mod family;
 pub mod ids;
+pub mod offer;
 pub mod parameters;
 pub mod registry;
 pub mod snapshot;
