@@ -275,6 +275,121 @@ pub fn reply_event(reply: &Reply, known_account: Option<&Iban>) -> OfferEvent {
     }
 }
 
+/// Sending policy of the outbox dispatcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendingPolicy {
+    pub max_attempts: u32,
+    pub first_retry_seconds: i64,
+}
+
+impl SendingPolicy {
+    /// Delay before attempt `attempt + 1` after `attempt` failed ones (doubling, capped at a day).
+    pub fn backoff(&self, attempts_so_far: u32) -> Duration {
+        let secs = self
+            .first_retry_seconds
+            .saturating_mul(1i64 << attempts_so_far.min(20))
+            .min(86_400);
+        Duration::seconds(secs)
+    }
+}
+
+/// SMS texts with `{placeholders}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Templates {
+    pub offer: String,
+    pub reminder: String,
+    pub account_request: String,
+    pub assigned: String,
+    pub pension_notice: String,
+}
+
+/// The proactive flow's configuration (`rules/proactive.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProactiveRules {
+    pub version: String,
+    pub sender_id: String,
+    pub timing: OfferTiming,
+    #[serde(default)]
+    pub timing_by_benefit: std::collections::BTreeMap<String, OfferTiming>,
+    pub sending: SendingPolicy,
+    pub templates: Templates,
+}
+
+/// The configuration shipped with this build.
+pub const BUNDLED_PROACTIVE_RULES: &str = include_str!("../../rules/proactive.toml");
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProactiveRulesError {
+    #[error("proactive rules: {0}")]
+    Parse(String),
+    #[error("proactive rules: sender_id must be \"1414\" (the single contact centre), got {0:?}")]
+    Sender(String),
+    #[error("proactive rules: timing of {benefit}: {problem}")]
+    Timing { benefit: String, problem: String },
+}
+
+impl ProactiveRules {
+    pub fn bundled() -> Self {
+        Self::from_toml(BUNDLED_PROACTIVE_RULES).expect("bundled proactive rules are valid")
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self, ProactiveRulesError> {
+        let r: ProactiveRules =
+            toml::from_str(text).map_err(|e| ProactiveRulesError::Parse(e.to_string()))?;
+        if r.sender_id != SENDER_ID {
+            return Err(ProactiveRulesError::Sender(r.sender_id));
+        }
+        let all = std::iter::once(("(default)".to_string(), r.timing))
+            .chain(r.timing_by_benefit.iter().map(|(k, v)| (k.clone(), *v)));
+        for (benefit, t) in all {
+            if t.reply_window_hours <= 0 {
+                return Err(ProactiveRulesError::Timing {
+                    benefit,
+                    problem: "reply_window_hours must be positive".into(),
+                });
+            }
+            if t.reminder_before_expiry_hours < 0
+                || t.reminder_before_expiry_hours >= t.reply_window_hours
+            {
+                return Err(ProactiveRulesError::Timing {
+                    benefit,
+                    problem: "reminder_before_expiry_hours must be within the reply window".into(),
+                });
+            }
+        }
+        if r.sending.max_attempts == 0 {
+            return Err(ProactiveRulesError::Parse(
+                "sending.max_attempts must be at least 1".into(),
+            ));
+        }
+        Ok(r)
+    }
+
+    pub fn timing_for(&self, benefit: &str) -> OfferTiming {
+        self.timing_by_benefit
+            .get(benefit)
+            .copied()
+            .unwrap_or(self.timing)
+    }
+}
+
+/// Fills `{name}` placeholders; unknown placeholders stay as written.
+pub fn render(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (k, v) in values {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+/// The six-digit code printed in an offer SMS, derived from the offer id (stable).
+pub fn offer_code(offer_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::digest(format!("family-card/offer-code/{offer_id}").as_bytes());
+    let n = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) % 1_000_000;
+    format!("{n:06}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,6 +516,46 @@ mod tests {
             parse_reply("R 123456 1 KZ00125KZT5004100100"),
             Err(MalformedReply::BadAccount(_))
         ));
+    }
+
+    #[test]
+    fn bundled_rules_load_and_only_1414_may_send() {
+        let r = ProactiveRules::bundled();
+        assert_eq!(r.sender_id, "1414");
+        assert_eq!(r.timing_for("asp").reply_window_hours, 72);
+        let bad = BUNDLED_PROACTIVE_RULES.replace("sender_id = \"1414\"", "sender_id = \"7777\"");
+        assert_eq!(
+            ProactiveRules::from_toml(&bad),
+            Err(ProactiveRulesError::Sender("7777".into()))
+        );
+        let bad = BUNDLED_PROACTIVE_RULES.replace(
+            "reminder_before_expiry_hours = 24",
+            "reminder_before_expiry_hours = 80",
+        );
+        assert!(matches!(
+            ProactiveRules::from_toml(&bad),
+            Err(ProactiveRulesError::Timing { .. })
+        ));
+    }
+
+    #[test]
+    fn templates_render_and_codes_are_stable_six_digits() {
+        assert_eq!(render("R {code} 1, {x}", &[("code", "042017")]), "R 042017 1, {x}");
+        let c = offer_code("offer/abc");
+        assert_eq!(c.len(), 6);
+        assert_eq!(c, offer_code("offer/abc"));
+        assert_ne!(c, offer_code("offer/abd"));
+    }
+
+    #[test]
+    fn backoff_doubles() {
+        let p = SendingPolicy {
+            max_attempts: 5,
+            first_retry_seconds: 30,
+        };
+        assert_eq!(p.backoff(0), Duration::seconds(30));
+        assert_eq!(p.backoff(3), Duration::seconds(240));
+        assert_eq!(p.backoff(40), Duration::seconds(86_400));
     }
 
     #[test]

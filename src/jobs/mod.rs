@@ -33,6 +33,8 @@ pub struct JobOptions {
     pub progress: bool,
     /// Stop after this many pages (tests of resumption; `None` = run to the end).
     pub max_pages: Option<usize>,
+    /// Keep a checkpoint in the graph (off for read-only runs such as a what-if).
+    pub checkpoint: bool,
 }
 
 impl Default for JobOptions {
@@ -44,6 +46,7 @@ impl Default for JobOptions {
             restart: false,
             progress: false,
             max_pages: None,
+            checkpoint: true,
         }
     }
 }
@@ -79,6 +82,8 @@ impl JobReport {
 pub enum JobError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("rules: {0}")]
+    Rules(String),
 }
 
 /// The outcome of evaluating one family.
@@ -105,7 +110,11 @@ where
     WF: Future<Output = Result<u64, StoreError>>,
 {
     let started = Instant::now();
-    let previous = store.checkpoint(job).await?;
+    let previous = if opts.checkpoint {
+        store.checkpoint(job).await?
+    } else {
+        None
+    };
     let (mut cp, resumed_after) = match previous {
         Some(c) if !c.finished && !opts.restart => {
             let after = c.after.clone();
@@ -140,7 +149,9 @@ where
             .await?;
         let Some((last_id, _)) = page.last().cloned() else {
             cp.finished = true;
-            store.save_checkpoint(job, &cp).await?;
+            if opts.checkpoint {
+                store.save_checkpoint(job, &cp).await?;
+            }
             break;
         };
         let batches: Vec<Vec<(String, String)>> = page
@@ -166,7 +177,9 @@ where
         report.families += page.len() as u64;
         cp.processed += page.len() as u64;
         cp.after = last_id;
-        store.save_checkpoint(job, &cp).await?;
+        if opts.checkpoint {
+            store.save_checkpoint(job, &cp).await?;
+        }
         if let Some(b) = &bar {
             b.set_position(cp.processed);
         }

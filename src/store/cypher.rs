@@ -10,6 +10,8 @@ pub const FAMILIES_PAGE: &str = include_str!("../../cypher/families_page.cypher"
 pub const FAMILY_BY_ID: &str = include_str!("../../cypher/family_by_id.cypher");
 pub const FAMILY_CANDIDATES_PAGE: &str = include_str!("../../cypher/family_candidates_page.cypher");
 pub const FAMILY_NEIGHBOURHOOD: &str = include_str!("../../cypher/family_neighbourhood.cypher");
+pub const INBOUND_SMS_OUTCOME: &str = include_str!("../../cypher/inbound_sms_outcome.cypher");
+pub const INBOUND_SMS_RECORD: &str = include_str!("../../cypher/inbound_sms_record.cypher");
 pub const INGEST_ADDICTIONS: &str = include_str!("../../cypher/ingest_addictions.cypher");
 pub const INGEST_ADDRESSES: &str = include_str!("../../cypher/ingest_addresses.cypher");
 pub const INGEST_AWARDS: &str = include_str!("../../cypher/ingest_awards.cypher");
@@ -41,6 +43,19 @@ pub const INGEST_UNEMPLOYMENT: &str = include_str!("../../cypher/ingest_unemploy
 pub const INGEST_VEHICLES: &str = include_str!("../../cypher/ingest_vehicles.cypher");
 pub const JOB_CHECKPOINT_GET: &str = include_str!("../../cypher/job_checkpoint_get.cypher");
 pub const JOB_CHECKPOINT_SAVE: &str = include_str!("../../cypher/job_checkpoint_save.cypher");
+pub const NOTICES_CANDIDATES: &str = include_str!("../../cypher/notices_candidates.cypher");
+pub const OFFER_GET: &str = include_str!("../../cypher/offer_get.cypher");
+pub const OFFER_TRANSITION: &str = include_str!("../../cypher/offer_transition.cypher");
+pub const OFFERS_BY_PHONE: &str = include_str!("../../cypher/offers_by_phone.cypher");
+pub const OFFERS_CANDIDATES: &str = include_str!("../../cypher/offers_candidates.cypher");
+pub const OFFERS_CREATE: &str = include_str!("../../cypher/offers_create.cypher");
+pub const OFFERS_IN_STATE: &str = include_str!("../../cypher/offers_in_state.cypher");
+pub const OFFERS_SUMMARY: &str = include_str!("../../cypher/offers_summary.cypher");
+pub const OUTBOX_ENQUEUE: &str = include_str!("../../cypher/outbox_enqueue.cypher");
+pub const OUTBOX_MARK_FAILED: &str = include_str!("../../cypher/outbox_mark_failed.cypher");
+pub const OUTBOX_MARK_SENT: &str = include_str!("../../cypher/outbox_mark_sent.cypher");
+pub const OUTBOX_PENDING: &str = include_str!("../../cypher/outbox_pending.cypher");
+pub const PAYMENT_ORDERS_PAGE: &str = include_str!("../../cypher/payment_orders_page.cypher");
 pub const PERSON_BY_IIN: &str = include_str!("../../cypher/person_by_iin.cypher");
 pub const PERSONS_PAGE: &str = include_str!("../../cypher/persons_page.cypher");
 pub const PING: &str = include_str!("../../cypher/ping.cypher");
@@ -63,6 +78,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("family_by_id.cypher", FAMILY_BY_ID),
     ("family_candidates_page.cypher", FAMILY_CANDIDATES_PAGE),
     ("family_neighbourhood.cypher", FAMILY_NEIGHBOURHOOD),
+    ("inbound_sms_outcome.cypher", INBOUND_SMS_OUTCOME),
+    ("inbound_sms_record.cypher", INBOUND_SMS_RECORD),
     ("ingest_addictions.cypher", INGEST_ADDICTIONS),
     ("ingest_addresses.cypher", INGEST_ADDRESSES),
     ("ingest_awards.cypher", INGEST_AWARDS),
@@ -95,6 +112,19 @@ pub const ALL: &[(&str, &str)] = &[
     ("ingest_vehicles.cypher", INGEST_VEHICLES),
     ("job_checkpoint_get.cypher", JOB_CHECKPOINT_GET),
     ("job_checkpoint_save.cypher", JOB_CHECKPOINT_SAVE),
+    ("notices_candidates.cypher", NOTICES_CANDIDATES),
+    ("offer_get.cypher", OFFER_GET),
+    ("offer_transition.cypher", OFFER_TRANSITION),
+    ("offers_by_phone.cypher", OFFERS_BY_PHONE),
+    ("offers_candidates.cypher", OFFERS_CANDIDATES),
+    ("offers_create.cypher", OFFERS_CREATE),
+    ("offers_in_state.cypher", OFFERS_IN_STATE),
+    ("offers_summary.cypher", OFFERS_SUMMARY),
+    ("outbox_enqueue.cypher", OUTBOX_ENQUEUE),
+    ("outbox_mark_failed.cypher", OUTBOX_MARK_FAILED),
+    ("outbox_mark_sent.cypher", OUTBOX_MARK_SENT),
+    ("outbox_pending.cypher", OUTBOX_PENDING),
+    ("payment_orders_page.cypher", PAYMENT_ORDERS_PAGE),
     ("person_by_iin.cypher", PERSON_BY_IIN),
     ("persons_page.cypher", PERSONS_PAGE),
     ("ping.cypher", PING),

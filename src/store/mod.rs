@@ -9,10 +9,12 @@
 pub mod cypher;
 mod jobs;
 mod neighbourhood;
+mod offers;
 
 pub use jobs::Checkpoint;
 
 pub use neighbourhood::LoadedNeighbourhood;
+pub use offers::TransitionWrite;
 
 use neo4rs::{query, BoltType, ConfigBuilder, Graph, Query};
 use serde::de::DeserializeOwned;
