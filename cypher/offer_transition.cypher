@@ -5,7 +5,7 @@ MATCH (o:Offer {offer_id: $offer_id})
 WHERE o.state = $from AND o.version = $version
 SET o += $props, o.state = $to, o.version = $version + 1, o.updated_at = $at
 CREATE (o)-[:HAD_TRANSITION]->(t:OfferTransition {transition_id: $transition_id})
-SET t.offer_id = $offer_id, t.from = $from, t.to = $to, t.event = $event, t.at = $at, t.actor = $actor, t.details = $details
+SET t.seq = $version + 1, t.offer_id = $offer_id, t.from = $from, t.to = $to, t.event = $event, t.at = $at, t.actor = $actor, t.details = $details
 FOREACH (m IN $outbox |
   CREATE (o)-[:SENT_MESSAGE]->(x:OutboxMessage {message_id: m.message_id})
   SET x += m)

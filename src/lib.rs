@@ -26,6 +26,6 @@ pub mod domain;
 pub mod family_cards;
 pub mod ingest;
 pub mod jobs;
-pub mod proactive;
 pub mod localdb;
+pub mod proactive;
 pub mod store;

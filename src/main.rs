@@ -3,10 +3,14 @@
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
+use family_card::api::AppContext;
+use family_card::domain::offer::ProactiveRules;
 use family_card::ingest::{self, IngestOptions};
 use family_card::localdb::{default_cache_dir, LocalDb, LocalDbOptions};
+use family_card::proactive::gateway::{FileGateway, HttpGateway, SmsGateway};
 use family_card::store::{DbConfig, Store};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -59,6 +63,60 @@ struct DbArgs {
     /// JVM heap of the local database.
     #[arg(long, env = "FAMILY_CARD_DB_HEAP", default_value = "2g", global = true)]
     db_heap: String,
+    /// Rules directory (legal parameters, methodology, benefit rules, proactive flow); default
+    /// `./rules` when present, else the copies bundled into the binary.
+    #[arg(long, env = "FAMILY_CARD_RULES", global = true)]
+    rules_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
+struct SmsArgs {
+    /// HTTP SMS gateway URL (JSON POST; see docs/proactive.md). Without it SMS go to --sms-file.
+    #[arg(long, env = "FAMILY_CARD_SMS_URL")]
+    sms_gateway_url: Option<String>,
+    /// Bearer token for the HTTP SMS gateway.
+    #[arg(long, env = "FAMILY_CARD_SMS_TOKEN", hide_env_values = true)]
+    sms_gateway_token: Option<String>,
+    /// Development SMS gateway: every SMS appended to this NDJSON file.
+    #[arg(
+        long,
+        env = "FAMILY_CARD_SMS_FILE",
+        default_value = ".family-card/sms-outbox.ndjson"
+    )]
+    sms_file: PathBuf,
+}
+
+impl SmsArgs {
+    fn gateway(&self) -> SmsGateway {
+        match &self.sms_gateway_url {
+            Some(u) => {
+                SmsGateway::Http(HttpGateway::new(u.clone(), self.sms_gateway_token.clone()))
+            }
+            None => SmsGateway::File(FileGateway::new(self.sms_file.clone())),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum ProactiveCommand {
+    /// One campaign run: offers for new entitlements, pension notices, reminders, expiries, then
+    /// the outbox is sent.
+    Run {
+        #[command(flatten)]
+        sms: SmsArgs,
+    },
+    /// Only send the outbox (due messages).
+    Dispatch {
+        #[command(flatten)]
+        sms: SmsArgs,
+    },
+    /// Figures per benefit: detected, notified, replied, consented, refused, expired, assigned.
+    Report,
+    /// Payment orders as CSV for the paying organisation.
+    ExportPayments {
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -70,6 +128,14 @@ enum Command {
         /// A registry extract to load before serving (e.g. fixtures/sample).
         #[arg(long)]
         load: Option<PathBuf>,
+        /// Run the proactive campaign every this many seconds (0 = never).
+        #[arg(long, env = "FAMILY_CARD_PROACTIVE_EVERY", default_value_t = 300)]
+        proactive_every: u64,
+        /// Shared secret the SMS gateway must send in `x-webhook-token` to `/sms/inbound`.
+        #[arg(long, env = "FAMILY_CARD_SMS_WEBHOOK_TOKEN", hide_env_values = true)]
+        sms_webhook_token: Option<String>,
+        #[command(flatten)]
+        sms: SmsArgs,
     },
     /// Import a registry extract (a directory of NDJSON files; see fixtures/README.md).
     Load {
@@ -85,6 +151,9 @@ enum Command {
     },
     /// Print the GraphQL SDL (what schema/schema.graphql holds).
     Schema,
+    /// The proactive flow: SMS offers from 1414, replies, assignment, payment orders.
+    #[command(subcommand)]
+    Proactive(ProactiveCommand),
     /// Benchmarks against the loaded database (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -201,6 +270,27 @@ async fn load(
     Ok(())
 }
 
+/// The API/workflow context: the store plus the rules read from --rules-dir (or bundled).
+fn app_context(a: &DbArgs, store: Store) -> anyhow::Result<AppContext> {
+    let dir = a.rules_dir.clone().or_else(|| {
+        std::path::Path::new("rules/proactive.toml")
+            .exists()
+            .then(|| PathBuf::from("rules"))
+    });
+    let proactive = match dir {
+        Some(d) => {
+            let p = d.join("proactive.toml");
+            let text =
+                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            ProactiveRules::from_toml(&text).with_context(|| p.display().to_string())?
+        }
+        None => ProactiveRules::bundled(),
+    };
+    let mut app = AppContext::new(store);
+    app.proactive = Arc::new(proactive);
+    Ok(app)
+}
+
 fn ms(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -239,6 +329,76 @@ async fn main() -> anyhow::Result<()> {
                 r.errors
             );
         }
+        Command::Proactive(cmd) => {
+            let db = open_db(&cli.db).await?;
+            let app = app_context(&cli.db, db.store.clone())?;
+            match cmd {
+                ProactiveCommand::Run { sms } => {
+                    let r = family_card::proactive::run_campaign(
+                        &app.store,
+                        &app.proactive,
+                        &app.titles,
+                        &sms.gateway(),
+                        chrono::Utc::now(),
+                    )
+                    .await?;
+                    println!("{}", serde_json::to_string_pretty(&r)?);
+                }
+                ProactiveCommand::Dispatch { sms } => {
+                    let mut r = family_card::proactive::CampaignReport::default();
+                    family_card::proactive::dispatch(
+                        &app.store,
+                        &app.proactive,
+                        &sms.gateway(),
+                        &mut r,
+                        chrono::Utc::now(),
+                    )
+                    .await?;
+                    println!(
+                        "sent {}, failed attempts {}, given up {}",
+                        r.sent, r.send_failures, r.gave_up
+                    );
+                }
+                ProactiveCommand::Report => {
+                    println!(
+                        "{:<28} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                        "benefit",
+                        "detected",
+                        "notified",
+                        "replied",
+                        "consented",
+                        "refused",
+                        "expired",
+                        "assigned",
+                        "ordered"
+                    );
+                    for f in family_card::proactive::figures(&app.store).await? {
+                        println!(
+                            "{:<28} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                            f.benefit,
+                            f.detected,
+                            f.notified,
+                            f.replied,
+                            f.consented,
+                            f.refused,
+                            f.expired,
+                            f.assigned,
+                            f.payment_ordered
+                        );
+                    }
+                }
+                ProactiveCommand::ExportPayments { out } => {
+                    let mut f = std::io::BufWriter::new(
+                        std::fs::File::create(&out)
+                            .with_context(|| format!("creating {}", out.display()))?,
+                    );
+                    let n =
+                        family_card::proactive::export_payment_orders(&app.store, &mut f).await?;
+                    std::io::Write::flush(&mut f)?;
+                    println!("{n} payment orders written to {}", out.display());
+                }
+            }
+        }
         Command::Db => {
             let db = open_db(&cli.db).await?;
             println!(
@@ -266,17 +426,47 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve {
             bind,
             load: extract,
+            proactive_every,
+            sms_webhook_token,
+            sms,
         } => {
             let db = open_db(&cli.db).await?;
             if let Some(p) = extract {
                 load(&db.store, &p, None, 5_000, today()).await?;
+            }
+            let mut app = app_context(&cli.db, db.store.clone())?;
+            app.webhook_token = sms_webhook_token;
+            if proactive_every > 0 {
+                let app = app.clone();
+                let gateway = sms.gateway();
+                tracing::info!(every_s = proactive_every, gateway = %gateway.describe(), "proactive scheduler on");
+                tokio::spawn(async move {
+                    let mut tick =
+                        tokio::time::interval(std::time::Duration::from_secs(proactive_every));
+                    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    loop {
+                        tick.tick().await;
+                        match family_card::proactive::run_campaign(
+                            &app.store,
+                            &app.proactive,
+                            &app.titles,
+                            &gateway,
+                            chrono::Utc::now(),
+                        )
+                        .await
+                        {
+                            Ok(r) => tracing::info!(report = ?r, "proactive campaign run"),
+                            Err(e) => tracing::error!(error = %e, "proactive campaign run failed"),
+                        }
+                    }
+                });
             }
             let listener = tokio::net::TcpListener::bind(&bind)
                 .await
                 .with_context(|| format!("binding {bind}"))?;
             let addr = listener.local_addr()?;
             println!("family-card API: http://{addr}/ (GraphiQL), POST http://{addr}/graphql; Ctrl-C stops");
-            axum::serve(listener, family_card::api::http::router(db.store.clone()))
+            axum::serve(listener, family_card::api::http::router_with(app))
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })

@@ -171,6 +171,45 @@ impl PersonalData {
         Ok(f)
     }
 
+    /// An offer of the proactive flow with its transitions and messages. Partners may not read
+    /// offers (they carry phone numbers and answers).
+    pub async fn offer(&self, who: &Principal, offer_id: &str) -> ApiResult<serde_json::Value> {
+        if who.role == Role::Partner {
+            self.audit(who, "offer", &[offer_id], "denied_role");
+            return Err(ApiError::Forbidden("partners may not read offers".into()));
+        }
+        let v = self
+            .store
+            .offer(offer_id)
+            .await
+            .map_err(|e| ApiError::from(family_cards::FamilyError::Store(e)))?;
+        let Some(v) = v else {
+            self.audit(who, "offer", &[offer_id], "not_found");
+            return Err(ApiError::NotFound(format!("no offer {offer_id}")));
+        };
+        self.audit(who, "offer", &[offer_id], "ok");
+        Ok(v)
+    }
+
+    /// Whether this principal may answer offers on a citizen's behalf (operators: analysts and
+    /// admins). Audited either way.
+    pub fn may_answer_offers(
+        &self,
+        who: &Principal,
+        offer_id: &str,
+        action: &str,
+    ) -> ApiResult<()> {
+        if matches!(who.role, Role::Analyst | Role::Admin) {
+            self.audit(who, action, &[offer_id], "ok");
+            Ok(())
+        } else {
+            self.audit(who, action, &[offer_id], "denied_role");
+            Err(ApiError::Forbidden(
+                "only operators may answer offers on a citizen's behalf".into(),
+            ))
+        }
+    }
+
     /// An IIN as this principal may see it.
     pub fn show_iin(&self, who: &Principal, iin: &Iin) -> String {
         if who.sees_full_iin() {

@@ -7,11 +7,11 @@ use crate::domain::ids::Iin;
 use crate::domain::registry::{self, PersonFacts};
 use crate::domain::snapshot::{FamilySnapshot, MemberSnapshot};
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Object, Schema, SimpleObject};
+use async_graphql::{Context, EmptySubscription, Object, Schema, SimpleObject};
 use chrono::NaiveDate;
 use std::sync::Arc;
 
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, super::proactive::MutationRoot, EmptySubscription>;
 
 /// Largest page a list field returns; larger `first` values are refused.
 pub const MAX_PAGE: usize = 100;
@@ -76,10 +76,16 @@ fn paginate<T: async_graphql::OutputType>(
     Ok(conn)
 }
 
-pub struct QueryRoot;
+/// The query root: the registry (persons, families) plus the proactive flow.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(RegistryQuery, super::proactive::ProactiveQuery);
 
-#[Object(name = "Query")]
-impl QueryRoot {
+#[derive(Default)]
+pub struct RegistryQuery;
+
+#[Object]
+impl RegistryQuery {
     /// A person by IIN (12 digits, check digit verified).
     async fn person(
         &self,
@@ -505,14 +511,19 @@ impl PersonView {
     }
 }
 
-/// Builds the schema with its limits (depth, complexity) and the request data.
-pub fn build_schema(gate: Option<PersonalData>) -> AppSchema {
-    let mut b = Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
-        .limit_depth(16)
-        .limit_complexity(5_000)
-        .limit_recursive_depth(32);
-    if let Some(g) = gate {
-        b = b.data(g);
+/// Builds the schema with its limits (depth, complexity) and the request data (`None`: for the
+/// SDL only).
+pub fn build_schema(app: Option<super::AppContext>) -> AppSchema {
+    let mut b = Schema::build(
+        QueryRoot::default(),
+        super::proactive::MutationRoot,
+        EmptySubscription,
+    )
+    .limit_depth(16)
+    .limit_complexity(5_000)
+    .limit_recursive_depth(32);
+    if let Some(a) = app {
+        b = b.data(PersonalData::new(a.store.clone())).data(a);
     }
     b.finish()
 }

@@ -540,7 +540,10 @@ mod tests {
 
     #[test]
     fn templates_render_and_codes_are_stable_six_digits() {
-        assert_eq!(render("R {code} 1, {x}", &[("code", "042017")]), "R 042017 1, {x}");
+        assert_eq!(
+            render("R {code} 1, {x}", &[("code", "042017")]),
+            "R 042017 1, {x}"
+        );
         let c = offer_code("offer/abc");
         assert_eq!(c.len(), 6);
         assert_eq!(c, offer_code("offer/abc"));

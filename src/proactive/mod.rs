@@ -13,7 +13,9 @@ pub mod gateway;
 pub mod replies;
 
 use crate::domain::ids::Iban;
-use crate::domain::offer::{offer_code, render, transition, OfferEvent, OfferState, ProactiveRules};
+use crate::domain::offer::{
+    offer_code, render, transition, OfferEvent, OfferState, ProactiveRules,
+};
 use crate::store::{Store, StoreError, TransitionWrite};
 use chrono::{DateTime, SecondsFormat, Utc};
 use gateway::{GatewayError, OutgoingSms, SmsGateway};
@@ -483,14 +485,22 @@ async fn remind_and_expire(
         for v in &page {
             let o = Offer::from_value(v)?;
             let res = if o.expires_at.as_deref().is_some_and(|e| e <= now_s.as_str()) {
-                apply(store, rules, titles, &o, OfferEvent::Expire, "campaign", now)
-                    .await
-                    .map(|_| r.expired += 1)
+                apply(
+                    store,
+                    rules,
+                    titles,
+                    &o,
+                    OfferEvent::Expire,
+                    "campaign",
+                    now,
+                )
+                .await
+                .map(|_| r.expired += 1)
             } else if o.reminded_at.is_none()
-                && o.reminder_due_at.as_deref().is_some_and(|d| d <= now_s.as_str())
-                && !v
-                    .get("reminder_enqueued_at")
-                    .is_some_and(|x| !x.is_null())
+                && o.reminder_due_at
+                    .as_deref()
+                    .is_some_and(|d| d <= now_s.as_str())
+                && v.get("reminder_enqueued_at").is_none_or(|x| x.is_null())
             {
                 let message_id = format!("{}/reminder", o.offer_id);
                 apply(
@@ -544,7 +554,10 @@ pub async fn dispatch(
                     let sent_at = Utc::now().max(now);
                     let (expires, reminder) = if m["kind"].as_str() == Some("offer") {
                         let t = rules.timing_for(m["benefit"].as_str().unwrap_or_default());
-                        (Some(ts(t.expires_at(sent_at))), t.reminder_at(sent_at).map(ts))
+                        (
+                            Some(ts(t.expires_at(sent_at))),
+                            t.reminder_at(sent_at).map(ts),
+                        )
                     } else {
                         (None, None)
                     };
@@ -632,7 +645,12 @@ pub async fn export_payment_orders(
         out,
         "order_id;benefit;recipient_iin;iban;amount_kzt;period_from;period_to;created_at"
     )
-    .map_err(|e| FlowError::Store(StoreError::Shape { what: "export", cause: e.to_string() }))?;
+    .map_err(|e| {
+        FlowError::Store(StoreError::Shape {
+            what: "export",
+            cause: e.to_string(),
+        })
+    })?;
     let mut after = String::new();
     let mut n = 0;
     loop {
@@ -657,7 +675,12 @@ pub async fn export_payment_orders(
                 s("period_to"),
                 s("created_at")
             )
-            .map_err(|e| FlowError::Store(StoreError::Shape { what: "export", cause: e.to_string() }))?;
+            .map_err(|e| {
+                FlowError::Store(StoreError::Shape {
+                    what: "export",
+                    cause: e.to_string(),
+                })
+            })?;
             n += 1;
         }
     }

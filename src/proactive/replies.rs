@@ -13,8 +13,8 @@
 //! | consent / refusal / account accepted | `applied` + the new state | yes |
 
 use super::{answer, load_offer, ts, FlowError, Offer, Titles};
-use crate::domain::offer::{parse_reply, reply_event, OfferEvent, OfferState, ProactiveRules};
 use crate::domain::ids::Iban;
+use crate::domain::offer::{parse_reply, reply_event, OfferEvent, OfferState, ProactiveRules};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -75,7 +75,12 @@ pub async fn handle_inbound(
 ) -> Result<ReplyOutcome, StoreError> {
     let received = sms.received_at.unwrap_or(now);
     let inbound_id = sms.message_id.clone().unwrap_or_else(|| {
-        let h = Sha256::digest(format!("{}\u{1f}{}\u{1f}{}", sms.from, sms.text, ts(received)));
+        let h = Sha256::digest(format!(
+            "{}\u{1f}{}\u{1f}{}",
+            sms.from,
+            sms.text,
+            ts(received)
+        ));
         h[..12].iter().map(|b| format!("{b:02x}")).collect()
     });
     let props = json!({
@@ -94,7 +99,12 @@ pub async fn handle_inbound(
     }
     let out = decide(store, rules, titles, sms, received, now).await?;
     store
-        .set_inbound_outcome(&inbound_id, &out.outcome, &out.detail, out.offer_id.as_deref())
+        .set_inbound_outcome(
+            &inbound_id,
+            &out.outcome,
+            &out.detail,
+            out.offer_id.as_deref(),
+        )
         .await?;
     tracing::info!(target: "audit", inbound_id = %inbound_id, outcome = %out.outcome, offer_id = ?out.offer_id, "inbound SMS");
     Ok(out)
@@ -109,7 +119,10 @@ async fn decide(
     now: DateTime<Utc>,
 ) -> Result<ReplyOutcome, StoreError> {
     let Some(phone) = normalise_phone(&sms.from) else {
-        return Ok(ReplyOutcome::new("unknown_sender", "not a Kazakh mobile number"));
+        return Ok(ReplyOutcome::new(
+            "unknown_sender",
+            "not a Kazakh mobile number",
+        ));
     };
     let offers: Vec<Offer> = store
         .offers_by_phone(&phone)
@@ -118,7 +131,10 @@ async fn decide(
         .filter_map(|v| Offer::from_value(v).ok())
         .collect();
     if offers.is_empty() {
-        return Ok(ReplyOutcome::new("unknown_sender", "no offer was sent to this number"));
+        return Ok(ReplyOutcome::new(
+            "unknown_sender",
+            "no offer was sent to this number",
+        ));
     }
     let reply = match parse_reply(&sms.text) {
         Ok(r) => r,
@@ -127,7 +143,10 @@ async fn decide(
     let Some(offer) = offers.iter().find(|o| o.code == reply.code()) else {
         return Ok(ReplyOutcome::new(
             "unknown_offer",
-            format!("no offer with code {} was sent to this number", reply.code()),
+            format!(
+                "no offer with code {} was sent to this number",
+                reply.code()
+            ),
         ));
     };
     let with_offer = |mut o: ReplyOutcome, state: Option<OfferState>| {
@@ -143,7 +162,17 @@ async fn decide(
         .is_some_and(|e| e <= received_s.as_str());
     if state == OfferState::Expired || (state == OfferState::Notified && window_closed) {
         if state == OfferState::Notified {
-            match super::apply(store, rules, titles, offer, OfferEvent::Expire, "campaign", now).await {
+            match super::apply(
+                store,
+                rules,
+                titles,
+                offer,
+                OfferEvent::Expire,
+                "campaign",
+                now,
+            )
+            .await
+            {
                 Ok(_) | Err(FlowError::Conflict(_)) => {}
                 Err(FlowError::Store(e)) => return Err(e),
                 Err(e) => tracing::warn!(error = %e, "expiring on a late reply"),
@@ -157,7 +186,10 @@ async fn decide(
             Some(OfferState::Expired),
         ));
     }
-    let known = offer.account_iban.as_deref().and_then(|a| Iban::parse(a).ok());
+    let known = offer
+        .account_iban
+        .as_deref()
+        .and_then(|a| Iban::parse(a).ok());
     let event = reply_event(&reply, known.as_ref());
     let repeated = matches!(
         (&event, state),
@@ -185,19 +217,28 @@ async fn decide(
             ReplyOutcome::new("applied", format!("offer is now {s}")),
             Some(s),
         )),
-        Err(FlowError::Illegal(e)) => Ok(with_offer(ReplyOutcome::new("rejected", e.to_string()), Some(state))),
+        Err(FlowError::Illegal(e)) => Ok(with_offer(
+            ReplyOutcome::new("rejected", e.to_string()),
+            Some(state),
+        )),
         Err(FlowError::Conflict(_)) => {
             let now_state = load_offer(store, &offer.offer_id)
                 .await
                 .map(|o| o.state())
                 .ok();
             Ok(with_offer(
-                ReplyOutcome::new("rejected", "the offer changed while this reply was processed"),
+                ReplyOutcome::new(
+                    "rejected",
+                    "the offer changed while this reply was processed",
+                ),
                 now_state,
             ))
         }
         Err(FlowError::Store(e)) => Err(e),
-        Err(e) => Ok(with_offer(ReplyOutcome::new("rejected", e.to_string()), Some(state))),
+        Err(e) => Ok(with_offer(
+            ReplyOutcome::new("rejected", e.to_string()),
+            Some(state),
+        )),
     }
 }
 
@@ -207,9 +248,18 @@ mod tests {
 
     #[test]
     fn phones_normalise_to_e164() {
-        assert_eq!(normalise_phone("+7 701 123 45 67").as_deref(), Some("+77011234567"));
-        assert_eq!(normalise_phone("87011234567").as_deref(), Some("+77011234567"));
-        assert_eq!(normalise_phone("7011234567").as_deref(), Some("+77011234567"));
+        assert_eq!(
+            normalise_phone("+7 701 123 45 67").as_deref(),
+            Some("+77011234567")
+        );
+        assert_eq!(
+            normalise_phone("87011234567").as_deref(),
+            Some("+77011234567")
+        );
+        assert_eq!(
+            normalise_phone("7011234567").as_deref(),
+            Some("+77011234567")
+        );
         assert_eq!(normalise_phone("12345"), None);
     }
 }

@@ -206,7 +206,9 @@ impl Store {
                 .param("error", error)
                 .param("next_attempt_at", next_attempt_at)
                 .param("give_up", give_up);
-            self.fetch_column::<String>(q, "message_id").await.map(|_| ())
+            self.fetch_column::<String>(q, "message_id")
+                .await
+                .map(|_| ())
         })
         .await
     }

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub store: Store,
     pub base_url: String,
     pub sample_summary: IngestSummary,
+    /// How to reach the test database (for child processes of the CLI).
+    pub db_config: family_card::store::DbConfig,
     _db: LocalDb,
     _dir: tempfile::TempDir,
 }
@@ -72,8 +74,10 @@ pub fn app() -> &'static TestApp {
             tokio::spawn(async move { axum::serve(listener, router).await });
             (db, store, format!("http://{addr}"), sample_summary)
         });
+        let db_config = db.db_config();
         TestApp {
             rt,
+            db_config,
             store,
             base_url,
             sample_summary,
@@ -83,9 +87,22 @@ pub fn app() -> &'static TestApp {
     })
 }
 
+/// Tests share one database: ordinary tests run side by side (shared guard); a test that needs
+/// the database to itself (exact counts) takes the exclusive guard.
+static DATABASE_TURN: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
 /// Runs a test body on the shared runtime.
 pub fn run<F: Future>(f: F) -> F::Output {
-    app().rt.block_on(f)
+    let a = app();
+    let _shared = DATABASE_TURN.read().unwrap_or_else(|p| p.into_inner());
+    a.rt.block_on(f)
+}
+
+/// Runs a test body with nothing else writing to the database meanwhile.
+pub fn run_exclusive<F: Future>(f: F) -> F::Output {
+    let a = app();
+    let _alone = DATABASE_TURN.write().unwrap_or_else(|p| p.into_inner());
+    a.rt.block_on(f)
 }
 
 /// The sample registry's reference date.

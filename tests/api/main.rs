@@ -5,3 +5,4 @@ mod errors;
 mod family;
 mod helpers;
 mod ingest;
+mod proactive;
