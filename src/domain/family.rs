@@ -616,3 +616,210 @@ pub fn is_candidate_anchor(
     });
     !(sex == Sex::Male && married_to_woman)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::make_iin;
+    use crate::domain::registry::{
+        Citizenship, Dwelling, EducationAttachment, EducationLevel, Person, Registration,
+        RegistrationAt, SettlementType,
+    };
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// A tiny neighbourhood builder.
+    #[derive(Default)]
+    struct World {
+        n: Neighbourhood,
+        serial: u32,
+    }
+
+    impl World {
+        fn person(&mut self, birth: &str, sex: Sex) -> Iin {
+            self.serial += 1;
+            let iin = make_iin(d(birth), sex, self.serial).unwrap();
+            let p = Person {
+                iin: iin.clone(),
+                surname: "Тестова".into(),
+                first_name: "Т".into(),
+                patronymic: None,
+                birth_date: d(birth),
+                sex,
+                death_date: None,
+                citizenship: Citizenship::Citizen,
+                phone: None,
+            };
+            self.n.persons.insert(iin.clone(), PersonFacts::new(p));
+            iin
+        }
+        fn marry(&mut self, a: &Iin, b: &Iin, on: &str, dissolved: Option<&str>) {
+            self.n.marriages.push(Marriage {
+                marriage_id: format!("M{}", self.n.marriages.len()),
+                spouse_a: a.clone(),
+                spouse_b: b.clone(),
+                registered_on: d(on),
+                dissolved_on: dissolved.map(d),
+            });
+        }
+        fn parent(&mut self, p: &Iin, c: &Iin, kind: ParentKind) {
+            self.n.parent_links.push(ParentLink {
+                parent_iin: p.clone(),
+                child_iin: c.clone(),
+                kind,
+                since: None,
+                until: None,
+            });
+        }
+        fn live(&mut self, who: &Iin, address: &str) {
+            let f = self.n.persons.get_mut(who).unwrap();
+            f.registrations.push(RegistrationAt {
+                registration: Registration {
+                    iin: who.clone(),
+                    address_id: address.into(),
+                    kind: RegistrationKind::Permanent,
+                    from: d("2000-01-01"),
+                    to: None,
+                },
+                dwelling: Dwelling {
+                    address_id: address.into(),
+                    region: "ASTANA".into(),
+                    settlement: "Астана".into(),
+                    settlement_type: SettlementType::RepublicanCity,
+                    street: None,
+                    house: None,
+                    flat: None,
+                },
+            });
+        }
+        fn study(&mut self, who: &Iin, full_time: bool) {
+            let f = self.n.persons.get_mut(who).unwrap();
+            f.education.push(EducationAttachment {
+                iin: who.clone(),
+                organisation: "ЕНУ".into(),
+                level: EducationLevel::University,
+                full_time,
+                from: d("2022-09-01"),
+                to: None,
+            });
+        }
+        fn compose(&self, anyone: &Iin, on: &str) -> FamilyComposition {
+            let r = Resolver::new(&self.n, d(on));
+            let anchor = r.anchor_for(anyone).unwrap().clone();
+            r.compose(&anchor).unwrap()
+        }
+    }
+
+    fn roles(c: &FamilyComposition) -> Vec<(Iin, FamilyRole)> {
+        c.members.iter().map(|m| (m.iin.clone(), m.role)).collect()
+    }
+
+    #[test]
+    fn a_married_couple_with_children_is_anchored_at_the_wife() {
+        let mut w = World::default();
+        let wife = w.person("1990-03-15", Sex::Female);
+        let husband = w.person("1988-01-01", Sex::Male);
+        let kid = w.person("2015-06-01", Sex::Male);
+        w.marry(&husband, &wife, "2012-05-05", None);
+        w.parent(&wife, &kid, ParentKind::Birth);
+        w.parent(&husband, &kid, ParentKind::Birth);
+        let c = w.compose(&kid, "2026-06-15");
+        assert_eq!(c.anchor, wife);
+        assert_eq!(c.family_id, FamilyId::for_anchor(&wife));
+        assert_eq!(
+            roles(&c),
+            vec![
+                (wife.clone(), FamilyRole::Head),
+                (husband, FamilyRole::Spouse),
+                (kid, FamilyRole::Child)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_full_time_student_counts_until_23_and_an_adult_otherwise_leaves() {
+        let mut w = World::default();
+        let mum = w.person("1975-01-01", Sex::Female);
+        let student = w.person("2004-01-10", Sex::Female); // 22 on 2026-06-15
+        let older = w.person("2003-01-10", Sex::Male); // 23
+        let part_time = w.person("2005-01-10", Sex::Male); // 21, not full-time
+        for c in [&student, &older, &part_time] {
+            w.parent(&mum, c, ParentKind::Birth);
+        }
+        w.study(&student, true);
+        w.study(&older, true);
+        w.study(&part_time, false);
+        let c = w.compose(&mum, "2026-06-15");
+        assert_eq!(
+            c.member(&student).unwrap().role,
+            FamilyRole::StudentDependant
+        );
+        assert!(c.member(&older).is_none());
+        assert!(c.member(&part_time).is_none());
+        // The 23-year-old is the head of their own family.
+        assert_eq!(w.compose(&older, "2026-06-15").anchor, older);
+    }
+
+    #[test]
+    fn after_a_divorce_the_child_counts_once_with_the_parent_at_its_dwelling() {
+        let mut w = World::default();
+        let mum = w.person("1990-01-01", Sex::Female);
+        let dad = w.person("1989-01-01", Sex::Male);
+        let kid = w.person("2016-01-01", Sex::Female);
+        w.marry(&dad, &mum, "2014-01-01", Some("2020-01-01"));
+        w.parent(&mum, &kid, ParentKind::Birth);
+        w.parent(&dad, &kid, ParentKind::Birth);
+        w.live(&dad, "A1");
+        w.live(&kid, "A1");
+        w.live(&mum, "A2");
+        let with_dad = w.compose(&dad, "2026-06-15");
+        let with_mum = w.compose(&mum, "2026-06-15");
+        assert!(with_dad.member(&kid).is_some());
+        assert!(with_mum.member(&kid).is_none());
+        assert!(with_mum.not_counted.iter().any(|n| n.iin == kid));
+        // Before the divorce they were one family.
+        let before = w.compose(&kid, "2018-06-01");
+        assert_eq!(before.anchor, mum);
+        assert_eq!(before.size(), 3);
+    }
+
+    #[test]
+    fn a_ward_belongs_to_the_guardian_and_a_deceased_spouse_is_listed_apart() {
+        let mut w = World::default();
+        let gran = w.person("1960-01-01", Sex::Female);
+        let grandad = w.person("1958-01-01", Sex::Male);
+        let ward = w.person("2014-01-01", Sex::Male);
+        w.marry(&grandad, &gran, "1980-01-01", None);
+        w.n.persons.get_mut(&grandad).unwrap().person.death_date = Some(d("2025-02-01"));
+        w.n.guardianships.push(Guardianship {
+            guardian_iin: gran.clone(),
+            ward_iin: ward.clone(),
+            from: d("2020-01-01"),
+            to: None,
+        });
+        let c = w.compose(&ward, "2026-06-15");
+        assert_eq!(c.anchor, gran);
+        assert_eq!(c.member(&ward).unwrap().role, FamilyRole::Ward);
+        assert!(c.member(&grandad).is_none());
+        assert_eq!(c.deceased.len(), 1);
+        assert_eq!(c.deceased[0].iin, grandad);
+        // On his last day alive he was still the spouse.
+        let earlier = w.compose(&gran, "2025-01-31");
+        assert_eq!(earlier.member(&grandad).unwrap().role, FamilyRole::Spouse);
+    }
+
+    #[test]
+    fn a_child_turning_18_leaves_on_the_birthday() {
+        let mut w = World::default();
+        let mum = w.person("1980-01-01", Sex::Female);
+        let kid = w.person("2008-06-15", Sex::Male);
+        w.parent(&mum, &kid, ParentKind::Adoption);
+        assert_eq!(
+            w.compose(&mum, "2026-06-14").member(&kid).unwrap().role,
+            FamilyRole::AdoptedChild
+        );
+        assert!(w.compose(&mum, "2026-06-15").member(&kid).is_none());
+    }
+}
