@@ -809,6 +809,14 @@ pub fn known_files() -> Vec<&'static str> {
     KINDS.iter().map(|k| k.file).collect()
 }
 
+/// Validates one record of a known file without touching the database: `None` for an unknown
+/// file name, else `Ok` or the failing field and the error. (References between files are
+/// checked by the database at load time, not here.)
+pub fn validate_record(file: &str, raw: &str) -> Option<Result<(), (String, String)>> {
+    let kind = KINDS.iter().find(|k| k.file == file)?;
+    Some((kind.validate)(raw).map(|_| ()))
+}
+
 /// Loads every known file present in `dir`.
 pub async fn load_dir(
     store: &Store,

@@ -24,6 +24,7 @@ pub mod api;
 pub mod bench;
 pub mod domain;
 pub mod family_cards;
+pub mod generate;
 pub mod ingest;
 pub mod jobs;
 pub mod localdb;

@@ -149,6 +149,18 @@ enum Command {
         #[arg(long)]
         cards_as_of: Option<NaiveDate>,
     },
+    /// Write a deterministic, country-shaped synthetic registry in the ingest format.
+    Generate {
+        #[arg(long)]
+        persons: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+        /// The registry's "today" (ages, income months).
+        #[arg(long, default_value = "2026-06-15")]
+        as_of: NaiveDate,
+    },
     /// Print the GraphQL SDL (what schema/schema.graphql holds).
     Schema,
     /// The proactive flow: SMS offers from 1414, replies, assignment, payment orders.
@@ -310,6 +322,34 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
+        Command::Generate {
+            persons,
+            seed,
+            out,
+            as_of,
+        } => {
+            let started = std::time::Instant::now();
+            let s = family_card::generate::generate(
+                &family_card::generate::GenerateOptions {
+                    persons,
+                    seed,
+                    as_of,
+                },
+                &out,
+            )
+            .with_context(|| format!("writing {}", out.display()))?;
+            for (f, n) in &s.records {
+                println!("{f:<28} {n:>10}");
+            }
+            println!(
+                "{} persons in {} households, {} records, written to {} in {:.1} s",
+                s.persons,
+                s.households,
+                s.total_records(),
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
         Command::Schema => {
             print!("{}", family_card::api::sdl());
         }
