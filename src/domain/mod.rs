@@ -11,3 +11,6 @@ pub mod offer;
 pub mod parameters;
 pub mod registry;
 pub mod snapshot;
+#[cfg(test)]
+pub(crate) mod testkit;
+pub mod wellbeing;
