@@ -5,6 +5,7 @@
 //! nothing here does I/O except parsing rule files handed in as text. Every rule is a function
 //! of a [`snapshot::FamilySnapshot`] and a date.
 
+pub mod benefits;
 pub mod family;
 pub mod ids;
 pub mod offer;

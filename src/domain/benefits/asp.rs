@@ -1,0 +1,158 @@
+//! (9) АСП, targeted social assistance (Social Code art. 120–128): per-capita income of the
+//! previous quarter (all members' incomes in its three months ÷ members ÷ 3) below the regional
+//! poverty line → (line − per-capita income) × members a month, plus 1.5 МРП a month per child
+//! aged 1–6; assigned for the quarter. Unconditional when the family has no able-bodied member,
+//! otherwise conditional on a social contract (employment measures).
+
+use super::*;
+use chrono::Datelike;
+
+pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
+    let k = BenefitKind::Asp;
+    let r = &c.r.asp;
+    let q = YearMonth::of(c.d).quarter();
+    let q_first = YearMonth::new(c.d.year(), (q - 1) * 3 + 1).expect("valid month");
+    let prev_first = q_first.minus(3);
+    let prev_last = q_first.minus(1);
+    let region = c.s.region().unwrap_or("*");
+    let line =
+        c.p.poverty_line(region, prev_first.year, prev_first.quarter())?;
+    let members = c.s.members.len().max(1) as i64;
+    let mut total = 0i64;
+    let mut excluded = 0i64;
+    let mut lines = vec![];
+    for m in &c.s.members {
+        let mut sum = 0;
+        for i in m
+            .facts
+            .incomes
+            .iter()
+            .filter(|i| i.month >= prev_first && i.month <= prev_last)
+        {
+            if i.benefit
+                .as_ref()
+                .is_some_and(|b| r.excluded_benefit_incomes.contains(b))
+            {
+                excluded += i.amount_kzt;
+            } else {
+                sum += i.amount_kzt;
+            }
+        }
+        if sum > 0 {
+            lines.push(format!("{}: {}", m.iin(), tenge(sum)));
+        }
+        total += sum;
+    }
+    let below = total < line.amount * members * 3;
+    let per_capita = div_half_up(total as i128, (members * 3) as i128);
+    let gap = if below {
+        div_half_up((line.amount * members * 3 - total) as i128, 3)
+    } else {
+        0
+    };
+    let young: Vec<&MemberSnapshot> =
+        c.s.children()
+            .filter(|m| {
+                let a = m.age_on(c.d);
+                a >= r.child_supplement_from_age && a < r.child_supplement_to_age
+            })
+            .collect();
+    let supplement = c.times(c.year.mrp * young.len() as i64, r.child_supplement_mrp);
+    let amount = gap + supplement;
+    let able: Vec<String> =
+        c.s.members
+            .iter()
+            .filter(|m| c.able_bodied(m))
+            .map(|m| m.iin().to_string())
+            .collect();
+    let homes: usize =
+        c.s.members
+            .iter()
+            .flat_map(|m| m.facts.real_estate.iter())
+            .filter(|x| !x.commercial && covers(Some(x.from), x.to, c.d))
+            .count();
+    let cars: usize =
+        c.s.members
+            .iter()
+            .flat_map(|m| m.facts.vehicles.iter())
+            .filter(|v| covers(Some(v.from), v.to, c.d))
+            .count();
+    let head = c.head();
+    let mut reasons = vec![
+        c.reason(
+            k,
+            "per-capita income of the previous quarter below the poverty line",
+            below,
+            format!(
+                "{prev_first}..{prev_last}: {} for {members} member(s) → {} per person a month vs line {} ({} {} Q{}: {}){}{}",
+                tenge(total),
+                tenge(per_capita),
+                tenge(line.amount),
+                line.region,
+                line.year,
+                line.quarter,
+                line.source,
+                if lines.is_empty() { String::new() } else { format!("; incomes: {}", lines.join(", ")) },
+                if excluded > 0 { format!("; excluded benefits {} [Inf]", tenge(excluded)) } else { String::new() }
+            ),
+        ),
+        c.reason(
+            k,
+            if able.is_empty() {
+                "unconditional: no able-bodied member"
+            } else {
+                "conditional: able-bodied members take part in employment measures (social contract)"
+            },
+            true,
+            if able.is_empty() {
+                "nobody aged 18 to pension age without disability of group 1–2".into()
+            } else {
+                format!("able-bodied: {}", able.join(", "))
+            },
+        ),
+        c.reason(
+            k,
+            "amount",
+            true,
+            format!(
+                "({} − {}) × {members} = {} a month, + {} child(ren) aged 1–6 × {} МРП × {} = {} → {}",
+                tenge(line.amount),
+                tenge(per_capita),
+                tenge(gap),
+                young.len(),
+                r.child_supplement_mrp,
+                tenge(c.year.mrp),
+                tenge(supplement),
+                tenge(amount)
+            ),
+        ),
+        c.inferred(
+            k,
+            "no refusal ground known to the registry (commission check, refused employment measures, broken social contract, false information)",
+            true,
+            "these grounds are established by the district commission, not from registry data".into(),
+        ),
+        c.citizenship_reason(k, head),
+    ];
+    if r.refuse_with_second_home_or_car {
+        reasons.push(c.inferred(
+            k,
+            "at most one home and no car (historic 2020 rule)",
+            homes <= 1 && cars == 0,
+            format!("{homes} home(s), {cars} vehicle(s)"),
+        ));
+    }
+    let quarter_end = q_first.minus(-3).first_day();
+    Ok(vec![c.entitlement(
+        k,
+        reasons,
+        Some(amount),
+        Payment::Monthly,
+        Some(Period {
+            from: q_first.first_day(),
+            to: Some(quarter_end),
+        }),
+        Some(c.recipient(head)),
+        None,
+    )])
+}

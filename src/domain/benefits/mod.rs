@@ -1,0 +1,468 @@
+//! Eligibility and amounts of the proactive benefits (DOMAIN §3), as of any date, with reasons.
+//!
+//! One module per benefit; each is a pure function of a [`FamilySnapshot`] (whose date is the
+//! as-of date), the legal parameters of that year and the benefit rules file
+//! (`rules/benefits/*.toml`). Each returns one [`Entitlement`] per person or child it considered —
+//! eligible or not — with the amount (integer tenge, rounded once, half up), the period, the
+//! recipient and their bank account, and the reasons: every condition checked, met or not, the
+//! facts used and the legal basis, with `[Inf]` on rules that are inferences.
+//!
+//! Interactions handled here: the state child-care allowance and the insurance child-care payment
+//! exclude each other per child; a child is counted in one family only (the composition decides);
+//! disability of a child yields both the child's benefit and the carer's benefit (paid on top);
+//! the ASP counts every member's income in the previous quarter.
+
+mod asp;
+mod birth_allowance;
+mod breadwinner;
+mod child_care;
+mod disability;
+mod disabled_child_carer;
+mod job_loss;
+mod large_family;
+mod mother_award;
+mod pension_notification;
+mod pregnancy;
+mod rules;
+
+pub use rules::{BenefitRules, Coef, RulesError, BUNDLED_BENEFIT_RULES};
+
+use super::ids::{Iban, Iin};
+use super::parameters::{LegalParameters, ParameterError, YearParameters};
+use super::registry::{covers, YearMonth};
+use super::snapshot::{FamilySnapshot, MemberSnapshot};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BenefitKind {
+    PregnancyChildbirth,
+    ChildCareInsurance,
+    ChildCareAllowance,
+    JobLoss,
+    BreadwinnerLoss,
+    DisabledChildCarer,
+    Disability,
+    LargeFamily,
+    MotherAward,
+    Asp,
+    BirthAllowance,
+    PensionAgeNotification,
+}
+
+impl BenefitKind {
+    pub const ALL: [BenefitKind; 12] = [
+        BenefitKind::PregnancyChildbirth,
+        BenefitKind::ChildCareInsurance,
+        BenefitKind::ChildCareAllowance,
+        BenefitKind::JobLoss,
+        BenefitKind::BreadwinnerLoss,
+        BenefitKind::DisabledChildCarer,
+        BenefitKind::Disability,
+        BenefitKind::LargeFamily,
+        BenefitKind::MotherAward,
+        BenefitKind::Asp,
+        BenefitKind::BirthAllowance,
+        BenefitKind::PensionAgeNotification,
+    ];
+
+    /// Stable code (graph records, GraphQL, entitlement keys).
+    pub fn code(self) -> &'static str {
+        match self {
+            BenefitKind::PregnancyChildbirth => "pregnancy_childbirth",
+            BenefitKind::ChildCareInsurance => "child_care_insurance",
+            BenefitKind::ChildCareAllowance => "child_care_allowance",
+            BenefitKind::JobLoss => "job_loss",
+            BenefitKind::BreadwinnerLoss => "breadwinner_loss",
+            BenefitKind::DisabledChildCarer => "disabled_child_carer",
+            BenefitKind::Disability => "disability",
+            BenefitKind::LargeFamily => "large_family",
+            BenefitKind::MotherAward => "mother_award",
+            BenefitKind::Asp => "asp",
+            BenefitKind::BirthAllowance => "birth_allowance",
+            BenefitKind::PensionAgeNotification => "pension_age_notification",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.code() == code)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            BenefitKind::PregnancyChildbirth => "социальная выплата по беременности и родам",
+            BenefitKind::ChildCareInsurance => "социальная выплата по уходу за ребёнком до 1,5 лет",
+            BenefitKind::ChildCareAllowance => "пособие по уходу за ребёнком до 1,5 лет",
+            BenefitKind::JobLoss => "социальная выплата по потере работы",
+            BenefitKind::BreadwinnerLoss => "пособие по случаю потери кормильца",
+            BenefitKind::DisabledChildCarer => {
+                "пособие родителю, воспитывающему ребёнка с инвалидностью"
+            }
+            BenefitKind::Disability => "пособие по инвалидности",
+            BenefitKind::LargeFamily => "пособие многодетной семье",
+            BenefitKind::MotherAward => "пособие матери, награждённой «Алтын алқа» / «Күміс алқа»",
+            BenefitKind::Asp => "адресная социальная помощь",
+            BenefitKind::BirthAllowance => "единовременное пособие на рождение ребёнка",
+            BenefitKind::PensionAgeNotification => "уведомление о пенсионном возрасте",
+        }
+    }
+
+    /// The legal basis as configured in the rules file.
+    pub fn legal_basis(self, r: &BenefitRules) -> String {
+        r.legal_basis(self).to_string()
+    }
+
+    /// Offered proactively by SMS (DOMAIN §3.0); the notification is sent, not offered.
+    pub fn proactive(self) -> bool {
+        self != BenefitKind::PensionAgeNotification
+    }
+}
+
+impl fmt::Display for BenefitKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Payment {
+    Monthly,
+    OneOff,
+    Notification,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    pub from: NaiveDate,
+    /// Exclusive end; `None` = while the conditions hold.
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub iin: Iin,
+    /// The recipient's account open on the date, if the registry knows one.
+    pub iban: Option<Iban>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    pub condition: String,
+    pub met: bool,
+    /// The facts used: member, amounts, months.
+    pub detail: String,
+    pub legal_basis: String,
+    /// The condition is an inference, not a verified rule.
+    pub inferred: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entitlement {
+    pub benefit: BenefitKind,
+    pub eligible: bool,
+    pub amount_kzt: Option<i64>,
+    pub payment: Payment,
+    pub period: Option<Period>,
+    pub recipient: Option<Recipient>,
+    /// The child or person the benefit is about, when not the recipient.
+    pub subject_iin: Option<Iin>,
+    /// The registry shows this benefit already being paid (no new offer needed).
+    pub already_paid: bool,
+    pub reasons: Vec<Reason>,
+    pub rules_version: String,
+}
+
+impl Entitlement {
+    /// Stable key for idempotent detection: benefit, recipient, subject and period start — not the
+    /// as-of date, so detecting again on a later date finds the same entitlement.
+    pub fn key(&self) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.benefit.code(),
+            self.recipient
+                .as_ref()
+                .map(|r| r.iin.as_str())
+                .unwrap_or(""),
+            self.subject_iin.as_ref().map(|i| i.as_str()).unwrap_or(""),
+            self.period
+                .as_ref()
+                .map(|p| p.from.to_string())
+                .unwrap_or_default()
+        )
+    }
+
+    /// Whether the proactive flow should offer it: eligible and not already paid.
+    pub fn to_offer(&self) -> bool {
+        self.eligible && !self.already_paid
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BenefitError {
+    #[error(transparent)]
+    Parameters(#[from] ParameterError),
+}
+
+/// Evaluates every benefit for the family on its snapshot date, in a deterministic order.
+pub fn evaluate_family(
+    s: &FamilySnapshot,
+    p: &LegalParameters,
+    r: &BenefitRules,
+) -> Result<Vec<Entitlement>, BenefitError> {
+    let ctx = Ctx::new(s, p, r)?;
+    let mut out = vec![];
+    out.extend(pregnancy::evaluate(&ctx)?);
+    out.extend(child_care::evaluate(&ctx)?);
+    out.extend(job_loss::evaluate(&ctx)?);
+    out.extend(breadwinner::evaluate(&ctx)?);
+    out.extend(disabled_child_carer::evaluate(&ctx)?);
+    out.extend(disability::evaluate(&ctx)?);
+    out.extend(large_family::evaluate(&ctx)?);
+    out.extend(mother_award::evaluate(&ctx)?);
+    out.extend(asp::evaluate(&ctx)?);
+    out.extend(birth_allowance::evaluate(&ctx)?);
+    out.extend(pension_notification::evaluate(&ctx)?);
+    Ok(out)
+}
+
+/// What every rule module needs: the snapshot, the year's figures, the rules, helpers.
+pub(crate) struct Ctx<'a> {
+    pub s: &'a FamilySnapshot,
+    pub p: &'a LegalParameters,
+    pub r: &'a BenefitRules,
+    pub d: NaiveDate,
+    pub year: &'a YearParameters,
+}
+
+/// Rounds `num / den` half up (both positive).
+pub fn div_half_up(num: i128, den: i128) -> i64 {
+    ((num + den / 2) / den) as i64
+}
+
+pub fn tenge(n: i64) -> String {
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    format!("{}{} ₸", if n < 0 { "−" } else { "" }, out)
+}
+
+/// The first day of the month `n` months after `d`'s month (or the same day `n` months later,
+/// clamped to the month's end).
+pub fn add_months(d: NaiveDate, n: i32) -> NaiveDate {
+    d.checked_add_months(chrono::Months::new(n.max(0) as u32))
+        .unwrap_or(d)
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        s: &'a FamilySnapshot,
+        p: &'a LegalParameters,
+        r: &'a BenefitRules,
+    ) -> Result<Self, BenefitError> {
+        let d = s.as_of();
+        Ok(Ctx {
+            s,
+            p,
+            r,
+            d,
+            year: p.on(d)?,
+        })
+    }
+
+    pub fn reason(&self, kind: BenefitKind, condition: &str, met: bool, detail: String) -> Reason {
+        Reason {
+            condition: condition.into(),
+            met,
+            detail,
+            legal_basis: self.r.legal_basis(kind).into(),
+            inferred: false,
+        }
+    }
+
+    pub fn inferred(
+        &self,
+        kind: BenefitKind,
+        condition: &str,
+        met: bool,
+        detail: String,
+    ) -> Reason {
+        Reason {
+            inferred: true,
+            condition: format!("{condition} [Inf]"),
+            ..self.reason(kind, condition, met, detail)
+        }
+    }
+
+    /// `coef × base`, rounded half up.
+    pub fn times(&self, base: i64, c: Coef) -> i64 {
+        div_half_up(base as i128 * c.0 as i128, 10_000)
+    }
+
+    pub fn recipient(&self, m: &MemberSnapshot) -> Recipient {
+        let iban = m
+            .facts
+            .bank_accounts
+            .iter()
+            .find(|a| a.opened_on <= self.d && a.closed_on.is_none_or(|c| c > self.d))
+            .map(|a| a.iban.clone());
+        Recipient {
+            iin: m.iin().clone(),
+            iban,
+        }
+    }
+
+    /// Residence condition on the recipient's citizenship.
+    pub fn citizenship_reason(&self, kind: BenefitKind, m: &MemberSnapshot) -> Reason {
+        let c = m.facts.person.citizenship;
+        let code = serde_json::to_value(c)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let ok = self.r.eligible_citizenship.contains(&code);
+        self.reason(
+            kind,
+            "citizen, kandas or permanently resident",
+            ok,
+            format!("{}: {code}", m.iin()),
+        )
+    }
+
+    /// The member who receives family benefits: the head (the mother in a couple).
+    pub fn head(&self) -> &'a MemberSnapshot {
+        self.s.head()
+    }
+
+    /// Members with a child role in birth order (oldest first).
+    pub fn children_by_age(&self) -> Vec<&'a MemberSnapshot> {
+        let mut c: Vec<&MemberSnapshot> = self.s.children().collect();
+        c.sort_by_key(|m| (m.facts.person.birth_date, m.iin().clone()));
+        c
+    }
+
+    /// Birth order (1-based) of a child among the family's children [Inf: older children no
+    /// longer in the family are not seen].
+    pub fn birth_order(&self, child: &MemberSnapshot) -> usize {
+        self.children_by_age()
+            .iter()
+            .position(|c| c.iin() == child.iin())
+            .map(|i| i + 1)
+            .unwrap_or(1)
+    }
+
+    /// Sum of monthly insured income (each month capped at `cap_mzp` × that year's МЗП) over
+    /// `months` months ending with `last`, and the number of months with contributions.
+    pub fn insured_income(
+        &self,
+        m: &MemberSnapshot,
+        last: YearMonth,
+        months: u32,
+        cap_mzp: i64,
+    ) -> Result<(i64, u32, String), BenefitError> {
+        let first = last.minus(months as i32 - 1);
+        let mut sum = 0i64;
+        let mut n = 0u32;
+        for c in m
+            .facts
+            .contributions
+            .iter()
+            .filter(|c| c.month >= first && c.month <= last)
+        {
+            let cap = cap_mzp * self.p.for_year(c.month.year)?.mzp;
+            sum += c.insured_income_kzt.min(cap);
+            n += 1;
+        }
+        Ok((
+            sum,
+            n,
+            format!(
+                "{}: insured income {first}..{last}: {} in {n} month(s) with contributions (each month capped at {cap_mzp} МЗП)",
+                m.iin(),
+                tenge(sum)
+            ),
+        ))
+    }
+
+    /// Whether the registry shows `benefit` already being paid to `iin` on the date.
+    pub fn already_paid(&self, iin: &Iin, kind: BenefitKind) -> Option<String> {
+        self.s
+            .members
+            .iter()
+            .filter(|m| m.iin() == iin)
+            .flat_map(|m| m.facts.benefits.iter())
+            .find(|b| b.benefit == kind.code() && covers(Some(b.from), b.to, self.d))
+            .map(|b| format!("already paid since {}: {}", b.from, tenge(b.amount_kzt)))
+    }
+
+    pub fn pension_age(&self, m: &MemberSnapshot) -> i32 {
+        match m.facts.person.sex {
+            super::ids::Sex::Male => self.p.pension_age.men,
+            super::ids::Sex::Female => self.p.pension_age.women,
+        }
+    }
+
+    /// Able-bodied: aged 18 to pension age, without disability of group 1–2.
+    pub fn able_bodied(&self, m: &MemberSnapshot) -> bool {
+        let age = m.age_on(self.d);
+        let severe = m
+            .facts
+            .disabilities
+            .iter()
+            .any(|x| covers(Some(x.from), x.to, self.d) && matches!(x.group, Some(1 | 2)));
+        age >= 18 && age < self.pension_age(m) && !severe
+    }
+
+    /// Builds an entitlement with the common fields.
+    #[allow(clippy::too_many_arguments)]
+    pub fn entitlement(
+        &self,
+        benefit: BenefitKind,
+        reasons: Vec<Reason>,
+        amount_kzt: Option<i64>,
+        payment: Payment,
+        period: Option<Period>,
+        recipient: Option<Recipient>,
+        subject_iin: Option<Iin>,
+    ) -> Entitlement {
+        let eligible = reasons.iter().all(|r| r.met);
+        let already_paid = recipient
+            .as_ref()
+            .and_then(|r| self.already_paid(&r.iin, benefit))
+            .is_some();
+        let mut reasons = reasons;
+        if let Some(paid) = recipient
+            .as_ref()
+            .and_then(|r| self.already_paid(&r.iin, benefit))
+        {
+            reasons.push(Reason {
+                condition: "not yet being paid (otherwise no new offer)".into(),
+                met: true,
+                detail: paid,
+                legal_basis: self.r.legal_basis(benefit).into(),
+                inferred: false,
+            });
+        }
+        Entitlement {
+            benefit,
+            eligible,
+            amount_kzt: if eligible { amount_kzt } else { None },
+            payment,
+            period,
+            recipient,
+            subject_iin,
+            already_paid,
+            reasons,
+            rules_version: self.r.version.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

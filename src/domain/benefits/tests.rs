@@ -1,0 +1,596 @@
+//! Benefit rules, case by case, with the arithmetic worked in the comments. Figures: МРП 3 692 /
+//! 3 932 / 4 325, ПМ 43 407 / 46 228 / 50 851, МЗП 85 000 (2024 / 2025 / 2026).
+
+use super::*;
+use crate::domain::ids::{Iban, Sex};
+use crate::domain::parameters::BUNDLED_LEGAL_PARAMETERS;
+use crate::domain::registry::*;
+use crate::domain::testkit::{d, World};
+
+fn params() -> LegalParameters {
+    LegalParameters::bundled()
+}
+
+fn rules() -> BenefitRules {
+    BenefitRules::bundled()
+}
+
+fn eval(w: &World, anchor: &Iin, on: &str) -> Vec<Entitlement> {
+    evaluate_family(&w.snapshot(anchor, on), &params(), &rules()).unwrap()
+}
+
+fn only(es: &[Entitlement], k: BenefitKind) -> Vec<&Entitlement> {
+    es.iter().filter(|e| e.benefit == k).collect()
+}
+
+fn one(es: &[Entitlement], k: BenefitKind) -> &Entitlement {
+    let v = only(es, k);
+    assert_eq!(v.len(), 1, "{k}: {v:#?}");
+    v[0]
+}
+
+fn register_all(w: &mut World, who: &[&Iin], address: &str, region: &str) {
+    for x in who {
+        w.live(x, address, SettlementType::OblastCity, region);
+    }
+}
+
+/// A mother with `n` children born a year apart (youngest born `youngest`), all registered with
+/// her.
+fn mother_with_children(n: usize, youngest: &str) -> (World, Iin, Vec<Iin>) {
+    let mut w = World::default();
+    let mum = w.person("1985-05-05", Sex::Female);
+    let y: NaiveDate = d(youngest);
+    let kids: Vec<Iin> = (0..n)
+        .map(|i| {
+            let b = y - chrono::Duration::days(400 * (n - 1 - i) as i64);
+            w.person(
+                &b.to_string(),
+                if i % 2 == 0 { Sex::Male } else { Sex::Female },
+            )
+        })
+        .collect();
+    for k in &kids {
+        w.child_of(&[&mum], k);
+    }
+    let mut all: Vec<&Iin> = kids.iter().collect();
+    all.push(&mum);
+    register_all(&mut w, &all, "H1", "KARAGANDA");
+    (w, mum, kids)
+}
+
+#[test]
+fn large_family_by_number_of_co_residing_children_for_each_year() {
+    let (w, mum, _) = mother_with_children(4, "2020-01-01");
+    // 16.03 МРП: 2024 16.03 × 3 692 = 59 182.76 → 59 183; 2025 × 3 932 = 63 029.96 → 63 030;
+    // 2026 × 4 325 = 69 329.75 → 69 330 (DOMAIN §3.1).
+    for (on, amount) in [
+        ("2024-06-15", 59_183),
+        ("2025-06-15", 63_030),
+        ("2026-06-15", 69_330),
+    ] {
+        let e = eval(&w, &mum, on);
+        let lf = one(&e, BenefitKind::LargeFamily);
+        assert!(lf.eligible, "{on}: {:#?}", lf.reasons);
+        assert_eq!(lf.amount_kzt, Some(amount), "{on}");
+        assert_eq!(lf.recipient.as_ref().unwrap().iin, mum);
+    }
+    // 5 children: 20.04 × 4 325 = 86 673; 8 children: 8 × 4 × 4 325 = 138 400.
+    let (w, mum, _) = mother_with_children(5, "2020-01-01");
+    assert_eq!(
+        one(&eval(&w, &mum, "2026-06-15"), BenefitKind::LargeFamily).amount_kzt,
+        Some(86_673)
+    );
+    let (w, mum, _) = mother_with_children(8, "2020-01-01");
+    assert_eq!(
+        one(&eval(&w, &mum, "2026-06-15"), BenefitKind::LargeFamily).amount_kzt,
+        Some(138_400)
+    );
+}
+
+#[test]
+fn a_child_registered_elsewhere_is_not_co_residing_and_three_are_not_a_large_family() {
+    let (mut w, mum, kids) = mother_with_children(4, "2020-01-01");
+    w.facts(&kids[0]).registrations.clear();
+    w.live(
+        &kids[0],
+        "ELSEWHERE",
+        SettlementType::OblastCity,
+        "KARAGANDA",
+    );
+    let e = eval(&w, &mum, "2026-06-15");
+    let lf = one(&e, BenefitKind::LargeFamily);
+    assert!(!lf.eligible);
+    assert_eq!(lf.amount_kzt, None);
+    assert!(lf.reasons[0]
+        .detail
+        .contains("not registered with the family"));
+}
+
+#[test]
+fn a_student_of_22_counts_and_one_of_23_does_not() {
+    let (mut w, mum, kids) = mother_with_children(3, "2015-01-01");
+    let student = w.person("2003-09-01", Sex::Female); // 22 on 2026-06-15, 23 on 2026-09-01
+    w.child_of(&[&mum], &student);
+    w.live(&student, "H1", SettlementType::OblastCity, "KARAGANDA");
+    w.facts(&student).education.push(EducationAttachment {
+        iin: student.clone(),
+        organisation: "КарГУ".into(),
+        level: EducationLevel::University,
+        full_time: true,
+        from: d("2022-09-01"),
+        to: None,
+    });
+    assert!(one(&eval(&w, &mum, "2026-06-15"), BenefitKind::LargeFamily).eligible);
+    // On her 23rd birthday she leaves the family: three children remain.
+    assert_eq!(kids.len(), 3);
+    assert!(!one(&eval(&w, &mum, "2026-09-15"), BenefitKind::LargeFamily).eligible);
+}
+
+#[test]
+fn awarded_mothers() {
+    let mut w = World::default();
+    let a = w.person("1970-01-01", Sex::Female);
+    w.facts(&a).awards.push(MotherAward {
+        iin: a.clone(),
+        award: MotherAwardKind::KumisAlqa,
+        awarded_on: d("2015-03-08"),
+    });
+    // Күміс алқа 6.40 × 4 325 = 27 680.
+    assert_eq!(
+        one(&eval(&w, &a, "2026-06-15"), BenefitKind::MotherAward).amount_kzt,
+        Some(27_680)
+    );
+    w.facts(&a).awards.push(MotherAward {
+        iin: a.clone(),
+        award: MotherAwardKind::AltynAlqa,
+        awarded_on: d("2020-03-08"),
+    });
+    // The higher award counts once: Алтын алқа 7.40 × 4 325 = 32 005; 2025: × 3 932 = 29 096.8 → 29 097.
+    let e = eval(&w, &a, "2026-06-15");
+    assert_eq!(one(&e, BenefitKind::MotherAward).amount_kzt, Some(32_005));
+    assert_eq!(
+        one(&eval(&w, &a, "2025-06-15"), BenefitKind::MotherAward).amount_kzt,
+        Some(29_097)
+    );
+    // 2024: 7.40 × 3 692 = 27 320.8 → 27 321.
+    assert_eq!(
+        one(&eval(&w, &a, "2024-06-15"), BenefitKind::MotherAward).amount_kzt,
+        Some(27_321)
+    );
+}
+
+fn disabled(w: &mut World, who: &Iin, group: Option<u8>, cause: DisabilityCause) {
+    let i = who.clone();
+    w.facts(who).disabilities.push(Disability {
+        iin: i,
+        group,
+        cause,
+        from: d("2023-01-01"),
+        to: None,
+    });
+}
+
+#[test]
+fn a_disabled_child_brings_the_childs_benefit_and_the_carers() {
+    let (mut w, mum, kids) = mother_with_children(1, "2021-02-01"); // 5 years old in 2026
+    disabled(&mut w, &kids[0], None, DisabilityCause::SinceChildhood);
+    let e = eval(&w, &mum, "2026-06-15");
+    // Carer 1.61 ПМ: 1.61 × 50 851 = 81 870.11 → 81 870; child under 7: the same coefficient.
+    let carer = one(&e, BenefitKind::DisabledChildCarer);
+    assert_eq!(carer.amount_kzt, Some(81_870));
+    assert_eq!(carer.subject_iin.as_ref(), Some(&kids[0]));
+    let child = one(&e, BenefitKind::Disability);
+    assert_eq!(child.amount_kzt, Some(81_870));
+    assert_eq!(child.recipient.as_ref().unwrap().iin, mum);
+    // 2025: 1.61 × 46 228 = 74 427.08 → 74 427; 2024: 1.61 × 43 407 = 69 885.27 → 69 885.
+    assert_eq!(
+        one(
+            &eval(&w, &mum, "2025-06-15"),
+            BenefitKind::DisabledChildCarer
+        )
+        .amount_kzt,
+        Some(74_427)
+    );
+    assert_eq!(
+        one(
+            &eval(&w, &mum, "2024-06-15"),
+            BenefitKind::DisabledChildCarer
+        )
+        .amount_kzt,
+        Some(69_885)
+    );
+}
+
+#[test]
+fn disability_by_group_cause_and_age() {
+    let mut w = World::default();
+    let a = w.person("1980-01-01", Sex::Male);
+    disabled(&mut w, &a, Some(1), DisabilityCause::GeneralIllness);
+    // Group 1: 2.2 × 50 851 = 111 872.2 → 111 872.
+    assert_eq!(
+        one(&eval(&w, &a, "2026-06-15"), BenefitKind::Disability).amount_kzt,
+        Some(111_872)
+    );
+    w.facts(&a).disabilities[0].group = Some(2);
+    // Group 2: 1.76 × 50 851 = 89 497.76 → 89 498.
+    assert_eq!(
+        one(&eval(&w, &a, "2026-06-15"), BenefitKind::Disability).amount_kzt,
+        Some(89_498)
+    );
+    w.facts(&a).disabilities[0].group = Some(3);
+    // Group 3: 1.2 × 50 851 = 61 021.2 → 61 021.
+    assert_eq!(
+        one(&eval(&w, &a, "2026-06-15"), BenefitKind::Disability).amount_kzt,
+        Some(61_021)
+    );
+    // Since childhood, group 2: 1.83 × 50 851 = 93 057.33 → 93 057.
+    w.facts(&a).disabilities[0].group = Some(2);
+    w.facts(&a).disabilities[0].cause = DisabilityCause::SinceChildhood;
+    assert_eq!(
+        one(&eval(&w, &a, "2026-06-15"), BenefitKind::Disability).amount_kzt,
+        Some(93_057)
+    );
+    // Ended disability: nothing.
+    w.facts(&a).disabilities[0].to = Some(d("2026-01-01"));
+    assert!(only(&eval(&w, &a, "2026-06-15"), BenefitKind::Disability).is_empty());
+}
+
+#[test]
+fn loss_of_breadwinner_by_number_of_dependants() {
+    let (mut w, mum, kids) = mother_with_children(2, "2012-01-01"); // 14 and 15: no child under 8
+    let dad = w.person("1983-01-01", Sex::Male);
+    w.marry(&dad, &mum, "2008-01-01");
+    for k in &kids {
+        w.child_of(&[&dad], k);
+    }
+    w.facts(&dad).person.death_date = Some(d("2025-11-20"));
+    // 2 dependants (the children; the widow is neither of pension age nor caring for a child
+    // under 8): 1.70 × 50 851 = 86 446.7 → 86 447.
+    let e = eval(&w, &mum, "2026-06-15");
+    let b = one(&e, BenefitKind::BreadwinnerLoss);
+    assert!(b.eligible, "{:#?}", b.reasons);
+    assert_eq!(b.amount_kzt, Some(86_447));
+    assert_eq!(b.subject_iin.as_ref(), Some(&dad));
+    assert_eq!(b.period.as_ref().unwrap().from, d("2025-11-20"));
+    // Before the death: nothing.
+    assert!(only(&eval(&w, &mum, "2025-11-19"), BenefitKind::BreadwinnerLoss).is_empty());
+    // With a child under 8 the widow is a dependant too: 3 → 2.25 × 50 851 = 114 414.75 → 114 415.
+    let baby = w.person("2022-03-01", Sex::Male);
+    w.child_of(&[&mum, &dad], &baby);
+    let e = eval(&w, &mum, "2026-06-15");
+    // 4 dependants now (3 children + widow): 2.60 × 50 851 = 132 212.6 → 132 213.
+    assert_eq!(
+        one(&e, BenefitKind::BreadwinnerLoss).amount_kzt,
+        Some(132_213)
+    );
+}
+
+fn insured(w: &mut World, who: &Iin, monthly: i64, from: &str, to: &str) {
+    w.contributions(who, monthly, from, to);
+}
+
+#[test]
+fn child_care_insurance_payment_or_state_allowance_never_both() {
+    // Not insured: the state allowance by birth order.
+    let (w, mum, kids) = mother_with_children(2, "2026-02-01"); // the elder born 2024-12-28
+    let e = eval(&w, &mum, "2026-07-01");
+    let care: Vec<_> = only(&e, BenefitKind::ChildCareAllowance);
+    assert_eq!(care.len(), 1, "only the baby is under 1.5");
+    // Second child: 6.81 × 4 325 = 29 453.25 → 29 453.
+    assert_eq!(care[0].amount_kzt, Some(29_453));
+    assert_eq!(care[0].subject_iin.as_ref(), Some(&kids[1]));
+    assert!(!one(&e, BenefitKind::ChildCareInsurance).eligible);
+
+    // Insured: 40 % of the average over 24 months, 300 000 → 120 000; the allowance is excluded.
+    let (mut w, mum, _) = mother_with_children(1, "2026-02-01");
+    insured(&mut w, &mum, 300_000, "2024-02", "2026-01");
+    let e = eval(&w, &mum, "2026-06-15");
+    let ins = one(&e, BenefitKind::ChildCareInsurance);
+    assert!(ins.eligible);
+    assert_eq!(ins.amount_kzt, Some(120_000));
+    assert!(!one(&e, BenefitKind::ChildCareAllowance).eligible);
+    // A high income is capped: 40 % × 7 × 85 000 = 238 000.
+    let (mut w, mum, _) = mother_with_children(1, "2026-02-01");
+    insured(&mut w, &mum, 2_000_000, "2024-02", "2026-01");
+    assert_eq!(
+        one(
+            &eval(&w, &mum, "2026-06-15"),
+            BenefitKind::ChildCareInsurance
+        )
+        .amount_kzt,
+        Some(238_000)
+    );
+    // A low one is raised to the allowance: 40 % × 40 000 = 16 000 < 5.76 × 4 325 = 24 912.
+    let (mut w, mum, _) = mother_with_children(1, "2026-02-01");
+    insured(&mut w, &mum, 40_000, "2024-02", "2026-01");
+    assert_eq!(
+        one(
+            &eval(&w, &mum, "2026-06-15"),
+            BenefitKind::ChildCareInsurance
+        )
+        .amount_kzt,
+        Some(24_912)
+    );
+    // At 18 months the right ends (a child born 2025-01-10 is 18 months old on 2026-07-10).
+    let (mut w, mum, _) = mother_with_children(1, "2025-01-10");
+    insured(&mut w, &mum, 300_000, "2023-01", "2024-12");
+    assert_eq!(
+        only(
+            &eval(&w, &mum, "2026-07-09"),
+            BenefitKind::ChildCareInsurance
+        )
+        .len(),
+        1
+    );
+    assert!(only(
+        &eval(&w, &mum, "2026-07-10"),
+        BenefitKind::ChildCareInsurance
+    )
+    .is_empty());
+}
+
+#[test]
+fn twins_are_paid_per_child() {
+    let mut w = World::default();
+    let mum = w.person("1992-01-01", Sex::Female);
+    let t1 = w.person("2026-03-03", Sex::Male);
+    let t2 = w.person("2026-03-03", Sex::Female);
+    w.child_of(&[&mum], &t1);
+    w.child_of(&[&mum], &t2);
+    let e = eval(&w, &mum, "2026-06-15");
+    let care = only(&e, BenefitKind::ChildCareAllowance);
+    assert_eq!(care.len(), 2);
+    // 1st and 2nd child: 24 912 and 29 453.
+    let mut amounts: Vec<i64> = care.iter().map(|c| c.amount_kzt.unwrap()).collect();
+    amounts.sort();
+    assert_eq!(amounts, vec![24_912, 29_453]);
+    // Birth allowance, 38 МРП each: 164 350.
+    let births = only(&e, BenefitKind::BirthAllowance);
+    assert_eq!(births.len(), 2);
+    assert!(births.iter().all(|b| b.amount_kzt == Some(164_350)));
+}
+
+#[test]
+fn birth_allowance_for_the_fourth_child_and_in_earlier_years() {
+    let (w, mum, _) = mother_with_children(4, "2026-05-01");
+    let e = eval(&w, &mum, "2026-06-15");
+    // 4th child: 63 × 4 325 = 272 475.
+    assert_eq!(
+        one(&e, BenefitKind::BirthAllowance).amount_kzt,
+        Some(272_475)
+    );
+    let (w, mum, _) = mother_with_children(1, "2025-03-01");
+    // 38 × 3 932 = 149 416 (the birth year's МРП).
+    assert_eq!(
+        one(&eval(&w, &mum, "2025-06-15"), BenefitKind::BirthAllowance).amount_kzt,
+        Some(149_416)
+    );
+    let (w, mum, _) = mother_with_children(1, "2024-03-01");
+    // 38 × 3 692 = 140 296.
+    assert_eq!(
+        one(&eval(&w, &mum, "2024-06-15"), BenefitKind::BirthAllowance).amount_kzt,
+        Some(140_296)
+    );
+}
+
+#[test]
+fn pregnancy_and_childbirth_payment() {
+    let mut w = World::default();
+    let mum = w.person("1994-01-01", Sex::Female);
+    insured(&mut w, &mum, 200_000, "2025-04", "2026-03");
+    w.facts(&mum).pregnancies.push(Pregnancy {
+        iin: mum.clone(),
+        leave_from: d("2026-04-01"),
+        expected_birth: d("2026-06-10"),
+        complicated_or_multiple: false,
+    });
+    // 200 000 × 12 / 12 × 126 / 30 × 0.9 = 756 000.
+    let e = eval(&w, &mum, "2026-04-15");
+    let p = one(&e, BenefitKind::PregnancyChildbirth);
+    assert!(p.eligible);
+    assert_eq!(p.amount_kzt, Some(756_000));
+    assert_eq!(p.period.as_ref().unwrap().to, Some(d("2026-08-05")));
+    // Complicated: 140 days → 840 000. Capped income: 7 × 85 000 = 595 000 → × 4.2 × 0.9 = 2 249 100.
+    w.facts(&mum).pregnancies[0].complicated_or_multiple = true;
+    assert_eq!(
+        one(
+            &eval(&w, &mum, "2026-04-15"),
+            BenefitKind::PregnancyChildbirth
+        )
+        .amount_kzt,
+        Some(840_000)
+    );
+    w.facts(&mum).pregnancies[0].complicated_or_multiple = false;
+    for c in &mut w.facts(&mum).contributions {
+        c.insured_income_kzt = 1_500_000;
+    }
+    assert_eq!(
+        one(
+            &eval(&w, &mum, "2026-04-15"),
+            BenefitKind::PregnancyChildbirth
+        )
+        .amount_kzt,
+        Some(2_249_100)
+    );
+    // Not insured: not eligible, the reason says why.
+    w.facts(&mum).contributions.clear();
+    let e = eval(&w, &mum, "2026-04-15");
+    let p = one(&e, BenefitKind::PregnancyChildbirth);
+    assert!(!p.eligible);
+    assert!(p
+        .reasons
+        .iter()
+        .any(|r| !r.met && r.inferred && r.condition.contains("insured")));
+}
+
+#[test]
+fn job_loss_payment_and_its_duration() {
+    let mut w = World::default();
+    let a = w.person("1988-01-01", Sex::Male);
+    insured(&mut w, &a, 200_000, "2024-03", "2026-02");
+    w.facts(&a).unemployment.push(Unemployment {
+        iin: a.clone(),
+        registered_on: d("2026-03-10"),
+        job_lost_on: d("2026-03-01"),
+        to: None,
+    });
+    // 45 % × 200 000 = 90 000 a month; 24 months of contributions → 3 months.
+    let e = eval(&w, &a, "2026-04-01");
+    let j = one(&e, BenefitKind::JobLoss);
+    assert!(j.eligible, "{:#?}", j.reasons);
+    assert_eq!(j.amount_kzt, Some(90_000));
+    assert_eq!(j.period.as_ref().unwrap().to, Some(d("2026-06-10")));
+    // Three months of contributions only: no payment.
+    w.facts(&a)
+        .contributions
+        .retain(|c| c.month >= YearMonth::new(2025, 12).unwrap());
+    assert!(!one(&eval(&w, &a, "2026-04-01"), BenefitKind::JobLoss).eligible);
+}
+
+#[test]
+fn asp_below_the_regional_poverty_line_with_the_child_supplement() {
+    let mut w = World::default();
+    let mum = w.person("1990-01-01", Sex::Female);
+    let k1 = w.person("2023-01-01", Sex::Male); // 3: supplement
+    let k2 = w.person("2018-01-01", Sex::Female); // 8: no supplement
+    w.child_of(&[&mum], &k1);
+    w.child_of(&[&mum], &k2);
+    register_all(&mut w, &[&mum, &k1, &k2], "A1", "AKTOBE");
+    w.income(&mum, IncomeSource::Wage, 60_000, "2026-01", "2026-03");
+    let e = eval(&w, &mum, "2026-05-15");
+    let a = one(&e, BenefitKind::Asp);
+    assert!(a.eligible, "{:#?}", a.reasons);
+    // Q1 2026 in AKTOBE: line 37 060. Income 180 000 / 3 members / 3 months = 20 000.
+    // (37 060 × 3 × 3 − 180 000) / 3 = 51 180; + 1.5 × 4 325 = 6 487.5 → 6 488; = 57 668.
+    assert_eq!(a.amount_kzt, Some(57_668));
+    assert_eq!(a.period.as_ref().unwrap().from, d("2026-04-01"));
+    assert_eq!(a.period.as_ref().unwrap().to, Some(d("2026-07-01")));
+    assert!(a
+        .reasons
+        .iter()
+        .any(|r| r.condition.starts_with("conditional")));
+    // Income at the line: refused (ground 1 of art. 128).
+    w.facts(&mum).incomes.clear();
+    w.income(&mum, IncomeSource::Wage, 37_060 * 3, "2026-01", "2026-03");
+    let a = eval(&w, &mum, "2026-05-15");
+    let a = one(&a, BenefitKind::Asp);
+    assert!(!a.eligible);
+    assert_eq!(a.amount_kzt, None);
+}
+
+#[test]
+fn pension_age_notification() {
+    let mut w = World::default();
+    let a = w.person("1963-07-01", Sex::Male); // 63 on 2026-07-01
+    let e = eval(&w, &a, "2026-06-15");
+    let n = one(&e, BenefitKind::PensionAgeNotification);
+    assert!(n.eligible);
+    assert_eq!(n.payment, Payment::Notification);
+    assert_eq!(n.period.as_ref().unwrap().from, d("2026-07-01"));
+    assert!(only(
+        &eval(&w, &a, "2026-01-15"),
+        BenefitKind::PensionAgeNotification
+    )
+    .is_empty());
+    // A woman reaches it at 61.
+    let b = w.person("1965-06-20", Sex::Female);
+    assert!(!only(
+        &eval(&w, &b, "2026-06-15"),
+        BenefitKind::PensionAgeNotification
+    )
+    .is_empty());
+}
+
+#[test]
+fn recipient_account_already_paid_and_stable_keys() {
+    let (mut w, mum, _) = mother_with_children(4, "2020-01-01");
+    let iban = Iban::from_parts("601", "0000000012345").unwrap();
+    w.facts(&mum).bank_accounts.push(BankAccount {
+        iban: iban.clone(),
+        iin: mum.clone(),
+        bank: "Halyk".into(),
+        opened_on: d("2019-01-01"),
+        closed_on: None,
+    });
+    let a = eval(&w, &mum, "2026-06-15");
+    let b = eval(&w, &mum, "2026-09-15");
+    let (x, y) = (
+        one(&a, BenefitKind::LargeFamily),
+        one(&b, BenefitKind::LargeFamily),
+    );
+    assert_eq!(x.recipient.as_ref().unwrap().iban.as_ref(), Some(&iban));
+    assert_eq!(
+        x.key(),
+        y.key(),
+        "detecting again later finds the same entitlement"
+    );
+    assert!(x.to_offer());
+    w.facts(&mum).benefits.push(BenefitReceipt {
+        iin: mum.clone(),
+        benefit: "large_family".into(),
+        amount_kzt: 69_330,
+        from: d("2024-01-01"),
+        to: None,
+    });
+    let c = eval(&w, &mum, "2026-06-15");
+    let lf = one(&c, BenefitKind::LargeFamily);
+    assert!(lf.eligible && lf.already_paid && !lf.to_offer());
+}
+
+#[test]
+fn a_foreigner_without_residence_is_not_eligible() {
+    let (mut w, mum, _) = mother_with_children(4, "2020-01-01");
+    w.facts(&mum).person.citizenship = Citizenship::Foreigner;
+    let lf = eval(&w, &mum, "2026-06-15");
+    let lf = one(&lf, BenefitKind::LargeFamily);
+    assert!(!lf.eligible);
+    assert!(lf
+        .reasons
+        .iter()
+        .any(|r| !r.met && r.condition.contains("citizen")));
+}
+
+#[test]
+fn a_new_yearly_parameter_file_changes_amounts_without_code_changes() {
+    let (w, mum, _) = mother_with_children(4, "2020-01-01");
+    let edited = BUNDLED_LEGAL_PARAMETERS.replacen("mrp = 4325", "mrp = 5000", 1);
+    let p = LegalParameters::from_toml(&edited).unwrap();
+    let e = evaluate_family(&w.snapshot(&mum, "2026-06-15"), &p, &rules()).unwrap();
+    // 16.03 × 5 000 = 80 150.
+    assert_eq!(one(&e, BenefitKind::LargeFamily).amount_kzt, Some(80_150));
+    // And a new coefficient in the rules file likewise.
+    let r = BenefitRules::from_toml(&BUNDLED_BENEFIT_RULES.replacen(
+        "mrp_by_children = [16.03,",
+        "mrp_by_children = [17.0,",
+        1,
+    ))
+    .unwrap();
+    let e = evaluate_family(&w.snapshot(&mum, "2026-06-15"), &params(), &r).unwrap();
+    assert_eq!(one(&e, BenefitKind::LargeFamily).amount_kzt, Some(73_525));
+}
+
+#[test]
+fn a_date_outside_the_parameters_is_an_error_not_a_guess() {
+    let (w, mum, _) = mother_with_children(4, "2020-01-01");
+    let e = evaluate_family(&w.snapshot(&mum, "2027-02-01"), &params(), &rules()).unwrap_err();
+    assert!(e.to_string().contains("2027"), "{e}");
+}
+
+#[test]
+fn invalid_rules_are_refused() {
+    let bad = BUNDLED_BENEFIT_RULES.replacen(
+        "pm_by_dependants = [0.92, 1.70,",
+        "pm_by_dependants = [1.70,",
+        1,
+    );
+    assert!(BenefitRules::from_toml(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("pm_by_dependants"));
+    let bad = BUNDLED_BENEFIT_RULES.replacen("pm = 1.61", "pm = 1.61234", 1);
+    assert!(BenefitRules::from_toml(&bad).is_err());
+    assert!(BenefitKind::ALL
+        .iter()
+        .all(|k| BenefitKind::parse(k.code()) == Some(*k)));
+}
