@@ -29,4 +29,5 @@ pub mod ingest;
 pub mod jobs;
 pub mod localdb;
 pub mod proactive;
+pub mod rules;
 pub mod store;

@@ -10,7 +10,6 @@ use family_card::localdb::{default_cache_dir, LocalDb, LocalDbOptions};
 use family_card::proactive::gateway::{FileGateway, HttpGateway, SmsGateway};
 use family_card::store::{DbConfig, Store};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -97,6 +96,64 @@ impl SmsArgs {
     }
 }
 
+#[derive(Args, Clone)]
+struct JobArgs {
+    /// Families per keyset page (one checkpoint per page).
+    #[arg(long, default_value_t = 2_000)]
+    page_size: usize,
+    /// Families per snapshot read (one round trip).
+    #[arg(long, default_value_t = 100)]
+    load_batch: usize,
+    /// Snapshot reads in flight.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Start from the first family even if an interrupted run could be resumed.
+    #[arg(long)]
+    restart: bool,
+}
+
+impl JobArgs {
+    fn options(&self) -> family_card::jobs::JobOptions {
+        family_card::jobs::JobOptions {
+            page_size: self.page_size,
+            load_batch: self.load_batch,
+            concurrency: self.concurrency,
+            restart: self.restart,
+            progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum RecomputeCommand {
+    /// Evaluate every family's well-being level and store what changed (resumable after a crash).
+    Wellbeing {
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        /// Also time the raw snapshot query over all families in the same run, for comparison.
+        #[arg(long)]
+        compare_raw: bool,
+        #[command(flatten)]
+        job: JobArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum WellbeingCommand {
+    /// Evaluate a draft methodology file against the stored registry without writing: how many
+    /// families would change level.
+    WhatIf {
+        /// The draft methodology (TOML, same format as rules/wellbeing/*.toml).
+        #[arg(long)]
+        methodology: PathBuf,
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        #[command(flatten)]
+        job: JobArgs,
+    },
+}
+
 #[derive(Subcommand)]
 enum ProactiveCommand {
     /// One campaign run: offers for new entitlements, pension notices, reminders, expiries, then
@@ -163,6 +220,19 @@ enum Command {
     },
     /// Print the GraphQL SDL (what schema/schema.graphql holds).
     Schema,
+    /// Country-wide recomputes over every family card.
+    #[command(subcommand)]
+    Recompute(RecomputeCommand),
+    /// Detect every family's new entitlements (idempotent; resumable) for the proactive flow.
+    Detect {
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        #[command(flatten)]
+        job: JobArgs,
+    },
+    /// Well-being tools.
+    #[command(subcommand)]
+    Wellbeing(WellbeingCommand),
     /// The proactive flow: SMS offers from 1414, replies, assignment, payment orders.
     #[command(subcommand)]
     Proactive(ProactiveCommand),
@@ -282,6 +352,24 @@ async fn load(
     Ok(())
 }
 
+fn print_report(r: &family_card::jobs::JobReport) {
+    println!(
+        "{}: {} families in {:.1} s ({:.0} families/s){}; written {}, not in force {}, failed {}{}",
+        r.job,
+        r.families,
+        r.seconds,
+        r.families_per_second(),
+        r.resumed_after
+            .as_ref()
+            .map(|a| format!(", resumed after {a}"))
+            .unwrap_or_default(),
+        r.written,
+        r.not_in_force,
+        r.failed,
+        if r.finished { "" } else { " (not finished)" }
+    );
+}
+
 /// The API/workflow context: the store plus the rules read from --rules-dir (or bundled).
 fn app_context(a: &DbArgs, store: Store) -> anyhow::Result<AppContext> {
     let dir = a.rules_dir.clone().or_else(|| {
@@ -298,9 +386,9 @@ fn app_context(a: &DbArgs, store: Store) -> anyhow::Result<AppContext> {
         }
         None => ProactiveRules::bundled(),
     };
-    let mut app = AppContext::new(store);
-    app.proactive = Arc::new(proactive);
-    Ok(app)
+    let rules = family_card::rules::RuleSet::from_option(a.rules_dir.as_deref())?;
+    tracing::info!(rules = %rules.origin, legal = %rules.legal.version, benefits = %rules.benefits.version, "rules loaded");
+    Ok(AppContext::with_rules(store, rules, proactive))
 }
 
 fn ms(d: std::time::Duration) -> f64 {
@@ -368,6 +456,94 @@ async fn main() -> anyhow::Result<()> {
                 ms(r.mean),
                 r.errors
             );
+        }
+        Command::Recompute(RecomputeCommand::Wellbeing {
+            as_of,
+            compare_raw,
+            job,
+        }) => {
+            let db = open_db(&cli.db).await?;
+            let app = app_context(&cli.db, db.store.clone())?;
+            let as_of = as_of.unwrap_or_else(today);
+            let r = family_card::jobs::recompute::recompute_wellbeing(
+                &app.store,
+                &app.rules.wellbeing,
+                &app.rules.legal,
+                as_of,
+                &job.options(),
+            )
+            .await?;
+            print_report(&r);
+            let dist = app
+                .store
+                .wellbeing_distribution(&as_of.to_string(), None)
+                .await?;
+            println!(
+                "distribution on {as_of}: {}",
+                dist.iter()
+                    .map(|(l, n)| format!("{l} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            if compare_raw {
+                let (n, secs) =
+                    family_card::jobs::stream_snapshots_raw(&app.store, &job.options()).await?;
+                println!(
+                    "raw snapshot query over the same families: {n} in {secs:.1} s = {:.0} families/s (the recompute ran at {:.0} families/s, {:.0} % of raw)",
+                    n as f64 / secs.max(1e-9),
+                    r.families_per_second(),
+                    100.0 * r.families_per_second() / (n as f64 / secs.max(1e-9))
+                );
+            }
+        }
+        Command::Detect { as_of, job } => {
+            let db = open_db(&cli.db).await?;
+            let app = app_context(&cli.db, db.store.clone())?;
+            let as_of = as_of.unwrap_or_else(today);
+            let r = family_card::jobs::detect::detect(
+                &app.store,
+                &app.rules.benefits,
+                &app.rules.legal,
+                as_of,
+                &job.options(),
+            )
+            .await?;
+            print_report(&r);
+            println!("new entitlements recorded: {}", r.written);
+            for (b, st, n) in app.store.entitlements_summary().await? {
+                println!("  {b:<28} {st:<10} {n:>8}");
+            }
+        }
+        Command::Wellbeing(WellbeingCommand::WhatIf {
+            methodology,
+            as_of,
+            job,
+        }) => {
+            let text = std::fs::read_to_string(&methodology)
+                .with_context(|| format!("reading {}", methodology.display()))?;
+            let draft = family_card::domain::wellbeing::Methodology::from_toml(&text)
+                .with_context(|| methodology.display().to_string())?;
+            let db = open_db(&cli.db).await?;
+            let app = app_context(&cli.db, db.store.clone())?;
+            let as_of = as_of.unwrap_or_else(today);
+            let w = family_card::jobs::recompute::what_if(
+                &app.store,
+                &app.rules.wellbeing,
+                &draft,
+                &app.rules.legal,
+                as_of,
+                &job.options(),
+            )
+            .await?;
+            println!(
+                "what-if on {as_of}: methodology {} → draft {}: {} families evaluated, {} would change level ({} failed), {:.1} s",
+                w.current_version, w.draft_version, w.families, w.changed(), w.failed, w.seconds
+            );
+            for ((a, b), n) in &w.transitions {
+                if a != b {
+                    println!("  {a} → {b}: {n}");
+                }
+            }
         }
         Command::Proactive(cmd) => {
             let db = open_db(&cli.db).await?;

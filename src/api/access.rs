@@ -171,6 +171,50 @@ impl PersonalData {
         Ok(f)
     }
 
+    /// The stored well-being history of a family the principal may read.
+    pub async fn wellbeing_history(
+        &self,
+        who: &Principal,
+        s: &FamilySnapshot,
+    ) -> ApiResult<Vec<serde_json::Value>> {
+        self.check_scope(who, s, "wellbeing_history")?;
+        self.store
+            .wellbeing_history(s.composition.family_id.as_str())
+            .await
+            .map_err(|e| ApiError::from(family_cards::FamilyError::Store(e)))
+    }
+
+    /// Entitlements recorded by detection runs for a family the principal may read.
+    pub async fn recorded_entitlements(
+        &self,
+        who: &Principal,
+        s: &FamilySnapshot,
+    ) -> ApiResult<Vec<serde_json::Value>> {
+        self.check_scope(who, s, "recorded_entitlements")?;
+        self.store
+            .entitlements_of_family(s.composition.family_id.as_str())
+            .await
+            .map_err(|e| ApiError::from(family_cards::FamilyError::Store(e)))
+    }
+
+    /// The region an aggregate may be computed for: a regional principal only its own region.
+    pub fn aggregate_region(
+        &self,
+        who: &Principal,
+        asked: Option<String>,
+    ) -> ApiResult<Option<String>> {
+        if who.region_scope == "*" {
+            return Ok(asked);
+        }
+        match asked {
+            None => Ok(Some(who.region_scope.clone())),
+            Some(r) if r == who.region_scope => Ok(Some(r)),
+            Some(_) => Err(ApiError::Forbidden(
+                "this region is outside your region scope".into(),
+            )),
+        }
+    }
+
     /// An offer of the proactive flow with its transitions and messages. Partners may not read
     /// offers (they carry phone numbers and answers).
     pub async fn offer(&self, who: &Principal, offer_id: &str) -> ApiResult<serde_json::Value> {

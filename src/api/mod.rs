@@ -3,6 +3,7 @@
 //! errors to codes ([`error::ApiError`]).
 
 pub mod access;
+pub mod assessments;
 pub mod error;
 pub mod http;
 pub mod proactive;
@@ -10,6 +11,7 @@ pub mod schema;
 
 use crate::domain::offer::ProactiveRules;
 use crate::proactive::Titles;
+use crate::rules::RuleSet;
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -17,6 +19,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppContext {
     pub store: Store,
+    /// Legal parameters, well-being methodologies, benefit rules.
+    pub rules: Arc<RuleSet>,
     pub proactive: Arc<ProactiveRules>,
     /// Benefit titles by code, for SMS texts.
     pub titles: Arc<Titles>,
@@ -27,13 +31,26 @@ pub struct AppContext {
 impl AppContext {
     /// The bundled rules, no webhook secret.
     pub fn new(store: Store) -> Self {
+        Self::with_rules(store, RuleSet::bundled(), ProactiveRules::bundled())
+    }
+
+    pub fn with_rules(store: Store, rules: RuleSet, proactive: ProactiveRules) -> Self {
         AppContext {
             store,
-            proactive: Arc::new(ProactiveRules::bundled()),
-            titles: Arc::new(Titles::new()),
+            rules: Arc::new(rules),
+            proactive: Arc::new(proactive),
+            titles: Arc::new(benefit_titles()),
             webhook_token: None,
         }
     }
+}
+
+/// Benefit titles by code, for SMS texts.
+pub fn benefit_titles() -> Titles {
+    crate::domain::benefits::BenefitKind::ALL
+        .iter()
+        .map(|k| (k.code().to_string(), k.title().to_string()))
+        .collect()
 }
 
 /// The SDL of the schema, as committed in `schema/schema.graphql`.

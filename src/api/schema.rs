@@ -1,6 +1,9 @@
 //! The GraphQL schema: thin resolvers over the personal-data gate and the pure domain.
 
 use super::access::{PersonalData, Principal};
+use super::assessments::{
+    self, BenefitView, EntitlementView, LevelCountView, WellbeingRecordView, WellbeingView,
+};
 use super::error::{ApiError, ApiResult};
 use crate::domain::family::FamilyRole;
 use crate::domain::ids::Iin;
@@ -125,6 +128,41 @@ impl RegistryQuery {
         };
         Ok(FamilyView { s: Arc::new(s) })
     }
+
+    /// Families per well-being level on `asOf` (each family's latest stored assessment on or
+    /// before it), in one region or the whole country. Aggregates only.
+    async fn wellbeing_distribution(
+        &self,
+        ctx: &Context<'_>,
+        region: Option<String>,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<Vec<LevelCountView>> {
+        let region = gate(ctx).aggregate_region(principal(ctx), region)?;
+        let d = as_of.unwrap_or_else(today);
+        let rows = assessments::app(ctx)
+            .store
+            .wellbeing_distribution(&d.to_string(), region.as_deref())
+            .await
+            .map_err(|e| ApiError::from(crate::family_cards::FamilyError::Store(e)))?;
+        Ok(assessments::distribution_view(rows))
+    }
+
+    /// The benefits evaluated, with their legal basis.
+    async fn benefits(&self, ctx: &Context<'_>) -> Vec<BenefitView> {
+        assessments::benefit_list(assessments::app(ctx))
+    }
+}
+
+/// An entitlement recorded by a detection run.
+#[derive(SimpleObject)]
+#[graphql(name = "DetectedEntitlement")]
+pub struct DetectedEntitlementView {
+    pub benefit: String,
+    pub amount_kzt: Option<i64>,
+    pub period_from: Option<String>,
+    /// DETECTED, then NOTIFIED for notices; the offer carries the rest of the flow.
+    pub status: String,
+    pub detected_on: String,
 }
 
 pub struct FamilyView {
@@ -343,8 +381,86 @@ fn incomes_of(
     v
 }
 
+impl FamilyView {
+    /// This family's snapshot on `as_of` (itself when the date is its own).
+    async fn on(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<NaiveDate>,
+    ) -> ApiResult<Arc<FamilySnapshot>> {
+        match as_of {
+            None => Ok(self.s.clone()),
+            Some(d) if d == self.s.as_of() => Ok(self.s.clone()),
+            Some(d) => Ok(Arc::new(
+                gate(ctx)
+                    .family_by_id(principal(ctx), self.s.composition.family_id.as_str(), d)
+                    .await?,
+            )),
+        }
+    }
+}
+
 #[Object(name = "Family")]
 impl FamilyView {
+    /// The well-being level A–E on `asOf` (default: the family's date) by the methodology in
+    /// force that day, with points per direction and indicator and the facts used.
+    async fn wellbeing(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<WellbeingView> {
+        let s = self.on(ctx, as_of).await?;
+        let a = assessments::evaluate_wellbeing(assessments::app(ctx), &s)?;
+        Ok(assessments::wellbeing_view(a, |i| show(ctx, i)))
+    }
+    /// Stored assessments of this family (`family-card recompute wellbeing`), oldest first; a new
+    /// record only when the family's inputs changed.
+    async fn wellbeing_history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<WellbeingRecordView>> {
+        let rows = gate(ctx).wellbeing_history(principal(ctx), &self.s).await?;
+        Ok(rows.iter().map(assessments::record_view).collect())
+    }
+    /// Every benefit considered for this family on `asOf` (default: the family's date), eligible
+    /// or not, with amounts and reasons; `onlyEligible` to hide the others.
+    async fn entitlements(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<NaiveDate>,
+        only_eligible: Option<bool>,
+    ) -> async_graphql::Result<Vec<EntitlementView>> {
+        let s = self.on(ctx, as_of).await?;
+        let es = assessments::evaluate_entitlements(assessments::app(ctx), &s)?;
+        let full = principal(ctx).sees_full_iin();
+        Ok(es
+            .into_iter()
+            .filter(|e| e.eligible || !only_eligible.unwrap_or(false))
+            .map(|e| assessments::entitlement_view(e, full, |i| show(ctx, i)))
+            .collect())
+    }
+    /// Entitlements recorded by detection runs (`family-card detect`), with their offer status.
+    async fn detected_entitlements(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<DetectedEntitlementView>> {
+        let rows = gate(ctx)
+            .recorded_entitlements(principal(ctx), &self.s)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|v| {
+                let s = |k: &str| v[k].as_str().map(str::to_string);
+                DetectedEntitlementView {
+                    benefit: s("benefit").unwrap_or_default(),
+                    amount_kzt: v["amount_kzt"].as_i64(),
+                    period_from: s("period_from"),
+                    status: s("status").unwrap_or_default(),
+                    detected_on: s("detected_on").unwrap_or_default(),
+                }
+            })
+            .collect())
+    }
     /// Stable, opaque id of the family card.
     async fn family_id(&self) -> &str {
         self.s.composition.family_id.as_str()
@@ -493,6 +609,28 @@ impl PersonView {
     /// Assets held on `asOf` (default today).
     async fn assets(&self, ctx: &Context<'_>, as_of: Option<NaiveDate>) -> AssetsView {
         assets_of(ctx, &[&self.facts], as_of.unwrap_or_else(today))
+    }
+    /// Entitlements of this person's family on `asOf` (default today) where the person is the
+    /// recipient or the subject.
+    async fn entitlements(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<Vec<EntitlementView>> {
+        let me = &self.facts.person.iin;
+        let s = gate(ctx)
+            .family_of_person(principal(ctx), me, as_of.unwrap_or_else(today))
+            .await?;
+        let es = assessments::evaluate_entitlements(assessments::app(ctx), &s)?;
+        let full = principal(ctx).sees_full_iin();
+        Ok(es
+            .into_iter()
+            .filter(|e| {
+                e.recipient.as_ref().is_some_and(|r| &r.iin == me)
+                    || e.subject_iin.as_ref() == Some(me)
+            })
+            .map(|e| assessments::entitlement_view(e, full, |i| show(ctx, i)))
+            .collect())
     }
     /// The family this person belongs to on `asOf` (default today).
     async fn family(

@@ -1,1 +1,76 @@
-//! `family-card detect`: country-wide benefit detection (wired once the benefit rules land).
+//! `family-card detect`: country-wide benefit detection. Every eligible entitlement is recorded
+//! once, keyed by benefit + recipient + subject + period start: re-running (on the same or a later
+//! date inside the period) creates nothing new. The records are what the proactive flow offers.
+
+use super::{run_family_job, Evaluated, JobError, JobOptions, JobReport};
+use crate::domain::benefits::{evaluate_family, BenefitRules, Entitlement};
+use crate::domain::family::FamilyId;
+use crate::domain::parameters::LegalParameters;
+use crate::store::Store;
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+pub fn job_name(as_of: NaiveDate) -> String {
+    format!("detect-benefits:{as_of}")
+}
+
+/// The graph record of one eligible entitlement.
+pub fn entitlement_row(
+    family_id: &FamilyId,
+    e: &Entitlement,
+    as_of: NaiveDate,
+    now: &str,
+) -> Value {
+    json!({
+        "family_id": family_id.as_str(),
+        "entitlement_key": e.key(),
+        "as_of": as_of.to_string(),
+        "now": now,
+        "props": {
+            "benefit": e.benefit.code(),
+            "family_id": family_id.as_str(),
+            "recipient_iin": e.recipient.as_ref().map(|r| r.iin.as_str().to_string()),
+            "recipient_iban": e.recipient.as_ref().and_then(|r| r.iban.as_ref()).map(|i| i.as_str().to_string()),
+            "subject_iin": e.subject_iin.as_ref().map(|i| i.as_str().to_string()),
+            "amount_kzt": e.amount_kzt,
+            "payment": serde_json::to_value(e.payment).ok().and_then(|v| v.as_str().map(str::to_string)),
+            "period_from": e.period.as_ref().map(|p| p.from.to_string()),
+            "period_to": e.period.as_ref().and_then(|p| p.to).map(|d| d.to_string()),
+            "rules_version": e.rules_version,
+            "reasons": serde_json::to_string(&e.reasons).unwrap_or_default(),
+        }
+    })
+}
+
+pub async fn detect(
+    store: &Store,
+    rules: &BenefitRules,
+    params: &LegalParameters,
+    as_of: NaiveDate,
+    opts: &JobOptions,
+) -> Result<JobReport, JobError> {
+    run_family_job(
+        store,
+        &job_name(as_of),
+        as_of,
+        opts,
+        |s| {
+            let found = evaluate_family(s, params, rules).map_err(|e| e.to_string())?;
+            let eligible: Vec<Entitlement> = found.into_iter().filter(|e| e.to_offer()).collect();
+            Ok(if eligible.is_empty() {
+                Evaluated::Nothing
+            } else {
+                Evaluated::Row(eligible)
+            })
+        },
+        |rows: Vec<(FamilyId, Vec<Entitlement>)>| async move {
+            let now = chrono::Utc::now().to_rfc3339();
+            let out: Vec<Value> = rows
+                .iter()
+                .flat_map(|(fid, es)| es.iter().map(|e| entitlement_row(fid, e, as_of, &now)))
+                .collect();
+            store.record_entitlements(&Value::Array(out)).await
+        },
+    )
+    .await
+}
