@@ -233,6 +233,18 @@ enum Command {
     /// Well-being tools.
     #[command(subcommand)]
     Wellbeing(WellbeingCommand),
+    /// Report every family card on one or more dates: members, well-being level, eligible benefits
+    /// and amounts (writes nothing). For extracts and samples: rows are collected in memory.
+    Assess {
+        /// Dates to assess on (repeatable; default today).
+        #[arg(long = "as-of")]
+        as_of: Vec<NaiveDate>,
+        /// `tsv` (one line per family and date) or `markdown` (one row per family).
+        #[arg(long, default_value = "tsv")]
+        format: AssessFormat,
+        #[command(flatten)]
+        job: JobArgs,
+    },
     /// The proactive flow: SMS offers from 1414, replies, assignment, payment orders.
     #[command(subcommand)]
     Proactive(ProactiveCommand),
@@ -241,6 +253,12 @@ enum Command {
     Bench(BenchCommand),
     /// Start the local database and wait (prints its Bolt URI).
     Db,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum AssessFormat {
+    Tsv,
+    Markdown,
 }
 
 #[derive(Subcommand)]
@@ -512,6 +530,44 @@ async fn main() -> anyhow::Result<()> {
             println!("new entitlements recorded: {}", r.written);
             for (b, st, n) in app.store.entitlements_summary().await? {
                 println!("  {b:<28} {st:<10} {n:>8}");
+            }
+        }
+        Command::Assess { as_of, format, job } => {
+            let db = open_db(&cli.db).await?;
+            let app = app_context(&cli.db, db.store.clone())?;
+            let dates = if as_of.is_empty() {
+                vec![today()]
+            } else {
+                as_of
+            };
+            let mut rows = vec![];
+            for d in &dates {
+                rows.extend(
+                    family_card::jobs::assess::assess_all(
+                        &app.store,
+                        &app.rules,
+                        *d,
+                        &job.options(),
+                    )
+                    .await?,
+                );
+            }
+            match format {
+                AssessFormat::Tsv => {
+                    println!(
+                        "{}",
+                        family_card::jobs::assess::FamilyAssessmentRow::TSV_HEADER
+                    );
+                    for r in &rows {
+                        println!("{}", r.tsv());
+                    }
+                }
+                AssessFormat::Markdown => {
+                    print!(
+                        "{}",
+                        family_card::jobs::assess::markdown_table(&dates, &rows)
+                    )
+                }
             }
         }
         Command::Wellbeing(WellbeingCommand::WhatIf {

@@ -7,6 +7,7 @@
 //! after the last checkpointed page; the page in flight is re-run, and because every result write
 //! is idempotent (keyed MERGE) nothing is counted twice.
 
+pub mod assess;
 pub mod detect;
 pub mod recompute;
 

@@ -132,3 +132,50 @@ fn bad_records_are_rejected_with_file_line_and_field_and_good_ones_land() {
         );
     });
 }
+
+#[test]
+fn the_bad_fixture_yields_exactly_the_expected_rejects() {
+    run(async {
+        let s = load_dir(
+            &app().store,
+            &repo_path("fixtures/bad"),
+            &IngestOptions::default(),
+        )
+        .await
+        .unwrap();
+        let got: Vec<(String, usize, String)> = s
+            .rejects
+            .iter()
+            .map(|r| (r.file.clone(), r.line, r.field.clone()))
+            .collect();
+        // fixtures/bad/EXPECTED.md
+        let expected = [
+            ("persons.ndjson", 2, "iin"),
+            ("persons.ndjson", 4, "birth_date"),
+            ("persons.ndjson", 6, "death_date"),
+            ("persons.ndjson", 7, "$"),
+            ("persons.ndjson", 8, "surname"),
+            ("persons.ndjson", 9, "citizenship"),
+            ("addresses.ndjson", 2, "region"),
+            ("registrations.ndjson", 2, "iin or address_id"),
+            ("registrations.ndjson", 3, "to"),
+            ("incomes.ndjson", 2, "iin"),
+            ("incomes.ndjson", 3, "month"),
+            ("incomes.ndjson", 4, "amount_kzt"),
+            ("bank_accounts.ndjson", 2, "iban"),
+        ];
+        let mut got_sorted = got.clone();
+        got_sorted.sort();
+        let mut want: Vec<(String, usize, String)> = expected
+            .iter()
+            .map(|(f, l, x)| (f.to_string(), *l, x.to_string()))
+            .collect();
+        want.sort();
+        assert_eq!(got_sorted, want);
+        assert_eq!(s.written(), 8, "every valid record lands");
+        assert!(s
+            .rejects
+            .iter()
+            .any(|r| r.error.contains("NO-SUCH-ADDRESS")));
+    });
+}

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// take turns: another test's campaign must not send this test's messages to its own gateway.
 static FLOW: Mutex<()> = Mutex::new(());
 
-fn one_at_a_time() -> MutexGuard<'static, ()> {
+pub(crate) fn one_at_a_time() -> MutexGuard<'static, ()> {
     FLOW.lock().unwrap_or_else(|p| p.into_inner())
 }
 

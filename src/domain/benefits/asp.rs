@@ -81,6 +81,15 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
     let mut reasons = vec![
         c.reason(
             k,
+            "registered at an address in Kazakhstan (residence; the regional poverty line)",
+            c.s.region().is_some(),
+            match &c.s.dwelling {
+                Some(d) => format!("{} ({}), region {}", d.address_id, d.settlement, d.region),
+                None => "no registration on the date: residence and the region's line cannot be established".into(),
+            },
+        ),
+        c.reason(
+            k,
             "per-capita income of the previous quarter below the poverty line",
             below,
             format!(
