@@ -1,7 +1,6 @@
 //! Well-being levels and benefit entitlements of the sample registry, evaluated from the real
 //! database: the expected table of every sample family on three dates, the explanations over
-//! GraphQL, the resumable recompute with its history, idempotent detection, and a fixture family
-//! driven from detection to its offer SMS.
+//! GraphQL, and the resumable recompute with its history.
 
 use crate::helpers::*;
 use family_card::jobs::assess::{assess_all, FamilyAssessmentRow};
@@ -174,30 +173,6 @@ fn a_family_card_explains_its_level_and_entitlements_over_graphql() {
     });
 }
 
-/// The IIN of the first sample person registered at an address.
-fn first_iin_at(address: &str) -> String {
-    std::fs::read_to_string(repo_path("fixtures/sample/registrations.ndjson"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .find(|r| r["address_id"] == address)
-        .map(|r| r["iin"].as_str().unwrap().to_string())
-        .unwrap_or_else(|| panic!("nobody at {address}"))
-}
-
-/// The id of the family card a person belongs to, as the API resolves it.
-async fn family_id_of(iin: &str) -> String {
-    let body = gql(
-        r#"query($iin: String!) { family(iin: $iin, asOf: "2026-06-15") { familyId } }"#,
-        json!({"iin": iin}),
-    )
-    .await;
-    body["data"]["family"]["familyId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_string()
-}
-
 #[test]
 fn recompute_resumes_after_an_interruption_and_keeps_history_without_duplicates() {
     run_exclusive(async {
@@ -300,81 +275,4 @@ fn recompute_resumes_after_an_interruption_and_keeps_history_without_duplicates(
             .sum();
         assert_eq!(total, stored.values().sum::<i64>());
     });
-}
-
-#[test]
-fn detection_records_each_entitlement_once_and_the_flow_offers_it_by_sms() {
-    // The campaign dispatches every due message: take the proactive tests' turn too.
-    let _turn = crate::proactive::one_at_a_time();
-    run_exclusive(async {
-        let store = &app().store;
-        let rules = RuleSet::bundled();
-        let d = reference_date();
-        let opts = JobOptions {
-            page_size: 10,
-            load_batch: 5,
-            restart: true,
-            ..Default::default()
-        };
-        let first =
-            family_card::jobs::detect::detect(store, &rules.benefits, &rules.legal, d, &opts)
-                .await
-                .unwrap();
-        assert!(first.finished);
-        let again =
-            family_card::jobs::detect::detect(store, &rules.benefits, &rules.legal, d, &opts)
-                .await
-                .unwrap();
-        assert_eq!(again.written, 0, "re-running creates nothing new");
-
-        // F01's large-family benefit is recorded with its amount, recipient and reasons.
-        let fid = family_id_of(&first_iin_at("AD-01")).await;
-        let recorded = store.entitlements_of_family(&fid).await.unwrap();
-        let large = recorded
-            .iter()
-            .find(|e| e["benefit"] == "large_family")
-            .unwrap_or_else(|| panic!("{recorded:?}"));
-        assert_eq!(large["amount_kzt"], 86_673);
-        assert!(large["recipient_iin"].is_string());
-
-        // The campaign turns it into an offer SMS from 1414 (file gateway: the messages as sent).
-        let dir = tempfile::tempdir().unwrap();
-        let outbox = dir.path().join("sms.ndjson");
-        let gateway = family_card::proactive::gateway::SmsGateway::File(
-            family_card::proactive::gateway::FileGateway::new(outbox.clone()),
-        );
-        let titles = family_card::api::benefit_titles();
-        let proactive = family_card::domain::offer::ProactiveRules::bundled();
-        family_card::proactive::run_campaign(
-            store,
-            &proactive,
-            &titles,
-            &gateway,
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
-        let phone = phone_of(large["recipient_iin"].as_str().unwrap());
-        let sent: Vec<Value> = std::fs::read_to_string(&outbox)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .filter(|m: &Value| m["to"] == phone.as_str())
-            .collect();
-        assert!(
-            sent.iter().any(|m| m["sender"] == "1414"
-                && m["text"].as_str().is_some_and(|t| t.contains("86673"))),
-            "an offer SMS with the amount to {phone}: {sent:?}"
-        );
-    });
-}
-
-fn phone_of(iin: &str) -> String {
-    std::fs::read_to_string(repo_path("fixtures/sample/persons.ndjson"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .find(|p| p["iin"] == iin)
-        .and_then(|p| p["phone"].as_str().map(str::to_string))
-        .unwrap_or_else(|| panic!("{iin} has no phone"))
 }

@@ -183,3 +183,38 @@ impl Extract {
             .expect("load")
     }
 }
+
+/// The IIN of the first sample person registered at an address.
+pub fn first_iin_at(address: &str) -> String {
+    std::fs::read_to_string(repo_path("fixtures/sample/registrations.ndjson"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|r| r["address_id"] == address)
+        .map(|r| r["iin"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("nobody at {address}"))
+}
+
+/// The id of the family card a person belongs to, as the API resolves it.
+pub async fn family_id_of(iin: &str) -> String {
+    let body = gql(
+        r#"query($iin: String!) { family(iin: $iin, asOf: "2026-06-15") { familyId } }"#,
+        json!({"iin": iin}),
+    )
+    .await;
+    body["data"]["family"]["familyId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string()
+}
+
+/// The phone of a sample person.
+pub fn phone_of(iin: &str) -> String {
+    std::fs::read_to_string(repo_path("fixtures/sample/persons.ndjson"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|p| p["iin"] == iin)
+        .and_then(|p| p["phone"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("{iin} has no phone"))
+}

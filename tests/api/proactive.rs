@@ -541,3 +541,95 @@ fn a_dispatcher_killed_between_send_and_acknowledgement_neither_loses_nor_duplic
         );
     });
 }
+
+#[test]
+fn a_fixture_family_from_detection_through_sms_and_consent_to_its_payment_order() {
+    // The campaign dispatches every due message: nothing else may run meanwhile.
+    let _turn = one_at_a_time();
+    run_exclusive(async {
+        let store = &app().store;
+        let rules_set = family_card::rules::RuleSet::bundled();
+        let opts = family_card::jobs::JobOptions {
+            page_size: 10,
+            load_batch: 5,
+            restart: true,
+            ..Default::default()
+        };
+        // Detection over the whole registry records each entitlement once.
+        let detect = || {
+            family_card::jobs::detect::detect(
+                store,
+                &rules_set.benefits,
+                &rules_set.legal,
+                reference_date(),
+                &opts,
+            )
+        };
+        assert!(detect().await.unwrap().finished);
+        assert_eq!(
+            detect().await.unwrap().written,
+            0,
+            "re-running creates nothing new"
+        );
+
+        // F01 (five children at home): the large-family benefit, 20.04 МРП × 4 325 ₸, paid to the
+        // mother, whose Kaspi account the registry knows.
+        let fid = family_id_of(&first_iin_at("AD-01")).await;
+        let recorded = store.entitlements_of_family(&fid).await.unwrap();
+        let large = recorded
+            .iter()
+            .find(|e| e["benefit"] == "large_family")
+            .unwrap_or_else(|| panic!("{recorded:?}"));
+        assert_eq!(large["amount_kzt"], 86_673);
+        let mother = large["recipient_iin"].as_str().unwrap().to_string();
+        let iban = large["recipient_iban"].as_str().unwrap().to_string();
+        let phone = phone_of(&mother);
+
+        // The campaign sends the offer from 1414 to the local gateway server.
+        let (gw, url) = TestGateway::start().await;
+        let sms = SmsGateway::Http(HttpGateway::new(url.clone(), None));
+        let titles = family_card::api::benefit_titles();
+        proactive::run_campaign(store, &rules(), &titles, &sms, Utc::now())
+            .await
+            .unwrap();
+        let sent = gw.to(&phone);
+        assert_eq!(sent.len(), 1, "one offer SMS: {sent:?}");
+        assert_eq!(sent[0]["sender"], "1414");
+        let text = sent[0]["text"].as_str().unwrap();
+        assert!(text.contains("86673 ₸"), "{text}");
+        // F10's husband reaches pension age on 2026-07-01: notified through the same outbox.
+        let f10 = first_iin_at("AD-10");
+        let notice = gw.to(&phone_of(&f10));
+        assert!(
+            notice.iter().any(|m| m["sender"] == "1414"),
+            "pension-age notice: {notice:?}"
+        );
+
+        // Consent by SMS, no account given: the registry's account is used, the benefit is
+        // assigned and its payment order written.
+        let code = code_in(text);
+        let r = reply(&phone, &format!("R {code} 1"), Some("fixture-f01-consent")).await;
+        assert_eq!(r["outcome"], "applied", "{r}");
+        assert_eq!(r["state"], "PAYMENT_ORDERED", "{r}");
+        let offer = offer_of(&phone).await;
+        let orders = offer["paymentOrders"].as_array().unwrap();
+        assert_eq!(orders.len(), 1);
+        assert_eq!(orders[0]["amountKzt"], 86_673);
+        assert_eq!(orders[0]["iban"], iban.as_str());
+        // The same reply delivered again changes nothing.
+        let again = reply(&phone, &format!("R {code} 1"), Some("fixture-f01-consent")).await;
+        assert_eq!(again["outcome"], "duplicate_delivery", "{again}");
+
+        // The next run neither detects nor offers anything twice.
+        assert_eq!(detect().await.unwrap().written, 0);
+        proactive::run_campaign(store, &rules(), &titles, &sms, Utc::now())
+            .await
+            .unwrap();
+        let offers = gw
+            .to(&phone)
+            .iter()
+            .filter(|m| m["client_message_id"].as_str().unwrap().ends_with("/offer"))
+            .count();
+        assert_eq!(offers, 1);
+    });
+}
