@@ -600,6 +600,20 @@ async fn main() -> anyhow::Result<()> {
                     println!("  {a} → {b}: {n}");
                 }
             }
+            let mut current: std::collections::BTreeMap<String, u64> = Default::default();
+            let mut draft: std::collections::BTreeMap<String, u64> = Default::default();
+            for ((a, b), n) in &w.transitions {
+                *current.entry(a.to_string()).or_default() += *n as u64;
+                *draft.entry(b.to_string()).or_default() += *n as u64;
+            }
+            let show = |m: &std::collections::BTreeMap<String, u64>| {
+                m.iter()
+                    .map(|(l, n)| format!("{l} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            println!("levels now:       {}", show(&current));
+            println!("levels by draft:  {}", show(&draft));
         }
         Command::Proactive(cmd) => {
             let db = open_db(&cli.db).await?;
@@ -677,6 +691,13 @@ async fn main() -> anyhow::Result<()> {
                 "graph database ready at {} (Ctrl-C stops it)",
                 db.store.uri()
             );
+            if db._local.is_some() {
+                println!(
+                    "other commands reach it with --db-uri {} --db-user root --db-password \"$(cat {})\"",
+                    db.store.uri(),
+                    cli.db.data_dir.join("root-password").display()
+                );
+            }
             tokio::signal::ctrl_c().await?;
         }
         Command::Load {
