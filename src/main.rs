@@ -603,8 +603,8 @@ async fn main() -> anyhow::Result<()> {
             let mut current: std::collections::BTreeMap<String, u64> = Default::default();
             let mut draft: std::collections::BTreeMap<String, u64> = Default::default();
             for ((a, b), n) in &w.transitions {
-                *current.entry(a.to_string()).or_default() += *n as u64;
-                *draft.entry(b.to_string()).or_default() += *n as u64;
+                *current.entry(a.to_string()).or_default() += *n;
+                *draft.entry(b.to_string()).or_default() += *n;
             }
             let show = |m: &std::collections::BTreeMap<String, u64>| {
                 m.iter()
