@@ -93,3 +93,64 @@ fn toml_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     v.sort();
     Ok(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copy_rules() -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        for sub in ["", "wellbeing", "benefits"] {
+            std::fs::create_dir_all(t.path().join(sub)).unwrap();
+            for p in std::fs::read_dir(src.join(sub)).unwrap().flatten() {
+                if p.path().is_file() {
+                    std::fs::copy(p.path(), t.path().join(sub).join(p.file_name())).unwrap();
+                }
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn the_rules_directory_equals_the_bundled_copies() {
+        let d = RuleSet::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")).unwrap();
+        let b = RuleSet::bundled();
+        assert_eq!(d.legal.version, b.legal.version);
+        assert_eq!(d.benefits.effective_from, b.benefits.effective_from);
+    }
+
+    #[test]
+    fn a_second_methodology_version_is_picked_up_without_code_changes() {
+        let t = copy_rules();
+        let text = std::fs::read_to_string(t.path().join("wellbeing/2023-06-29.toml")).unwrap();
+        let next = text
+            .replacen("version = \"2023-06-29\"", "version = \"2027-01-01\"", 1)
+            .replacen(
+                "effective_from = \"2023-06-29\"",
+                "effective_from = \"2027-01-01\"",
+                1,
+            );
+        std::fs::write(t.path().join("wellbeing/2027-01-01.toml"), next).unwrap();
+        let r = RuleSet::load(t.path()).unwrap();
+        let on = |s: &str| {
+            r.wellbeing
+                .in_force(s.parse().unwrap())
+                .unwrap()
+                .version
+                .clone()
+        };
+        assert_eq!(on("2026-12-31"), "2023-06-29");
+        assert_eq!(on("2027-01-01"), "2027-01-01");
+    }
+
+    #[test]
+    fn an_invalid_rules_file_stops_the_load_naming_the_file() {
+        let t = copy_rules();
+        let p = t.path().join("legal-parameters.toml");
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, text.replacen("mrp = 4325", "mrp = \"many\"", 1)).unwrap();
+        let e = format!("{:#}", RuleSet::load(t.path()).unwrap_err());
+        assert!(e.contains("legal-parameters.toml"), "{e}");
+    }
+}
