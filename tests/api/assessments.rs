@@ -18,15 +18,9 @@ fn table_dates() -> Vec<chrono::NaiveDate> {
 
 /// IINs of the sample registry's persons (other tests add their own persons beside them).
 fn sample_iins() -> BTreeSet<String> {
-    std::fs::read_to_string(repo_path("fixtures/sample/persons.ndjson"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["iin"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
+    sample_records("persons.ndjson")
+        .iter()
+        .map(|p| p["iin"].as_str().unwrap().to_string())
         .collect()
 }
 

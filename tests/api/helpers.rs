@@ -184,12 +184,19 @@ impl Extract {
     }
 }
 
-/// The IIN of the first sample person registered at an address.
-pub fn first_iin_at(address: &str) -> String {
-    std::fs::read_to_string(repo_path("fixtures/sample/registrations.ndjson"))
+/// The records of one file of the sample registry (e.g. `persons.ndjson`).
+pub fn sample_records(file: &str) -> Vec<Value> {
+    std::fs::read_to_string(repo_path("fixtures/sample").join(file))
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .collect()
+}
+
+/// The IIN of the first sample person registered at an address.
+pub fn first_iin_at(address: &str) -> String {
+    sample_records("registrations.ndjson")
+        .into_iter()
         .find(|r| r["address_id"] == address)
         .map(|r| r["iin"].as_str().unwrap().to_string())
         .unwrap_or_else(|| panic!("nobody at {address}"))
@@ -210,10 +217,8 @@ pub async fn family_id_of(iin: &str) -> String {
 
 /// The phone of a sample person.
 pub fn phone_of(iin: &str) -> String {
-    std::fs::read_to_string(repo_path("fixtures/sample/persons.ndjson"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+    sample_records("persons.ndjson")
+        .into_iter()
         .find(|p| p["iin"] == iin)
         .and_then(|p| p["phone"].as_str().map(str::to_string))
         .unwrap_or_else(|| panic!("{iin} has no phone"))
