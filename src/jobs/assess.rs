@@ -13,7 +13,6 @@ use crate::rules::RuleSet;
 use crate::store::Store;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 /// One family on one date.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +67,7 @@ pub async fn assess_all(
         .wellbeing
         .in_force(as_of)
         .map_err(|e| JobError::Rules(e.to_string()))?;
-    let rows: Mutex<BTreeMap<(String, String), FamilyAssessmentRow>> = Mutex::default();
+    let mut rows: BTreeMap<(String, String), FamilyAssessmentRow> = BTreeMap::new();
     let opts = JobOptions {
         checkpoint: false,
         restart: true,
@@ -112,19 +111,14 @@ pub async fn assess_all(
             }))
         },
         |page: Vec<(FamilyId, FamilyAssessmentRow)>| {
-            let mut all = rows.lock().expect("assess rows lock");
             for (_, r) in page {
-                all.insert((r.address_id.clone(), r.family_id.clone()), r);
+                rows.insert((r.address_id.clone(), r.family_id.clone()), r);
             }
             std::future::ready(Ok(0))
         },
     )
     .await?;
-    Ok(rows
-        .into_inner()
-        .expect("assess rows lock")
-        .into_values()
-        .collect())
+    Ok(rows.into_values().collect())
 }
 
 /// A Markdown table of the rows of several dates, one line per family card (by its latest known
