@@ -619,19 +619,28 @@ impl Gen {
         if !is_urban && self.rng.chance(0.35) {
             if let Some((owner, _)) = adults.first() {
                 let year = self.as_of.year() - 1;
-                out.write(
-                    "farms.ndjson",
-                    &Farm {
-                        farm_id: self.id("F"),
-                        owner_iin: owner.iin.clone(),
-                        year,
-                        value_kzt: self.rng.range(100_000, 6_000_000),
-                        cattle: self.rng.range(0, 12) as u32,
-                        small_stock: self.rng.range(0, 40) as u32,
-                        horses: self.rng.range(0, 5) as u32,
-                        poultry: self.rng.range(0, 30) as u32,
-                    },
-                )?;
+                let farm = Farm {
+                    farm_id: self.id("F"),
+                    owner_iin: owner.iin.clone(),
+                    year,
+                    value_kzt: self.rng.range(100_000, 6_000_000),
+                    cattle: self.rng.range(0, 12) as u32,
+                    small_stock: self.rng.range(0, 40) as u32,
+                    horses: self.rng.range(0, 5) as u32,
+                    poultry: self.rng.range(0, 30) as u32,
+                };
+                // The farm's land, sized by the farm's value (no random draw: the rest of the
+                // registry stays the same for a seed).
+                let land = LandPlot {
+                    cadastral_number: format!("LP-{}", &farm.farm_id[1..]),
+                    owner_iin: owner.iin.clone(),
+                    area_ha: (farm.value_kzt / 100_000) as f64 / 2.0,
+                    purpose: Some("сельхозназначение".into()),
+                    from: (owner.birth + Duration::days(18 * 366)).max(since),
+                    to: None,
+                };
+                out.write("farms.ndjson", &farm)?;
+                out.write("land_plots.ndjson", &land)?;
             }
         }
         // Children of couples and single parents.
