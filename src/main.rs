@@ -274,7 +274,8 @@ enum BenchCommand {
 
 struct Db {
     store: Store,
-    _local: Option<LocalDb>,
+    /// The local database this process started (stopped when dropped).
+    local: Option<LocalDb>,
 }
 
 async fn open_db(a: &DbArgs) -> anyhow::Result<Db> {
@@ -305,10 +306,7 @@ async fn open_db(a: &DbArgs) -> anyhow::Result<Db> {
         .apply_schema()
         .await
         .context("applying cypher/schema.cypher")?;
-    Ok(Db {
-        store,
-        _local: local,
-    })
+    Ok(Db { store, local })
 }
 
 async fn load(
@@ -386,6 +384,17 @@ fn print_report(r: &family_card::jobs::JobReport) {
         r.failed,
         if r.finished { "" } else { " (not finished)" }
     );
+}
+
+/// `B 8960, C 32513, …`: families per well-being level.
+fn level_counts<'a, N: std::fmt::Display + 'a>(
+    levels: impl IntoIterator<Item = (&'a String, &'a N)>,
+) -> String {
+    levels
+        .into_iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The API/workflow context: the store plus the rules read from --rules-dir (or bundled).
@@ -498,10 +507,7 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
             println!(
                 "distribution on {as_of}: {}",
-                dist.iter()
-                    .map(|(l, n)| format!("{l} {n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                level_counts(dist.iter().map(|(l, n)| (l, n)))
             );
             if compare_raw {
                 let (n, secs) =
@@ -606,14 +612,8 @@ async fn main() -> anyhow::Result<()> {
                 *current.entry(a.to_string()).or_default() += *n;
                 *draft.entry(b.to_string()).or_default() += *n;
             }
-            let show = |m: &std::collections::BTreeMap<String, u64>| {
-                m.iter()
-                    .map(|(l, n)| format!("{l} {n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            println!("levels now:       {}", show(&current));
-            println!("levels by draft:  {}", show(&draft));
+            println!("levels now:       {}", level_counts(&current));
+            println!("levels by draft:  {}", level_counts(&draft));
         }
         Command::Proactive(cmd) => {
             let db = open_db(&cli.db).await?;
@@ -691,7 +691,7 @@ async fn main() -> anyhow::Result<()> {
                 "graph database ready at {} (Ctrl-C stops it)",
                 db.store.uri()
             );
-            if db._local.is_some() {
+            if db.local.is_some() {
                 println!(
                     "other commands reach it with --db-uri {} --db-user root --db-password \"$(cat {})\"",
                     db.store.uri(),

@@ -46,12 +46,17 @@ impl FamilyAssessmentRow {
             self.members,
             self.level,
             self.total,
-            if self.benefits.is_empty() {
-                "-".to_string()
-            } else {
-                self.benefits.join(", ")
-            }
+            self.benefits_joined(", ", "-")
         )
+    }
+
+    /// The eligible benefits joined by `separator`, or `none` when there are none.
+    pub fn benefits_joined(&self, separator: &str, none: &str) -> String {
+        if self.benefits.is_empty() {
+            none.to_string()
+        } else {
+            self.benefits.join(separator)
+        }
     }
 }
 
@@ -146,11 +151,7 @@ pub fn markdown_table(dates: &[NaiveDate], rows: &[FamilyAssessmentRow]) -> Stri
                         r.members,
                         r.level,
                         r.total,
-                        if r.benefits.is_empty() {
-                            "—".to_string()
-                        } else {
-                            r.benefits.join("; ")
-                        }
+                        r.benefits_joined("; ", "—")
                     )),
                     None => cells.push_str(" not a family card then |"),
                 }
