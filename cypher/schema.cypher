@@ -31,6 +31,7 @@ CREATE CONSTRAINT wellbeing_assessment_key IF NOT EXISTS FOR (n:WellbeingAssessm
 CREATE CONSTRAINT entitlement_key IF NOT EXISTS FOR (n:Entitlement) REQUIRE n.entitlement_key IS UNIQUE;
 CREATE INDEX entitlement_recipient IF NOT EXISTS FOR (n:Entitlement) ON (n.recipient_iin);
 CREATE CONSTRAINT offer_id IF NOT EXISTS FOR (n:Offer) REQUIRE n.offer_id IS UNIQUE;
+CREATE CONSTRAINT offer_entitlement IF NOT EXISTS FOR (n:Offer) REQUIRE n.entitlement_key IS UNIQUE;
 CREATE CONSTRAINT offer_transition_id IF NOT EXISTS FOR (n:OfferTransition) REQUIRE n.transition_id IS UNIQUE;
 CREATE CONSTRAINT outbox_message_id IF NOT EXISTS FOR (n:OutboxMessage) REQUIRE n.message_id IS UNIQUE;
 CREATE CONSTRAINT inbound_sms_id IF NOT EXISTS FOR (n:InboundSms) REQUIRE n.inbound_id IS UNIQUE;

@@ -21,12 +21,16 @@ pub struct LatencyReport {
     pub p99: Duration,
     pub max: Duration,
     pub mean: Duration,
+    /// The same query on the same schema without authentication, policy, limits and audit.
+    pub bare_p50: Duration,
+    pub bare_p99: Duration,
 }
 
 /// Picks `samples` persons uniformly at random (seeded) from every stored person, serves the API on
 /// a free local port, and times `family(iin:)` for each, one request at a time.
 pub async fn family_lookup_latency(
     store: &Store,
+    rules: &crate::rules::RuleSet,
     samples: usize,
     seed: u64,
 ) -> anyhow::Result<LatencyReport> {
@@ -54,39 +58,88 @@ pub async fn family_lookup_latency(
         .map(|_| all[(next() % all.len() as u64) as usize].clone())
         .collect();
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let app = crate::api::http::router(store.clone());
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    // The full service (authentication, policy, limits, masking, audit on disk) …
+    let dir = tempfile_dir()?;
+    let mut settings = crate::app::Settings::local(&dir)?;
+    settings.bind = "127.0.0.1:0".into();
+    settings.limits.rate_per_second = 1e9;
+    settings.limits.rate_burst = 1e9;
+    let application = crate::app::Application::build(
+        settings,
+        store.clone(),
+        rules.clone(),
+        crate::domain::offer::ProactiveRules::bundled(),
+    )
+    .await?;
+    let token = application
+        .app
+        .local_issuer
+        .as_ref()
+        .expect("local issuer")
+        .mint(&crate::api::auth::local::TokenRequest {
+            subject: "bench".into(),
+            role: "analyst".into(),
+            region: "*".into(),
+            partner_id: None,
+            purpose: None,
+            ttl: Duration::from_secs(3600),
+        })?;
+    let full_url = format!("http://127.0.0.1:{}/graphql", application.port);
+    // … and the same schema behind a bare route: no token, no limits, no masking, no audit.
+    let schema = crate::api::schema::build_schema(
+        Some(application.app.clone()),
+        &crate::api::limits::Limits {
+            introspection: true,
+            max_complexity: usize::MAX,
+            max_depth: usize::MAX,
+            ..Default::default()
+        },
+    );
+    let bare = bare_router(schema, store.clone());
+    let bare_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let bare_url = format!("http://{}/graphql", bare_listener.local_addr()?);
+    let bare_server = tokio::spawn(async move { axum::serve(bare_listener, bare).await });
+    let server = tokio::spawn(application.run_until(std::future::pending()));
     let client = reqwest::Client::new();
-    let url = format!("http://{addr}/graphql");
+    let ask = |url: String, iin: String, auth: bool| {
+        let mut r = client
+            .post(url)
+            .header("content-type", "application/json")
+            .json(&json!({"query": FAMILY_QUERY, "variables": {"iin": iin}}));
+        if auth {
+            r = r.bearer_auth(&token);
+        }
+        async move {
+            let t = Instant::now();
+            let body: serde_json::Value = r.send().await?.json().await?;
+            Ok::<_, anyhow::Error>((t.elapsed(), body.get("errors").is_some()))
+        }
+    };
     // Warm up connections and the server's caches.
     for iin in picks.iter().take(20) {
-        let _ = client
-            .post(&url)
-            .json(&json!({"query": FAMILY_QUERY, "variables": {"iin": iin}}))
-            .send()
-            .await?
-            .bytes()
-            .await?;
+        ask(full_url.clone(), iin.clone(), true).await?;
+        ask(bare_url.clone(), iin.clone(), false).await?;
     }
     let mut times = Vec::with_capacity(samples);
+    let mut bare_times = Vec::with_capacity(samples);
     let mut errors = 0;
+    // Alternate, so both see the same machine load.
     for iin in &picks {
-        let t = Instant::now();
-        let body: serde_json::Value = client
-            .post(&url)
-            .json(&json!({"query": FAMILY_QUERY, "variables": {"iin": iin}}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        times.push(t.elapsed());
-        if body.get("errors").is_some() {
-            errors += 1;
-        }
+        let (t, e) = ask(full_url.clone(), iin.clone(), true).await?;
+        times.push(t);
+        errors += usize::from(e);
+        let (t, _) = ask(bare_url.clone(), iin.clone(), false).await?;
+        bare_times.push(t);
     }
     server.abort();
+    bare_server.abort();
+    let _ = std::fs::remove_dir_all(&dir);
+    bare_times.sort();
+    let bare_q = |p: f64| {
+        bare_times[((bare_times.len() as f64 * p).ceil() as usize).clamp(1, bare_times.len()) - 1]
+    };
+    let bare_p50 = bare_q(0.5);
+    let bare_p99 = bare_q(0.99);
     times.sort();
     let q = |p: f64| times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1];
     Ok(LatencyReport {
@@ -98,5 +151,45 @@ pub async fn family_lookup_latency(
         p99: q(0.99),
         max: *times.last().unwrap_or(&Duration::ZERO),
         mean: times.iter().sum::<Duration>() / times.len().max(1) as u32,
+        bare_p50,
+        bare_p99,
     })
+}
+
+fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
+    let d = std::env::temp_dir().join(format!(
+        "family-card-bench-{}",
+        crate::secret::random_hex::<6>()
+    ));
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
+}
+
+/// The schema executed directly for a national analyst, for the comparison above.
+fn bare_router(schema: crate::api::schema::AppSchema, store: Store) -> axum::Router {
+    use axum::routing::post;
+    let who = crate::api::policy::Principal {
+        subject: "bench-bare".into(),
+        role: crate::api::policy::Role::Analyst,
+        region: crate::api::policy::RegionScope::National,
+        partner_id: None,
+        purpose: None,
+        token_id: None,
+    };
+    axum::Router::new().route(
+        "/graphql",
+        post(move |body: axum::Json<serde_json::Value>| {
+            let schema = schema.clone();
+            let gate =
+                std::sync::Arc::new(crate::api::access::Gate::new(store.clone(), who.clone()));
+            async move {
+                let q = body["query"].as_str().unwrap_or_default().to_string();
+                let vars = async_graphql::Variables::from_json(body["variables"].clone());
+                let r = schema
+                    .execute(async_graphql::Request::new(q).variables(vars).data(gate))
+                    .await;
+                axum::Json(serde_json::to_value(&r).unwrap_or_default())
+            }
+        }),
+    )
 }

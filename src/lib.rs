@@ -21,6 +21,8 @@
 //! `ARCHITECTURE.md` holds the code map and the invariants; `schema/graph-model.md` the graph.
 
 pub mod api;
+pub mod app;
+pub mod audit;
 pub mod bench;
 pub mod domain;
 pub mod family_cards;
@@ -30,4 +32,5 @@ pub mod jobs;
 pub mod localdb;
 pub mod proactive;
 pub mod rules;
+pub mod secret;
 pub mod store;

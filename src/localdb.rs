@@ -239,7 +239,7 @@ impl LocalDb {
             config: DbConfig {
                 uri: format!("bolt://127.0.0.1:{bolt_port}"),
                 user: "root".into(),
-                password,
+                password: password.into(),
                 database: None,
                 max_connections: 16,
             },

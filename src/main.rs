@@ -3,7 +3,6 @@
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
-use family_card::api::AppContext;
 use family_card::domain::offer::ProactiveRules;
 use family_card::ingest::{self, IngestOptions};
 use family_card::localdb::{default_cache_dir, LocalDb, LocalDbOptions};
@@ -188,12 +187,43 @@ enum Command {
         /// Run the proactive campaign every this many seconds (0 = never).
         #[arg(long, env = "FAMILY_CARD_PROACTIVE_EVERY", default_value_t = 300)]
         proactive_every: u64,
-        /// Shared secret the SMS gateway must send in `x-webhook-token` to `/sms/inbound`.
+        /// Shared secret (≥ 16 characters) the SMS gateway sends in `x-webhook-token` to
+        /// `/sms/inbound`. Without it (or --sms-webhook-secret) the webhook is closed.
         #[arg(long, env = "FAMILY_CARD_SMS_WEBHOOK_TOKEN", hide_env_values = true)]
         sms_webhook_token: Option<String>,
+        /// Standard Webhooks secret(s) `whsec_…` (comma-separated while rotating): the gateway
+        /// signs each delivery (webhook-id, webhook-timestamp, webhook-signature).
+        #[arg(long, env = "FAMILY_CARD_SMS_WEBHOOK_SECRET", hide_env_values = true)]
+        sms_webhook_secret: Option<String>,
+        #[command(flatten)]
+        auth: AuthArgs,
         #[command(flatten)]
         sms: SmsArgs,
     },
+    /// Mint an access token with the local issuer's key (the one `serve` created in --data-dir).
+    Token {
+        /// analyst, investigator, operator, partner, auditor or admin.
+        #[arg(long)]
+        role: String,
+        /// Region code the token may read, or * for the whole country.
+        #[arg(long, default_value = "*")]
+        region: String,
+        /// Who the token is for (the audit trail's subject).
+        #[arg(long)]
+        subject: String,
+        /// Partner (client) id, for --role partner.
+        #[arg(long)]
+        partner: Option<String>,
+        /// Purpose or case id (investigators read only with one).
+        #[arg(long)]
+        purpose: Option<String>,
+        /// Lifetime: 90s, 30m, 12h, 7d.
+        #[arg(long, default_value = "12h")]
+        ttl: String,
+    },
+    /// The audit trail in --data-dir/audit.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Import a registry extract (a directory of NDJSON files; see fixtures/README.md).
     Load {
         path: PathBuf,
@@ -255,6 +285,60 @@ enum Command {
     Db,
 }
 
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the whole trail (exit code 1 when broken).
+    Verify,
+    /// Write matching records as NDJSON to standard output.
+    Export {
+        #[arg(long)]
+        subject: Option<String>,
+        /// Records that loaded, disclosed or asked for this IIN.
+        #[arg(long)]
+        iin: Option<String>,
+    },
+}
+
+#[derive(Args, Clone)]
+struct AuthArgs {
+    /// OIDC issuer of access tokens (its `iss`). Without it the service issues its own tokens
+    /// with a key in --data-dir/secrets and prints one at start.
+    #[arg(long, env = "FAMILY_CARD_AUTH_ISSUER")]
+    auth_issuer: Option<String>,
+    /// The `aud` tokens must carry.
+    #[arg(long, env = "FAMILY_CARD_AUTH_AUDIENCE", default_value = "family-card")]
+    auth_audience: String,
+    /// The issuer's JWKS URL (default: discovered from the issuer's openid-configuration).
+    #[arg(long, env = "FAMILY_CARD_AUTH_JWKS_URL")]
+    auth_jwks_url: Option<String>,
+    /// Allow introspection and field suggestions (off by default; GraphiQL's docs need it).
+    #[arg(long, env = "FAMILY_CARD_GRAPHQL_INTROSPECTION")]
+    graphql_introspection: bool,
+    /// Requests per second per principal (bursts of twice as many).
+    #[arg(long, env = "FAMILY_CARD_RATE_LIMIT", default_value_t = 50.0)]
+    rate_limit: f64,
+}
+
+/// `90s`, `30m`, `12h`, `7d` or plain seconds.
+fn parse_ttl(s: &str) -> anyhow::Result<std::time::Duration> {
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = n
+        .parse()
+        .with_context(|| format!("--ttl {s:?}: a number and s, m, h or d"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => anyhow::bail!("--ttl {s:?}: a number and s, m, h or d"),
+    };
+    anyhow::ensure!(
+        (60..=30 * 86_400).contains(&secs),
+        "--ttl between 1 minute and 30 days"
+    );
+    Ok(std::time::Duration::from_secs(secs))
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum AssessFormat {
     Tsv,
@@ -279,12 +363,14 @@ struct Db {
 }
 
 async fn open_db(a: &DbArgs) -> anyhow::Result<Db> {
+    // Family ids are keyed: every command that reads or writes cards uses the same key.
+    family_card::app::install_id_key(&family_card::app::id_key_in(&a.data_dir)?);
     let (cfg, local) = match &a.db_uri {
         Some(uri) => (
             DbConfig {
                 uri: uri.clone(),
                 user: a.db_user.clone(),
-                password: a.db_password.clone(),
+                password: a.db_password.clone().into(),
                 database: a.db_name.clone(),
                 max_connections: 16,
             },
@@ -397,8 +483,15 @@ fn level_counts<'a, N: std::fmt::Display + 'a>(
         .join(", ")
 }
 
-/// The API/workflow context: the store plus the rules read from --rules-dir (or bundled).
-fn app_context(a: &DbArgs, store: Store) -> anyhow::Result<AppContext> {
+/// What the commands work with: the store plus the rules read from --rules-dir (or bundled).
+struct CommandContext {
+    store: Store,
+    rules: std::sync::Arc<family_card::rules::RuleSet>,
+    proactive: std::sync::Arc<ProactiveRules>,
+    titles: std::sync::Arc<family_card::proactive::Titles>,
+}
+
+fn app_context(a: &DbArgs, store: Store) -> anyhow::Result<CommandContext> {
     let dir = a.rules_dir.clone().or_else(|| {
         std::path::Path::new("rules/proactive.toml")
             .exists()
@@ -415,7 +508,12 @@ fn app_context(a: &DbArgs, store: Store) -> anyhow::Result<AppContext> {
     };
     let rules = family_card::rules::RuleSet::from_option(a.rules_dir.as_deref())?;
     tracing::info!(rules = %rules.origin, legal = %rules.legal.version, benefits = %rules.benefits.version, "rules loaded");
-    Ok(AppContext::with_rules(store, rules, proactive))
+    Ok(CommandContext {
+        store,
+        rules: std::sync::Arc::new(rules),
+        proactive: std::sync::Arc::new(proactive),
+        titles: std::sync::Arc::new(family_card::api::benefit_titles()),
+    })
 }
 
 fn ms(d: std::time::Duration) -> f64 {
@@ -470,7 +568,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::FamilyLookup { samples, seed }) => {
             let db = open_db(&cli.db).await?;
-            let r = family_card::bench::family_lookup_latency(&db.store, samples, seed).await?;
+            let rules = family_card::rules::RuleSet::from_option(cli.db.rules_dir.as_deref())?;
+            let r =
+                family_card::bench::family_lookup_latency(&db.store, &rules, samples, seed).await?;
             println!(
                 "family(iin:) over HTTP, {} random persons of {} stored (seed {seed}), sequential:\n  \
                  p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  max {:.2} ms  mean {:.2} ms  errors {}",
@@ -482,6 +582,14 @@ async fn main() -> anyhow::Result<()> {
                 ms(r.max),
                 ms(r.mean),
                 r.errors
+            );
+            println!(
+                "same query without authentication, policy, limits and audit: p50 {:.2} ms  p99 {:.2} ms\n  \
+                 ratio full/bare: p50 {:.2}  p99 {:.2}",
+                ms(r.bare_p50),
+                ms(r.bare_p99),
+                r.p50.as_secs_f64() / r.bare_p50.as_secs_f64().max(1e-9),
+                r.p99.as_secs_f64() / r.bare_p99.as_secs_f64().max(1e-9)
             );
         }
         Command::Recompute(RecomputeCommand::Wellbeing {
@@ -716,19 +824,93 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
         }
+        Command::Token {
+            role,
+            region,
+            subject,
+            partner,
+            purpose,
+            ttl,
+        } => {
+            anyhow::ensure!(
+                family_card::api::policy::Role::parse(&role).is_some(),
+                "--role must be one of analyst, investigator, operator, partner, auditor, admin"
+            );
+            let issuer =
+                family_card::api::auth::local::LocalIssuer::open(&cli.db.data_dir.join("secrets"))?;
+            let t = issuer.mint(&family_card::api::auth::local::TokenRequest {
+                subject,
+                role,
+                region,
+                partner_id: partner,
+                purpose,
+                ttl: parse_ttl(&ttl)?,
+            })?;
+            println!("{t}");
+        }
+        Command::Audit(cmd) => {
+            let path = family_card::audit::file_in(&cli.db.data_dir.join("audit"));
+            match cmd {
+                AuditCommand::Verify => match family_card::audit::verify(&path) {
+                    Ok(s) => println!("{}: {} records, chain intact", path.display(), s.records),
+                    Err(e) => {
+                        eprintln!("{e}");
+                        std::process::exit(1);
+                    }
+                },
+                AuditCommand::Export { subject, iin } => {
+                    let q = family_card::audit::AuditQuery {
+                        subject,
+                        iin,
+                        limit: usize::MAX,
+                        ..Default::default()
+                    };
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    let n = family_card::audit::export(&path, &q, &mut out)?;
+                    std::io::Write::flush(&mut out)?;
+                    eprintln!("{n} records");
+                }
+            }
+        }
         Command::Serve {
             bind,
             load: extract,
             proactive_every,
             sms_webhook_token,
+            sms_webhook_secret,
+            auth,
             sms,
         } => {
+            let mut settings = family_card::app::Settings::local(&cli.db.data_dir)?;
+            settings.bind = bind;
+            settings.limits.introspection = auth.graphql_introspection;
+            settings.limits.rate_per_second = auth.rate_limit;
+            settings.limits.rate_burst = auth.rate_limit * 2.0;
+            if let Some(issuer) = auth.auth_issuer.clone() {
+                settings.auth = family_card::app::AuthSettings::External {
+                    issuer,
+                    audience: auth.auth_audience.clone(),
+                    jwks_url: auth.auth_jwks_url.clone(),
+                };
+            }
+            settings.webhook = family_card::api::webhook::WebhookAuth::from_config(
+                sms_webhook_token.as_deref(),
+                sms_webhook_secret.as_deref(),
+            )
+            .map_err(anyhow::Error::msg)?;
             let db = open_db(&cli.db).await?;
             if let Some(p) = extract {
                 load(&db.store, &p, None, 5_000, today()).await?;
             }
-            let mut app = app_context(&cli.db, db.store.clone())?;
-            app.webhook_token = sms_webhook_token;
+            let base = app_context(&cli.db, db.store.clone())?;
+            let application = family_card::app::Application::build(
+                settings,
+                db.store.clone(),
+                (*base.rules).clone(),
+                (*base.proactive).clone(),
+            )
+            .await?;
+            let app = application.app.clone();
             if proactive_every > 0 {
                 let app = app.clone();
                 let gateway = sms.gateway();
@@ -754,13 +936,27 @@ async fn main() -> anyhow::Result<()> {
                     }
                 });
             }
-            let listener = tokio::net::TcpListener::bind(&bind)
-                .await
-                .with_context(|| format!("binding {bind}"))?;
-            let addr = listener.local_addr()?;
-            println!("family-card API: http://{addr}/ (GraphiQL), POST http://{addr}/graphql; Ctrl-C stops");
-            axum::serve(listener, family_card::api::http::router_with(app))
-                .with_graceful_shutdown(async {
+            let port = application.port;
+            println!("family-card API: http://127.0.0.1:{port}/ (GraphiQL), POST http://127.0.0.1:{port}/graphql; Ctrl-C stops");
+            match &app.local_issuer {
+                Some(issuer) => {
+                    let token = issuer.mint(&family_card::api::auth::local::TokenRequest {
+                        subject: "local-analyst".into(),
+                        role: "analyst".into(),
+                        region: "*".into(),
+                        partner_id: None,
+                        purpose: None,
+                        ttl: std::time::Duration::from_secs(12 * 3600),
+                    })?;
+                    println!("sign in (analyst, national scope, 12 h): open http://127.0.0.1:{port}/#token={token}");
+                    println!("  or send  Authorization: Bearer {token}");
+                    println!("  more tokens: family-card token --role investigator|operator|partner|auditor|admin --region '*' --subject NAME [--purpose CASE-ID]");
+                }
+                None => println!("tokens: from the identity provider {}", app.auth.issuer()),
+            }
+            println!("SMS webhook /sms/inbound: {}", app.webhook.describe());
+            application
+                .run_until(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })
                 .await?;

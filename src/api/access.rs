@@ -1,265 +1,476 @@
-//! Who is asking, and the ONE place every read of personal data passes through.
+//! The ONE place every read of personal data and every change passes through.
 //!
-//! Every request carries a [`Principal`] (role, region scope, subject). While authentication is
-//! off (development), the principal comes from `x-principal-*` headers or defaults to a
-//! development analyst with national scope. [`PersonalData`] is the gate: it loads family
-//! snapshots through the store, checks the region scope, decides masking, and writes one audit
-//! event per read (ids only, never values). Access rules and persistent audit storage are added
-//! here, and only here.
+//! A [`Gate`] is made per request for its authenticated [`Principal`]. Each method asks the
+//! policy ([`super::policy::decide`]) first for the role and purpose, loads the object, asks
+//! again with the object's region, and notes the outcome (allowed, denied, not found) and every
+//! person it let through. The HTTP layer turns those notes into one audit record per operation
+//! ([`crate::audit`]). Loads are cached for the request: the same family asked for twice — by
+//! two aliases, or by a member's `family` — is one load.
 
 use super::error::{ApiError, ApiResult};
+use super::policy::{decide, decide_role, Action, Principal};
+use crate::audit::AuditAccess;
 use crate::domain::ids::Iin;
 use crate::domain::snapshot::FamilySnapshot;
-use crate::family_cards;
+use crate::family_cards::{self, FamilyError};
 use crate::store::Store;
 use chrono::NaiveDate;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum Role {
-    /// Social-protection analyst: reads families of their region.
-    Analyst,
-    /// Investigator: reads links and evidence, sees full identifiers.
-    Investigator,
-    /// Integration partner: aggregate and own-submission access only; identifiers masked.
-    Partner,
-    Admin,
+pub use super::policy::Role;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum LoadKey {
+    FamilyOfPerson(String, NaiveDate),
+    FamilyById(String, NaiveDate),
 }
 
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub subject: String,
-    pub role: Role,
-    /// Region code the principal may read, or `*` for all.
-    pub region_scope: String,
-    /// Declared purpose of access (case id), recorded in the audit trail.
-    pub purpose: Option<String>,
+type Cell = Arc<OnceCell<Arc<FamilySnapshot>>>;
+
+/// What the gate noted during a request, for its audit record.
+#[derive(Debug, Default, Clone)]
+pub struct AccessNotes {
+    pub accesses: Vec<AuditAccess>,
+    pub accessed_iins: BTreeSet<String>,
+    pub changed: bool,
 }
 
-impl Principal {
-    pub fn development() -> Self {
-        Principal {
-            subject: "dev".into(),
-            role: Role::Analyst,
-            region_scope: "*".into(),
-            purpose: None,
-        }
-    }
-
-    /// The development principal, adjusted by `x-principal-role`, `x-principal-region`,
-    /// `x-principal-subject` and `x-purpose` headers. Unknown roles are an error, not a default.
-    pub fn from_dev_headers(h: &axum::http::HeaderMap) -> Result<Self, String> {
-        let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let mut p = Principal::development();
-        if let Some(r) = get("x-principal-role") {
-            p.role = match r.to_ascii_lowercase().as_str() {
-                "analyst" => Role::Analyst,
-                "investigator" => Role::Investigator,
-                "partner" => Role::Partner,
-                "admin" => Role::Admin,
-                other => return Err(format!("unknown role {other:?}")),
-            };
-        }
-        if let Some(r) = get("x-principal-region") {
-            p.region_scope = r;
-        }
-        if let Some(s) = get("x-principal-subject") {
-            p.subject = s;
-        }
-        p.purpose = get("x-purpose");
-        Ok(p)
-    }
-
-    pub fn sees_full_iin(&self) -> bool {
-        matches!(self.role, Role::Analyst | Role::Investigator | Role::Admin)
-    }
-
-    fn may_read_region(&self, region: Option<&str>) -> bool {
-        self.region_scope == "*" || region == Some(self.region_scope.as_str())
-    }
-}
-
-/// The personal-data gate (see the module doc).
-#[derive(Clone)]
-pub struct PersonalData {
+/// The per-request gate (see the module doc).
+pub struct Gate {
     store: Store,
+    who: Principal,
+    loads: Mutex<HashMap<LoadKey, Cell>>,
+    notes: Mutex<AccessNotes>,
 }
 
-impl PersonalData {
-    pub fn new(store: Store) -> Self {
-        PersonalData { store }
-    }
+fn store_error(e: crate::store::StoreError) -> ApiError {
+    ApiError::from(FamilyError::Store(e))
+}
 
-    fn audit(&self, who: &Principal, action: &str, subject_ids: &[&str], outcome: &str) {
-        tracing::info!(
-            target: "audit",
-            event = "data_access",
-            subject = %who.subject,
-            role = ?who.role,
-            purpose = who.purpose.as_deref().unwrap_or(""),
-            action,
-            ids = %subject_ids.join(","),
-            outcome,
-        );
-    }
-
-    fn check_scope(&self, who: &Principal, s: &FamilySnapshot, action: &str) -> ApiResult<()> {
-        if !who.may_read_region(s.region()) {
-            self.audit(
-                who,
-                action,
-                &[s.composition.family_id.as_str()],
-                "denied_region",
-            );
-            return Err(ApiError::Forbidden(
-                "this family is outside your region scope".into(),
-            ));
+impl Gate {
+    pub fn new(store: Store, who: Principal) -> Self {
+        Gate {
+            store,
+            who,
+            loads: Mutex::new(HashMap::new()),
+            notes: Mutex::new(AccessNotes::default()),
         }
-        let ids: Vec<&str> = s.members.iter().map(|m| m.iin().as_str()).collect();
-        self.audit(who, action, &ids, "ok");
+    }
+
+    pub fn principal(&self) -> &Principal {
+        &self.who
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The notes so far (read at the end of the request).
+    pub fn notes(&self) -> AccessNotes {
+        self.notes.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn note(&self, action: &str, object: &str, outcome: &str) {
+        let mut n = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+        // Aliases of the same read are one entry.
+        let a = AuditAccess {
+            action: action.into(),
+            object: object.into(),
+            outcome: outcome.into(),
+        };
+        if !n.accesses.contains(&a) && n.accesses.len() < 1_000 {
+            n.accesses.push(a);
+        }
+    }
+
+    fn note_persons<'a>(&self, iins: impl IntoIterator<Item = &'a Iin>) {
+        let mut n = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+        n.accessed_iins
+            .extend(iins.into_iter().map(|i| i.as_str().to_string()));
+    }
+
+    /// Marks the operation as a change (audit).
+    pub fn note_change(&self) {
+        self.notes.lock().unwrap_or_else(|p| p.into_inner()).changed = true;
+    }
+
+    /// The policy for an action before the object is known; a refusal is noted and returned.
+    pub fn require(&self, action: Action, what: &str, object: &str) -> ApiResult<()> {
+        decide_role(&self.who, action).map_err(|d| {
+            self.note(what, object, d.code());
+            ApiError::Forbidden(d.message(action))
+        })
+    }
+
+    /// The policy for an action on an object in `region`.
+    fn require_in(
+        &self,
+        action: Action,
+        what: &str,
+        object: &str,
+        region: Option<&str>,
+    ) -> ApiResult<()> {
+        decide(&self.who, action, region).map_err(|d| {
+            self.note(what, object, d.code());
+            ApiError::Forbidden(d.message(action))
+        })
+    }
+
+    async fn cached<F, Fut>(
+        &self,
+        key: LoadKey,
+        load: F,
+    ) -> Result<Arc<FamilySnapshot>, FamilyError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<FamilySnapshot, FamilyError>>,
+    {
+        let cell = self
+            .loads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key)
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| async { load().await.map(Arc::new) })
+            .await
+            .cloned()
+    }
+
+    fn admit_family(&self, what: &str, object: &str, s: &FamilySnapshot) -> ApiResult<()> {
+        self.require_in(Action::ReadFamily, what, object, s.region())?;
+        self.note(what, object, "allowed");
+        self.note_persons(family_persons(s));
         Ok(())
     }
 
+    fn failed(&self, what: &str, object: &str, e: FamilyError) -> ApiError {
+        let outcome = match &e {
+            FamilyError::Store(_) => "failed",
+            _ => "not_found",
+        };
+        self.note(what, object, outcome);
+        ApiError::from(e)
+    }
+
+    /// The family `iin` belongs to on `as_of`.
     pub async fn family_of_person(
         &self,
-        who: &Principal,
         iin: &Iin,
         as_of: NaiveDate,
-    ) -> ApiResult<FamilySnapshot> {
-        let s = family_cards::family_of_person(&self.store, iin, as_of).await?;
-        self.check_scope(who, &s, "family_by_iin")?;
+    ) -> ApiResult<Arc<FamilySnapshot>> {
+        let what = "family_by_iin";
+        self.require(Action::ReadFamily, what, iin.as_str())?;
+        let s = self
+            .cached(LoadKey::FamilyOfPerson(iin.as_str().into(), as_of), || {
+                family_cards::family_of_person(&self.store, iin, as_of)
+            })
+            .await
+            .map_err(|e| self.failed(what, iin.as_str(), e))?;
+        self.admit_family(what, iin.as_str(), &s)?;
         Ok(s)
     }
 
-    pub async fn family_by_id(
-        &self,
-        who: &Principal,
-        id: &str,
-        as_of: NaiveDate,
-    ) -> ApiResult<FamilySnapshot> {
-        let s = family_cards::family_by_id(&self.store, id, as_of).await?;
-        self.check_scope(who, &s, "family_by_id")?;
+    /// A family card by id on `as_of`.
+    pub async fn family_by_id(&self, id: &str, as_of: NaiveDate) -> ApiResult<Arc<FamilySnapshot>> {
+        let what = "family_by_id";
+        self.require(Action::ReadFamily, what, id)?;
+        let s = self
+            .cached(LoadKey::FamilyById(id.into(), as_of), || {
+                family_cards::family_by_id(&self.store, id, as_of)
+            })
+            .await
+            .map_err(|e| self.failed(what, id, e))?;
+        self.admit_family(what, id, &s)?;
         Ok(s)
     }
 
-    /// A person with the neighbourhood they were loaded with (for their own record).
+    /// A person's own record (region: where they are registered today).
     pub async fn person(
         &self,
-        who: &Principal,
         iin: &Iin,
     ) -> ApiResult<Option<crate::domain::registry::PersonFacts>> {
+        let what = "person";
+        self.require(Action::ReadPerson, what, iin.as_str())?;
         let ln = self
             .store
             .load_neighbourhood(iin)
             .await
-            .map_err(|e| ApiError::from(family_cards::FamilyError::Store(e)))?;
-        let Some(mut ln) = ln else {
-            self.audit(who, "person", &[iin.as_str()], "not_found");
+            .map_err(store_error)?;
+        let Some(f) = ln.and_then(|mut ln| ln.neighbourhood.persons.remove(iin)) else {
+            self.note(what, iin.as_str(), "not_found");
             return Ok(None);
         };
-        let f = ln.neighbourhood.persons.remove(iin);
-        if let Some(f) = &f {
-            let today = chrono::Utc::now().date_naive();
-            let region = f.registration_on(today).map(|r| r.dwelling.region.as_str());
-            if !who.may_read_region(region) {
-                self.audit(who, "person", &[iin.as_str()], "denied_region");
-                return Err(ApiError::Forbidden(
-                    "this person is outside your region scope".into(),
-                ));
-            }
-        }
-        self.audit(who, "person", &[iin.as_str()], "ok");
-        Ok(f)
+        let today = chrono::Utc::now().date_naive();
+        let region = f.registration_on(today).map(|r| r.dwelling.region.clone());
+        self.require_in(Action::ReadPerson, what, iin.as_str(), region.as_deref())?;
+        self.note(what, iin.as_str(), "allowed");
+        self.note_persons([iin]);
+        Ok(Some(f))
     }
 
-    /// The stored well-being history of a family the principal may read.
-    pub async fn wellbeing_history(
-        &self,
-        who: &Principal,
-        s: &FamilySnapshot,
-    ) -> ApiResult<Vec<serde_json::Value>> {
-        self.check_scope(who, s, "wellbeing_history")?;
+    /// The stored well-being history of a family the gate let through.
+    pub async fn wellbeing_history(&self, s: &FamilySnapshot) -> ApiResult<Vec<serde_json::Value>> {
+        self.require_in(
+            Action::ReadFamily,
+            "wellbeing_history",
+            s.composition.family_id.as_str(),
+            s.region(),
+        )?;
         self.store
             .wellbeing_history(s.composition.family_id.as_str())
             .await
-            .map_err(|e| ApiError::from(family_cards::FamilyError::Store(e)))
+            .map_err(store_error)
     }
 
-    /// Entitlements recorded by detection runs for a family the principal may read.
+    /// Entitlements recorded by detection runs for a family the gate let through.
     pub async fn recorded_entitlements(
         &self,
-        who: &Principal,
         s: &FamilySnapshot,
     ) -> ApiResult<Vec<serde_json::Value>> {
-        self.check_scope(who, s, "recorded_entitlements")?;
+        self.require_in(
+            Action::ReadFamily,
+            "recorded_entitlements",
+            s.composition.family_id.as_str(),
+            s.region(),
+        )?;
         self.store
             .entitlements_of_family(s.composition.family_id.as_str())
             .await
-            .map_err(|e| ApiError::from(family_cards::FamilyError::Store(e)))
+            .map_err(store_error)
     }
 
     /// The region an aggregate may be computed for: a regional principal only its own region.
-    pub fn aggregate_region(
-        &self,
-        who: &Principal,
-        asked: Option<String>,
-    ) -> ApiResult<Option<String>> {
-        if who.region_scope == "*" {
-            return Ok(asked);
-        }
-        match asked {
-            None => Ok(Some(who.region_scope.clone())),
-            Some(r) if r == who.region_scope => Ok(Some(r)),
-            Some(_) => Err(ApiError::Forbidden(
-                "this region is outside your region scope".into(),
-            )),
-        }
+    pub fn aggregate_region(&self, asked: Option<String>) -> ApiResult<Option<String>> {
+        let what = "aggregate";
+        self.require(
+            Action::ReadAggregates,
+            what,
+            asked.as_deref().unwrap_or("*"),
+        )?;
+        let out = match (&self.who.region, asked) {
+            (super::policy::RegionScope::National, asked) => asked,
+            (super::policy::RegionScope::Region(mine), None) => Some(mine.clone()),
+            (super::policy::RegionScope::Region(mine), Some(r)) if &r == mine => Some(r),
+            (_, Some(r)) => {
+                self.note(what, &r, "denied_region");
+                return Err(ApiError::Forbidden(
+                    "this region is outside your region scope".into(),
+                ));
+            }
+        };
+        self.note(what, out.as_deref().unwrap_or("*"), "allowed");
+        Ok(out)
     }
 
-    /// An offer of the proactive flow with its transitions and messages. Partners may not read
-    /// offers (they carry phone numbers and answers).
-    pub async fn offer(&self, who: &Principal, offer_id: &str) -> ApiResult<serde_json::Value> {
-        if who.role == Role::Partner {
-            self.audit(who, "offer", &[offer_id], "denied_role");
-            return Err(ApiError::Forbidden("partners may not read offers".into()));
-        }
+    /// Aggregates over the whole country (e.g. campaign figures, which have no region yet):
+    /// national scope only.
+    pub fn national_aggregate(&self, what: &str) -> ApiResult<()> {
+        self.require_in(Action::ReadAggregates, what, "*", None)?;
+        self.note(what, "*", "allowed");
+        Ok(())
+    }
+
+    /// An offer with its transitions, messages and payment orders. Payment orders are dropped
+    /// from the answer when the role may not read them.
+    pub async fn offer(&self, offer_id: &str) -> ApiResult<serde_json::Value> {
+        let what = "offer";
+        self.require(Action::ReadOffer, what, offer_id)?;
         let v = self
-            .store
-            .offer(offer_id)
-            .await
-            .map_err(|e| ApiError::from(family_cards::FamilyError::Store(e)))?;
-        let Some(v) = v else {
-            self.audit(who, "offer", &[offer_id], "not_found");
-            return Err(ApiError::NotFound(format!("no offer {offer_id}")));
-        };
-        self.audit(who, "offer", &[offer_id], "ok");
+            .offer_in_scope(Action::ReadOffer, what, offer_id)
+            .await?;
+        let mut v = v;
+        let region = v["offer"]["region"].as_str().map(str::to_string);
+        if decide(&self.who, Action::ReadPaymentOrder, region.as_deref()).is_err() {
+            v["payment_orders"] = serde_json::Value::Array(vec![]);
+        }
+        self.note(what, offer_id, "allowed");
+        if let Some(i) = v["offer"]["recipient_iin"]
+            .as_str()
+            .and_then(|s| Iin::parse(s).ok())
+        {
+            self.note_persons([&i]);
+        }
         Ok(v)
     }
 
-    /// Whether this principal may answer offers on a citizen's behalf (operators: analysts and
-    /// admins). Audited either way.
-    pub fn may_answer_offers(
+    async fn offer_in_scope(
         &self,
-        who: &Principal,
+        action: Action,
+        what: &str,
         offer_id: &str,
-        action: &str,
-    ) -> ApiResult<()> {
-        if matches!(who.role, Role::Analyst | Role::Admin) {
-            self.audit(who, action, &[offer_id], "ok");
-            Ok(())
-        } else {
-            self.audit(who, action, &[offer_id], "denied_role");
-            Err(ApiError::Forbidden(
-                "only operators may answer offers on a citizen's behalf".into(),
-            ))
-        }
+    ) -> ApiResult<serde_json::Value> {
+        let v = self.store.offer(offer_id).await.map_err(store_error)?;
+        let Some(v) = v else {
+            self.note(what, offer_id, "not_found");
+            return Err(ApiError::NotFound("no offer with this id".into()));
+        };
+        let region = v["offer"]["region"].as_str();
+        self.require_in(action, what, offer_id, region)?;
+        Ok(v)
+    }
+
+    /// Whether this principal may answer the offer on a citizen's behalf (operators of the
+    /// offer's region). Noted either way.
+    pub async fn may_answer_offer(&self, offer_id: &str, what: &str) -> ApiResult<()> {
+        self.require(Action::AnswerOffer, what, offer_id)?;
+        self.offer_in_scope(Action::AnswerOffer, what, offer_id)
+            .await?;
+        self.note(what, offer_id, "allowed");
+        self.note_change();
+        Ok(())
+    }
+
+    /// The audit trail (auditors).
+    pub fn audit_trail(&self, object: &str) -> ApiResult<()> {
+        self.require(Action::ReadAudit, "audit_trail", object)?;
+        self.note("audit_trail", object, "allowed");
+        Ok(())
+    }
+
+    /// The service configuration (admins).
+    pub fn configuration(&self) -> ApiResult<()> {
+        self.require(Action::ReadConfiguration, "configuration", "*")?;
+        self.note("configuration", "*", "allowed");
+        Ok(())
     }
 
     /// An IIN as this principal may see it.
-    pub fn show_iin(&self, who: &Principal, iin: &Iin) -> String {
-        if who.sees_full_iin() {
+    pub fn show_iin(&self, iin: &Iin) -> String {
+        if self.who.sees_full_identifiers() {
             iin.as_str().to_string()
         } else {
             iin.masked()
         }
+    }
+}
+
+/// Everybody a family answer can name: members, residents, relatives not counted, deceased.
+fn family_persons(s: &FamilySnapshot) -> Vec<&Iin> {
+    let mut v: Vec<&Iin> = s.members.iter().map(|m| m.iin()).collect();
+    v.extend(s.household.residents.iter());
+    v.extend(s.composition.not_counted.iter().map(|n| &n.iin));
+    v.extend(s.composition.deceased.iter().map(|d| &d.iin));
+    v
+}
+
+/// Masks every identifier in a string: each run of exactly 12 digits (IIN, BIN) keeps its first
+/// four and last two, each Kazakh IBAN (`KZ` + 18) its first and last four. For answers to
+/// principals who do not see full identifiers: applied to every string that leaves the API,
+/// free text and error messages included.
+pub fn mask_identifiers(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out: Option<String> = None;
+    let mut i = 0;
+    let mut last = 0;
+    while i < b.len() {
+        let boundary_before = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        if boundary_before && b[i].is_ascii_digit() {
+            let mut j = i;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            if j - i == 12 {
+                let o = out.get_or_insert_with(String::new);
+                o.push_str(&s[last..i]);
+                o.push_str(&s[i..i + 4]);
+                o.push_str("******");
+                o.push_str(&s[i + 10..j]);
+                last = j;
+            }
+            i = j;
+            continue;
+        }
+        if boundary_before
+            && b[i..].starts_with(b"KZ")
+            && b.len() >= i + 20
+            && b[i + 2..i + 20].iter().all(|c| c.is_ascii_alphanumeric())
+            && (i + 20 == b.len() || !b[i + 20].is_ascii_alphanumeric())
+        {
+            let o = out.get_or_insert_with(String::new);
+            o.push_str(&s[last..i]);
+            o.push_str(&s[i..i + 4]);
+            o.push_str("************");
+            o.push_str(&s[i + 16..i + 20]);
+            last = i + 20;
+            i += 20;
+            continue;
+        }
+        i += 1;
+    }
+    out.map(|mut o| {
+        o.push_str(&s[last..]);
+        o
+    })
+}
+
+/// Every valid IIN (check digit verified) written in full in a string.
+pub fn full_iins_in(s: &str, into: &mut BTreeSet<String>) {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+            let mut j = i;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            if j - i == 12 && Iin::parse(&s[i..j]).is_ok() {
+                into.insert(s[i..j].to_string());
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Applies `f` to every string in a JSON value (keys included), in place.
+pub fn for_each_string(v: &mut serde_json::Value, f: &mut impl FnMut(&mut String)) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => f(s),
+        Value::Array(a) => a.iter_mut().for_each(|x| for_each_string(x, f)),
+        Value::Object(o) => {
+            let keys: Vec<String> = o.keys().cloned().collect();
+            for k in keys {
+                let mut nk = k.clone();
+                f(&mut nk);
+                let mut val = o.remove(&k).unwrap_or(Value::Null);
+                for_each_string(&mut val, f);
+                o.insert(nk, val);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_masked_in_free_text() {
+        assert_eq!(
+            mask_identifiers("mother 880315401029 (aged 38), account KZ86125KZT5004100100.")
+                .unwrap(),
+            "mother 8803******29 (aged 38), account KZ86************0100."
+        );
+        assert_eq!(mask_identifiers("amount 1234567 ₸"), None);
+        assert_eq!(mask_identifiers("a 1234567890123 b"), None, "13 digits");
+        assert_eq!(mask_identifiers("880315401029").unwrap(), "8803******29");
+        assert_eq!(
+            mask_identifiers("ж880315401029"),
+            Some("ж8803******29".into())
+        );
+    }
+
+    #[test]
+    fn full_iins_are_found() {
+        let mut s = BTreeSet::new();
+        full_iins_in("a 880315401029, b 8803******29, c 123456789012", &mut s);
+        assert!(s.contains("880315401029"));
+        assert_eq!(s.len(), 1, "masked and invalid ones are not IINs");
     }
 }

@@ -1,18 +1,33 @@
-//! HTTP: GraphiQL at `/`, GraphQL at `/graphql`, liveness at `/health`, readiness at `/ready`.
+//! HTTP: GraphQL at `/graphql` (GraphQL over HTTP: POST JSON, GET for queries), the GraphiQL
+//! page at `/`, liveness at `/health` (the only route open without a token), readiness at
+//! `/ready`, the local issuer's keys at `/.well-known/jwks.json`, the audit export at
+//! `/audit/export`, and the SMS gateway's replies at `/sms/inbound` (closed unless configured).
+//!
+//! A GraphQL request goes: body size (413) → `Accept` negotiation (406) → authentication (401)
+//! → rate limit per principal (429 + `Retry-After`) → content type (415) → JSON parameters (400)
+//! → text limits, parse, document limits ([`super::limits`]) → execution under a time budget
+//! with a fresh [`Gate`] → identifiers masked in every string of the answer for roles that do
+//! not see them → one audit record, on disk before the answer leaves.
 
-use super::access::Principal;
+use super::access::{for_each_string, full_iins_in, mask_identifiers, Gate};
+use super::audit_trail::parse_time;
+use super::auth::AuthError;
+use super::limits;
+use super::policy::{Action, Principal};
 use super::schema::{build_schema, AppSchema};
 use super::AppContext;
+use crate::audit::{AuditDraft, AuditQuery};
 use crate::proactive::replies::{handle_inbound, InboundSms};
-use crate::store::Store;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -20,20 +35,26 @@ pub struct AppState {
     pub app: AppContext,
 }
 
-/// The router with the bundled rules.
-pub fn router(store: Store) -> Router {
-    router_with(AppContext::new(store))
-}
-
 pub fn router_with(app: AppContext) -> Router {
-    let schema = build_schema(Some(app.clone()));
+    let schema = build_schema(Some(app.clone()), &app.limits);
+    let body_limit = app.limits.max_body_bytes;
     Router::new()
         .route("/", get(graphiql))
-        .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/audit/export", get(audit_export))
         .route("/sms/inbound", post(sms_inbound))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(
+            // Paths only: query strings may carry identifiers and never reach the logs.
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |r: &axum::http::Request<axum::body::Body>| {
+                    tracing::info_span!("http", method = %r.method(), path = %r.uri().path())
+                },
+            ),
+        )
         .with_state(AppState { schema, app })
 }
 
@@ -41,72 +62,590 @@ async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
-async fn graphql(State(st): State<AppState>, headers: HeaderMap, req: GraphQLRequest) -> Response {
-    // Authentication is off in this build: a development principal, adjustable by headers.
-    let principal = match Principal::from_dev_headers(&headers) {
-        Ok(p) => p,
-        Err(e) => {
-            let body = serde_json::json!({"errors": [{"message": e, "extensions": {"code": "UNAUTHENTICATED"}}]});
-            return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
-        }
-    };
-    let resp: GraphQLResponse = st
-        .schema
-        .execute(req.into_inner().data(principal))
-        .await
-        .into();
-    resp.into_response()
-}
-
 async fn health() -> &'static str {
     "ok"
 }
 
-async fn ready(State(st): State<AppState>) -> (StatusCode, &'static str) {
-    if st.app.store.ready().await {
-        (StatusCode::OK, "ready")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database not reachable")
+/// Which media type the client accepts for GraphQL responses.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum MediaType {
+    /// `application/graphql-response+json`: request errors get 4xx.
+    GraphqlResponse,
+    /// `application/json`: every well-formed request gets 200.
+    Json,
+}
+
+impl MediaType {
+    fn negotiate(h: &HeaderMap) -> Option<MediaType> {
+        let Some(accept) = h.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+            return Some(MediaType::GraphqlResponse);
+        };
+        let types: Vec<String> = accept
+            .split(',')
+            .map(|t| {
+                t.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .collect();
+        if types
+            .iter()
+            .any(|t| t == "application/graphql-response+json")
+        {
+            Some(MediaType::GraphqlResponse)
+        } else if types.iter().any(|t| t == "application/json") {
+            Some(MediaType::Json)
+        } else if types.iter().any(|t| t == "*/*" || t == "application/*") {
+            Some(MediaType::GraphqlResponse)
+        } else {
+            None
+        }
+    }
+    fn content_type(self) -> &'static str {
+        match self {
+            MediaType::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            MediaType::Json => "application/json; charset=utf-8",
+        }
     }
 }
 
-/// The SMS gateway posts citizens' replies here: JSON `{"message_id"?, "from", "text",
-/// "received_at"?}` (format: `docs/proactive.md`). Always answers 200 with the recorded outcome
-/// for a well-formed request, so the gateway does not re-deliver; 400 for a body that is not that
-/// JSON; 401 without the shared secret when one is configured; 503 when the database is down
-/// (the gateway should re-deliver).
-async fn sms_inbound(
+fn json_response(status: StatusCode, media: MediaType, body: &Value) -> Response {
+    let mut r = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(media.content_type()),
+    );
+    r
+}
+
+fn errors_body(code: &str, message: &str) -> Value {
+    json!({"errors": [{"message": message, "extensions": {"code": code}}]})
+}
+
+/// A refused request (not a GraphQL result): its own status whatever the media type.
+fn refuse(status: StatusCode, media: MediaType, code: &str, message: &str) -> Response {
+    json_response(status, media, &errors_body(code, message))
+}
+
+fn unauthenticated(e: &AuthError, media: MediaType) -> Response {
+    let status = if *e == AuthError::KeysUnavailable {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::UNAUTHORIZED
+    };
+    let mut r = refuse(status, media, "UNAUTHENTICATED", &e.message());
+    let challenge = if *e == AuthError::Missing {
+        "Bearer realm=\"family-card\"".to_string()
+    } else {
+        format!(
+            "Bearer realm=\"family-card\", error=\"invalid_token\", error_description=\"{}\"",
+            e.code()
+        )
+    };
+    if let Ok(v) = HeaderValue::from_str(&challenge) {
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    r
+}
+
+/// Authentication and the rate limit, shared by every protected route.
+async fn admit(app: &AppContext, h: &HeaderMap, media: MediaType) -> Result<Principal, Response> {
+    let auth = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let who = match app.auth.authenticate(auth).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::info!(target: "security", event = "authentication_failed", reason = e.code());
+            return Err(unauthenticated(&e, media));
+        }
+    };
+    if let Err(wait) = app.rate.check(&who.subject) {
+        let mut r = refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            media,
+            "RATE_LIMITED",
+            "too many requests; slow down",
+        );
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return Err(r);
+    }
+    Ok(who)
+}
+
+async fn ready(State(st): State<AppState>, h: HeaderMap) -> Response {
+    if let Err(r) = admit(&st.app, &h, MediaType::Json).await {
+        return r;
+    }
+    if st.app.store.ready().await {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database not reachable").into_response()
+    }
+}
+
+async fn jwks(State(st): State<AppState>) -> Response {
+    match &st.app.local_issuer {
+        Some(i) => Json(i.jwks()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The GraphQL-over-HTTP parameters.
+struct Params {
+    query: String,
+    variables: Option<Value>,
+    operation_name: Option<String>,
+}
+
+fn params_from_json(v: Value) -> Result<Params, String> {
+    let Value::Object(mut o) = v else {
+        return Err("the body must be a JSON object (batches are not accepted)".into());
+    };
+    let query = match o.remove("query") {
+        Some(Value::String(s)) => s,
+        None | Some(Value::Null) => return Err("the query parameter is required".into()),
+        Some(_) => return Err("the query parameter must be a string".into()),
+    };
+    let operation_name = match o.remove("operationName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(_) => return Err("operationName must be a string".into()),
+    };
+    let variables = match o.remove("variables") {
+        None | Some(Value::Null) => None,
+        Some(v @ Value::Object(_)) => Some(v),
+        Some(_) => return Err("variables must be an object".into()),
+    };
+    match o.remove("extensions") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        Some(_) => return Err("extensions must be an object".into()),
+    }
+    Ok(Params {
+        query,
+        variables,
+        operation_name,
+    })
+}
+
+async fn graphql_post(State(st): State<AppState>, h: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = MediaType::negotiate(&h) else {
+        return (
+            StatusCode::NOT_ACCEPTABLE,
+            "accepted response types: application/graphql-response+json, application/json",
+        )
+            .into_response();
+    };
+    let who = match admit(&st.app, &h, media).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let ct = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let mut parts = ct.split(';').map(str::trim);
+    let mime = parts.next().unwrap_or("");
+    let charset_ok = parts
+        .all(|p| !p.starts_with("charset=") || matches!(p, "charset=utf-8" | "charset=\"utf-8\""));
+    if mime != "application/json" || !charset_ok {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "BAD_REQUEST",
+            "send the request as Content-Type: application/json (UTF-8)",
+        );
+    }
+    let params = match serde_json::from_slice::<Value>(&body)
+        .map_err(|e| format!("the body is not JSON: {e}"))
+        .and_then(params_from_json)
+    {
+        Ok(p) => p,
+        Err(m) => return refuse(StatusCode::BAD_REQUEST, media, "BAD_REQUEST", &m),
+    };
+    execute(&st, who, params, media, false).await
+}
+
+async fn graphql_get(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(t) = &st.app.webhook_token {
-        if headers.get("x-webhook-token").and_then(|v| v.to_str().ok()) != Some(t.as_str()) {
-            return (
-                StatusCode::UNAUTHORIZED,
-                Json(serde_json::json!({"error": "missing or wrong x-webhook-token"})),
-            )
-                .into_response();
+    if !q.contains_key("query") {
+        let html = h
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+        if html {
+            return graphiql().await.into_response();
         }
     }
-    let sms: InboundSms = match serde_json::from_slice(&body) {
+    let Some(media) = MediaType::negotiate(&h) else {
+        return StatusCode::NOT_ACCEPTABLE.into_response();
+    };
+    let who = match admit(&st.app, &h, media).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let variables = match q.get("variables").map(|v| serde_json::from_str::<Value>(v)) {
+        None => None,
+        Some(Ok(v @ Value::Object(_))) => Some(v),
+        Some(Ok(Value::Null)) => None,
+        Some(_) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                media,
+                "BAD_REQUEST",
+                "variables must be a JSON object",
+            )
+        }
+    };
+    let Some(query) = q.get("query").cloned() else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            media,
+            "BAD_REQUEST",
+            "the query parameter is required",
+        );
+    };
+    let params = Params {
+        query,
+        variables,
+        operation_name: q.get("operationName").cloned(),
+    };
+    execute(&st, who, params, media, true).await
+}
+
+async fn execute(
+    st: &AppState,
+    who: Principal,
+    p: Params,
+    media: MediaType,
+    via_get: bool,
+) -> Response {
+    let app = &st.app;
+    let l = &app.limits;
+    let mut draft = AuditDraft {
+        at: crate::audit::now_ts(),
+        request_id: crate::secret::random_hex::<8>(),
+        subject: who.subject.clone(),
+        role: who.role.as_str().into(),
+        partner_id: who.partner_id.clone(),
+        purpose: who.purpose.clone(),
+        token_id: who.token_id.clone(),
+        channel: "graphql".into(),
+        operation: p.operation_name.clone().filter(|o| o.len() <= 100),
+        query_sha256: Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            p.query.as_bytes(),
+        ))),
+        ..Default::default()
+    };
+    // Limits before the parser, then the parsed document's.
+    let doc = limits::check_text(&p.query, l)
+        .map_err(|r| ("GRAPHQL_LIMIT", r.0))
+        .and_then(|()| {
+            async_graphql::parser::parse_query(&p.query)
+                .map_err(|e| ("GRAPHQL_PARSE_FAILED", e.to_string()))
+        })
+        .and_then(|d| {
+            limits::check_document(&d, l)
+                .map(|()| d)
+                .map_err(|r| ("GRAPHQL_LIMIT", r.0))
+        });
+    let doc = match doc {
+        Ok(d) => d,
+        Err((code, message)) => {
+            draft.outcome = "refused_limit".into();
+            let status = match media {
+                MediaType::GraphqlResponse => StatusCode::BAD_REQUEST,
+                MediaType::Json => StatusCode::OK,
+            };
+            return finish(app, draft, status, media, errors_body(code, &message)).await;
+        }
+    };
+    if via_get {
+        let mutation = doc.operations.iter().any(|(name, op)| {
+            let chosen = match (&p.operation_name, name) {
+                (Some(want), Some(n)) => n.as_str() == want,
+                (None, _) => true,
+                (Some(_), None) => false,
+            };
+            chosen && op.node.ty != async_graphql::parser::types::OperationType::Query
+        });
+        if mutation {
+            let mut r = refuse(
+                StatusCode::METHOD_NOT_ALLOWED,
+                media,
+                "BAD_REQUEST",
+                "mutations are sent with POST",
+            );
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return r;
+        }
+    }
+    let gate = Arc::new(Gate::new(app.store.clone(), who.clone()));
+    let mut req = async_graphql::Request::new(p.query).data(gate.clone());
+    if let Some(v) = p.variables {
+        req = req.variables(async_graphql::Variables::from_json(v));
+    }
+    if let Some(o) = p.operation_name {
+        req = req.operation_name(o);
+    }
+    let resp = match tokio::time::timeout(l.request_timeout, st.schema.execute(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            draft.outcome = "timeout".into();
+            note_gate(&mut draft, &gate);
+            let body = errors_body(
+                "TIMEOUT",
+                &format!(
+                    "the request took longer than {} s and was stopped",
+                    l.request_timeout.as_secs()
+                ),
+            );
+            return finish(app, draft, StatusCode::SERVICE_UNAVAILABLE, media, body).await;
+        }
+    };
+    let request_error = resp.data == async_graphql::Value::Null && !resp.errors.is_empty();
+    let mut body =
+        serde_json::to_value(&resp).unwrap_or_else(|_| errors_body("INTERNAL", "internal error"));
+    if request_error {
+        if let Some(errs) = body["errors"].as_array_mut() {
+            for e in errs {
+                if e["extensions"]["code"].is_null() {
+                    e["extensions"] = json!({"code": "GRAPHQL_VALIDATION_FAILED"});
+                }
+            }
+        }
+        if let Some(o) = body.as_object_mut() {
+            o.remove("data");
+        }
+    }
+    note_gate(&mut draft, &gate);
+    draft.outcome = if draft
+        .accesses
+        .iter()
+        .any(|a| a.outcome.starts_with("denied"))
+    {
+        "denied".into()
+    } else if request_error {
+        "refused".into()
+    } else if !resp.errors.is_empty() {
+        "partial".into()
+    } else {
+        "ok".into()
+    };
+    let status = if request_error && media == MediaType::GraphqlResponse {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    if !who.sees_full_identifiers() {
+        for_each_string(&mut body, &mut |s| {
+            if let Some(m) = mask_identifiers(s) {
+                *s = m;
+            }
+        });
+    }
+    finish(app, draft, status, media, body).await
+}
+
+fn note_gate(draft: &mut AuditDraft, gate: &Gate) {
+    let n = gate.notes();
+    draft.accesses = n.accesses;
+    draft.accessed_iins = n.accessed_iins.into_iter().collect();
+    draft.change = n.changed;
+}
+
+/// Records the operation (with every full IIN in the answer) and answers only once the record
+/// is on disk; if it cannot be written, nothing is answered but an error.
+async fn finish(
+    app: &AppContext,
+    mut draft: AuditDraft,
+    status: StatusCode,
+    media: MediaType,
+    mut body: Value,
+) -> Response {
+    let mut disclosed = BTreeSet::new();
+    for_each_string(&mut body, &mut |s| full_iins_in(s, &mut disclosed));
+    draft.disclosed_iins = disclosed.into_iter().collect();
+    if let Err(e) = app.audit.append(draft).await {
+        tracing::error!(error = %e, "audit record not written; answer withheld");
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            media,
+            "UNAVAILABLE",
+            "the audit trail cannot be written; try again later",
+        );
+    }
+    json_response(status, media, &body)
+}
+
+/// `GET /audit/export?subject=&iin=&from=&to=`: the matching records as NDJSON (auditors).
+async fn audit_export(
+    State(st): State<AppState>,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let who = match admit(&st.app, &h, MediaType::Json).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let gate = Gate::new(st.app.store.clone(), who.clone());
+    let filter = (|| -> Result<AuditQuery, super::error::ApiError> {
+        gate.require(Action::ReadAudit, "audit_export", "*")?;
+        Ok(AuditQuery {
+            subject: q.get("subject").cloned(),
+            iin: q.get("iin").cloned(),
+            from: parse_time("from", q.get("from").map(String::as_str))?,
+            to: parse_time("to", q.get("to").map(String::as_str))?,
+            after_seq: 0,
+            limit: usize::MAX,
+        })
+    })();
+    let mut draft = AuditDraft {
+        at: crate::audit::now_ts(),
+        request_id: crate::secret::random_hex::<8>(),
+        subject: who.subject.clone(),
+        role: who.role.as_str().into(),
+        channel: "audit_export".into(),
+        ..Default::default()
+    };
+    let filter = match filter {
+        Ok(f) => f,
+        Err(e) => {
+            note_gate(&mut draft, &gate);
+            draft.outcome = "denied".into();
+            let _ = st.app.audit.append(draft).await;
+            return (StatusCode::FORBIDDEN, Json(json!({"error": e.message()}))).into_response();
+        }
+    };
+    draft.accesses = vec![crate::audit::AuditAccess {
+        action: "audit_export".into(),
+        object: format!(
+            "{:?}",
+            (&filter.subject, &filter.iin, &filter.from, &filter.to)
+        ),
+        outcome: "allowed".into(),
+    }];
+    draft.outcome = "ok".into();
+    if st.app.audit.append(draft).await.is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    // Stream the file through a bounded channel: memory holds a few chunks, not the export.
+    let path = st.app.audit.path().to_path_buf();
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(8);
+    tokio::task::spawn_blocking(move || {
+        struct ChunkWriter(
+            tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
+            Vec<u8>,
+        );
+        impl std::io::Write for ChunkWriter {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.1.extend_from_slice(b);
+                if self.1.len() >= 64 * 1024 {
+                    self.flush()?;
+                }
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                if !self.1.is_empty() {
+                    let chunk = std::mem::take(&mut self.1);
+                    self.0
+                        .blocking_send(Ok(chunk))
+                        .map_err(|_| std::io::Error::other("client gone"))?;
+                }
+                Ok(())
+            }
+        }
+        let mut w = ChunkWriter(tx, Vec::new());
+        let _ = crate::audit::export(&path, &filter, &mut w);
+        let _ = std::io::Write::flush(&mut w);
+    });
+    let stream =
+        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+    let mut r = axum::body::Body::from_stream(stream).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    r
+}
+
+/// The SMS gateway posts citizens' replies here: JSON `{"message_id"?, "from", "text"}` (format:
+/// `docs/proactive.md`). 404 unless a webhook secret is configured; 401 for a caller without it
+/// (nothing is read or stored); 400 for a body that is not that JSON; 200 with the recorded
+/// outcome otherwise (so the gateway does not re-deliver); 503 when the database is down.
+async fn sms_inbound(
+    State(st): State<AppState>,
+    h: HeaderMap,
+    method: Method,
+    body: Bytes,
+) -> Response {
+    debug_assert_eq!(method, Method::POST);
+    let now = chrono::Utc::now();
+    let verified = match st.app.webhook.verify(&h, &body, now) {
+        Ok(v) => v,
+        Err(super::webhook::WebhookError::Closed) => return StatusCode::NOT_FOUND.into_response(),
+        Err(super::webhook::WebhookError::Unauthenticated(why)) => {
+            tracing::info!(target: "security", event = "webhook_refused", reason = why);
+            return (StatusCode::UNAUTHORIZED, Json(json!({"error": why}))).into_response();
+        }
+    };
+    let mut sms: InboundSms = match serde_json::from_slice(&body) {
         Ok(s) => s,
         Err(e) => {
             return (
                 StatusCode::BAD_REQUEST,
-                Json(serde_json::json!({"error": format!("body must be {{\"from\", \"text\", \"message_id\"?, \"received_at\"?}}: {e}")})),
+                Json(json!({"error": format!("body must be {{\"from\", \"text\", \"message_id\"?}}: {e}")})),
             )
                 .into_response()
         }
     };
+    if sms.from.len() > 32 || sms.text.len() > 1_000 {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "from or text too long"})),
+        )
+            .into_response();
+    }
+    // The received time is ours (or the signed one), never the body's.
+    sms.received_at = Some(verified.received_at);
+    if let Some(id) = verified.delivery_id {
+        sms.message_id = Some(id);
+    }
     let a = &st.app;
-    match handle_inbound(&a.store, &a.proactive, &a.titles, &sms, chrono::Utc::now()).await {
-        Ok(out) => (StatusCode::OK, Json(out)).into_response(),
+    match handle_inbound(&a.store, &a.proactive, &a.titles, &sms, now).await {
+        Ok(out) => {
+            let draft = AuditDraft {
+                at: crate::audit::now_ts(),
+                request_id: crate::secret::random_hex::<8>(),
+                subject: format!("sms:{}", sms.from),
+                role: "citizen".into(),
+                channel: "sms_inbound".into(),
+                accesses: vec![crate::audit::AuditAccess {
+                    action: "sms_reply".into(),
+                    object: out.offer_id.clone().unwrap_or_default(),
+                    outcome: out.outcome.clone(),
+                }],
+                outcome: out.outcome.clone(),
+                change: out.outcome == "applied",
+                ..Default::default()
+            };
+            if a.audit.append(draft).await.is_err() {
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+            (StatusCode::OK, Json(out)).into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, "inbound SMS not processed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({"error": "temporarily unavailable; re-deliver later"})),
+                Json(json!({"error": "temporarily unavailable; re-deliver later"})),
             )
                 .into_response()
         }

@@ -1,21 +1,30 @@
 //! The API: the only module that knows GraphQL and HTTP. Resolvers are thin: they parse input
-//! into domain types, read through the personal-data gate ([`access::PersonalData`]) and map
-//! errors to codes ([`error::ApiError`]).
+//! into domain types, read through the request's gate ([`access::Gate`]), which asks the access
+//! policy ([`policy`]) and notes every access for the audit trail, and map errors to codes
+//! ([`error::ApiError`]). Requests are authenticated ([`auth`]) and bounded ([`limits`]) in
+//! [`http`] before any resolver runs.
 
 pub mod access;
 pub mod assessments;
+pub mod audit_trail;
+pub mod auth;
 pub mod error;
 pub mod http;
+pub mod limits;
+pub mod policy;
 pub mod proactive;
 pub mod schema;
+pub mod webhook;
 
+use crate::audit::AuditLog;
 use crate::domain::offer::ProactiveRules;
 use crate::proactive::Titles;
 use crate::rules::RuleSet;
 use crate::store::Store;
 use std::sync::Arc;
 
-/// What the API needs besides the request: the store and the rules it evaluates with.
+/// What the API needs besides the request: the store, the rules it evaluates with, who may come
+/// in, how much they may ask, and where accesses are recorded.
 #[derive(Clone)]
 pub struct AppContext {
     pub store: Store,
@@ -24,25 +33,14 @@ pub struct AppContext {
     pub proactive: Arc<ProactiveRules>,
     /// Benefit titles by code, for SMS texts.
     pub titles: Arc<Titles>,
-    /// Shared secret the SMS gateway sends in `x-webhook-token` (`None`: not checked).
-    pub webhook_token: Option<String>,
-}
-
-impl AppContext {
-    /// The bundled rules, no webhook secret.
-    pub fn new(store: Store) -> Self {
-        Self::with_rules(store, RuleSet::bundled(), ProactiveRules::bundled())
-    }
-
-    pub fn with_rules(store: Store, rules: RuleSet, proactive: ProactiveRules) -> Self {
-        AppContext {
-            store,
-            rules: Arc::new(rules),
-            proactive: Arc::new(proactive),
-            titles: Arc::new(benefit_titles()),
-            webhook_token: None,
-        }
-    }
+    pub auth: Arc<auth::Authenticator>,
+    /// The local issuer, when the service signs its own tokens (its JWKS is published).
+    pub local_issuer: Option<Arc<auth::local::LocalIssuer>>,
+    pub limits: Arc<limits::Limits>,
+    pub rate: Arc<limits::RateLimiter>,
+    pub audit: AuditLog,
+    /// Who may post inbound SMS replies (closed by default).
+    pub webhook: webhook::WebhookAuth,
 }
 
 /// Benefit titles by code, for SMS texts.
@@ -55,5 +53,5 @@ pub fn benefit_titles() -> Titles {
 
 /// The SDL of the schema, as committed in `schema/schema.graphql`.
 pub fn sdl() -> String {
-    schema::build_schema(None).sdl()
+    schema::build_schema(None, &limits::Limits::default()).sdl()
 }

@@ -2,8 +2,8 @@
 //! mutations an operator or an eGov front end uses to answer an offer (the same path as an SMS
 //! reply).
 
-use super::access::{PersonalData, Principal};
 use super::error::{ApiError, ApiResult};
+use super::schema::gate;
 use super::AppContext;
 use crate::domain::ids::Iban;
 use crate::domain::offer::OfferEvent;
@@ -11,12 +11,6 @@ use crate::proactive::{self, FlowError};
 use async_graphql::{Context, Object, SimpleObject};
 use serde_json::Value;
 
-fn principal<'a>(ctx: &'a Context<'_>) -> &'a Principal {
-    ctx.data_unchecked::<Principal>()
-}
-fn gate<'a>(ctx: &'a Context<'_>) -> &'a PersonalData {
-    ctx.data_unchecked::<PersonalData>()
-}
 fn app<'a>(ctx: &'a Context<'_>) -> &'a AppContext {
     ctx.data_unchecked::<AppContext>()
 }
@@ -104,7 +98,7 @@ pub struct FiguresView {
 
 fn offer_view(ctx: &Context<'_>, v: &Value) -> OfferView {
     let o = &v["offer"];
-    let full = principal(ctx).sees_full_iin();
+    let full = gate(ctx).principal().sees_full_identifiers();
     let iin = text(o, "recipient_iin").unwrap_or_default();
     let recipient_iin = match crate::domain::ids::Iin::parse(&iin) {
         Ok(i) if !full => i.masked(),
@@ -182,7 +176,7 @@ fn offer_view(ctx: &Context<'_>, v: &Value) -> OfferView {
 
 fn flow_error(e: FlowError) -> ApiError {
     match e {
-        FlowError::NoOffer(id) => ApiError::NotFound(format!("no offer {id}")),
+        FlowError::NoOffer(_) => ApiError::NotFound("no offer with this id".into()),
         FlowError::Illegal(i) => ApiError::bad_input("offerId", i),
         FlowError::Conflict(id) => ApiError::bad_input(
             "offerId",
@@ -199,8 +193,9 @@ pub struct ProactiveQuery;
 #[Object]
 impl ProactiveQuery {
     /// An offer with its state history, messages and payment orders.
+    #[graphql(complexity = "10 + child_complexity")]
     async fn offer(&self, ctx: &Context<'_>, offer_id: String) -> async_graphql::Result<OfferView> {
-        let v = gate(ctx).offer(principal(ctx), &offer_id).await?;
+        let v = gate(ctx).offer(&offer_id).await?;
         Ok(offer_view(ctx, &v))
     }
 
@@ -209,6 +204,7 @@ impl ProactiveQuery {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<FiguresView>> {
+        gate(ctx).national_aggregate("proactive_figures")?;
         let f = proactive::figures(&app(ctx).store)
             .await
             .map_err(|e| ApiError::from(crate::family_cards::FamilyError::Store(e)))?;
@@ -237,8 +233,8 @@ impl MutationRoot {
         event: OfferEvent,
         action: &str,
     ) -> async_graphql::Result<OfferView> {
-        let who = principal(ctx);
-        gate(ctx).may_answer_offers(who, offer_id, action)?;
+        let g = gate(ctx);
+        g.may_answer_offer(offer_id, action).await?;
         let a = app(ctx);
         proactive::answer(
             &a.store,
@@ -246,12 +242,12 @@ impl MutationRoot {
             &a.titles,
             offer_id,
             event,
-            &format!("operator:{}", who.subject),
+            &format!("operator:{}", g.principal().subject),
             chrono::Utc::now(),
         )
         .await
         .map_err(flow_error)?;
-        let v = gate(ctx).offer(who, offer_id).await?;
+        let v = g.offer(offer_id).await?;
         Ok(offer_view(ctx, &v))
     }
 }

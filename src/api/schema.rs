@@ -1,6 +1,6 @@
 //! The GraphQL schema: thin resolvers over the personal-data gate and the pure domain.
 
-use super::access::{PersonalData, Principal};
+use super::access::Gate;
 use super::assessments::{
     self, BenefitView, EntitlementView, LevelCountView, WellbeingRecordView, WellbeingView,
 };
@@ -20,11 +20,9 @@ pub type AppSchema = Schema<QueryRoot, super::proactive::MutationRoot, EmptySubs
 pub const MAX_PAGE: usize = 100;
 const DEFAULT_PAGE: usize = 50;
 
-fn principal<'a>(ctx: &'a Context<'_>) -> &'a Principal {
-    ctx.data_unchecked::<Principal>()
-}
-fn gate<'a>(ctx: &'a Context<'_>) -> &'a PersonalData {
-    ctx.data_unchecked::<PersonalData>()
+/// The request's gate (every resolver reads through it; see `access`).
+pub(super) fn gate<'a>(ctx: &'a Context<'_>) -> &'a Gate {
+    ctx.data_unchecked::<Arc<Gate>>()
 }
 
 fn parse_iin(field: &str, s: &str) -> ApiResult<Iin> {
@@ -82,7 +80,11 @@ fn paginate<T: async_graphql::OutputType>(
 /// The query root: the registry (persons, families) plus the proactive flow.
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(RegistryQuery, super::proactive::ProactiveQuery);
+pub struct QueryRoot(
+    RegistryQuery,
+    super::proactive::ProactiveQuery,
+    super::audit_trail::AuditQuery,
+);
 
 #[derive(Default)]
 pub struct RegistryQuery;
@@ -90,13 +92,14 @@ pub struct RegistryQuery;
 #[Object]
 impl RegistryQuery {
     /// A person by IIN (12 digits, check digit verified).
+    #[graphql(complexity = "10 + child_complexity")]
     async fn person(
         &self,
         ctx: &Context<'_>,
         iin: String,
     ) -> async_graphql::Result<Option<PersonView>> {
         let iin = parse_iin("iin", &iin)?;
-        let f = gate(ctx).person(principal(ctx), &iin).await?;
+        let f = gate(ctx).person(&iin).await?;
         Ok(f.map(|f| PersonView {
             facts: Arc::new(f),
             role: None,
@@ -106,6 +109,7 @@ impl RegistryQuery {
 
     /// A family card: the family a person belongs to (`iin`) or a card by id (`familyId`), as of
     /// a date (default today). Exactly one of `iin` and `familyId`.
+    #[graphql(complexity = "20 + child_complexity")]
     async fn family(
         &self,
         ctx: &Context<'_>,
@@ -117,16 +121,16 @@ impl RegistryQuery {
         let s = match (iin, family_id) {
             (Some(i), None) => {
                 let i = parse_iin("iin", &i)?;
-                gate(ctx).family_of_person(principal(ctx), &i, d).await?
+                gate(ctx).family_of_person(&i, d).await?
             }
-            (None, Some(id)) => gate(ctx).family_by_id(principal(ctx), &id, d).await?,
+            (None, Some(id)) => gate(ctx).family_by_id(&id, d).await?,
             _ => {
                 return Err(
                     ApiError::bad_input("iin", "give exactly one of iin and familyId").into(),
                 )
             }
         };
-        Ok(FamilyView { s: Arc::new(s) })
+        Ok(FamilyView { s })
     }
 
     /// Families per well-being level on `asOf` (each family's latest stored assessment on or
@@ -137,7 +141,7 @@ impl RegistryQuery {
         region: Option<String>,
         as_of: Option<NaiveDate>,
     ) -> async_graphql::Result<Vec<LevelCountView>> {
-        let region = gate(ctx).aggregate_region(principal(ctx), region)?;
+        let region = gate(ctx).aggregate_region(region)?;
         let d = as_of.unwrap_or_else(today);
         let rows = assessments::app(ctx)
             .store
@@ -292,7 +296,7 @@ pub struct IncomeView {
 }
 
 fn show(ctx: &Context<'_>, iin: &Iin) -> String {
-    gate(ctx).show_iin(principal(ctx), iin)
+    gate(ctx).show_iin(iin)
 }
 
 fn assets_of(ctx: &Context<'_>, members: &[&PersonFacts], d: NaiveDate) -> AssetsView {
@@ -391,11 +395,11 @@ impl FamilyView {
         match as_of {
             None => Ok(self.s.clone()),
             Some(d) if d == self.s.as_of() => Ok(self.s.clone()),
-            Some(d) => Ok(Arc::new(
+            Some(d) => {
                 gate(ctx)
-                    .family_by_id(principal(ctx), self.s.composition.family_id.as_str(), d)
-                    .await?,
-            )),
+                    .family_by_id(self.s.composition.family_id.as_str(), d)
+                    .await
+            }
         }
     }
 }
@@ -404,6 +408,7 @@ impl FamilyView {
 impl FamilyView {
     /// The well-being level A–E on `asOf` (default: the family's date) by the methodology in
     /// force that day, with points per direction and indicator and the facts used.
+    #[graphql(complexity = "5 + child_complexity")]
     async fn wellbeing(
         &self,
         ctx: &Context<'_>,
@@ -415,15 +420,17 @@ impl FamilyView {
     }
     /// Stored assessments of this family (`family-card recompute wellbeing`), oldest first; a new
     /// record only when the family's inputs changed.
+    #[graphql(complexity = "10 + child_complexity")]
     async fn wellbeing_history(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<WellbeingRecordView>> {
-        let rows = gate(ctx).wellbeing_history(principal(ctx), &self.s).await?;
+        let rows = gate(ctx).wellbeing_history(&self.s).await?;
         Ok(rows.iter().map(assessments::record_view).collect())
     }
     /// Every benefit considered for this family on `asOf` (default: the family's date), eligible
     /// or not, with amounts and reasons; `onlyEligible` to hide the others.
+    #[graphql(complexity = "5 + child_complexity")]
     async fn entitlements(
         &self,
         ctx: &Context<'_>,
@@ -432,7 +439,7 @@ impl FamilyView {
     ) -> async_graphql::Result<Vec<EntitlementView>> {
         let s = self.on(ctx, as_of).await?;
         let es = assessments::evaluate_entitlements(assessments::app(ctx), &s)?;
-        let full = principal(ctx).sees_full_iin();
+        let full = gate(ctx).principal().sees_full_identifiers();
         Ok(es
             .into_iter()
             .filter(|e| e.eligible || !only_eligible.unwrap_or(false))
@@ -440,13 +447,12 @@ impl FamilyView {
             .collect())
     }
     /// Entitlements recorded by detection runs (`family-card detect`), with their offer status.
+    #[graphql(complexity = "10 + child_complexity")]
     async fn detected_entitlements(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<DetectedEntitlementView>> {
-        let rows = gate(ctx)
-            .recorded_entitlements(principal(ctx), &self.s)
-            .await?;
+        let rows = gate(ctx).recorded_entitlements(&self.s).await?;
         Ok(rows
             .iter()
             .map(|v| {
@@ -476,6 +482,7 @@ impl FamilyView {
         self.s.members.len()
     }
     /// Members of the legal family with their roles (head first, then spouse, children by age).
+    #[graphql(complexity = "(first.unwrap_or(50).clamp(1, 100) as usize) * child_complexity")]
     async fn members(
         &self,
         after: Option<String>,
@@ -537,6 +544,7 @@ impl FamilyView {
         assets_of(ctx, &m, self.s.as_of())
     }
     /// Monthly incomes of all members, newest first; `fromMonth`/`toMonth` as `YYYY-MM`.
+    #[graphql(complexity = "(first.unwrap_or(50).clamp(1, 100) as usize) * child_complexity")]
     async fn incomes(
         &self,
         ctx: &Context<'_>,
@@ -612,6 +620,7 @@ impl PersonView {
     }
     /// Entitlements of this person's family on `asOf` (default today) where the person is the
     /// recipient or the subject.
+    #[graphql(complexity = "20 + child_complexity")]
     async fn entitlements(
         &self,
         ctx: &Context<'_>,
@@ -619,10 +628,10 @@ impl PersonView {
     ) -> async_graphql::Result<Vec<EntitlementView>> {
         let me = &self.facts.person.iin;
         let s = gate(ctx)
-            .family_of_person(principal(ctx), me, as_of.unwrap_or_else(today))
+            .family_of_person(me, as_of.unwrap_or_else(today))
             .await?;
         let es = assessments::evaluate_entitlements(assessments::app(ctx), &s)?;
-        let full = principal(ctx).sees_full_iin();
+        let full = gate(ctx).principal().sees_full_identifiers();
         Ok(es
             .into_iter()
             .filter(|e| {
@@ -633,35 +642,36 @@ impl PersonView {
             .collect())
     }
     /// The family this person belongs to on `asOf` (default today).
+    #[graphql(complexity = "20 + child_complexity")]
     async fn family(
         &self,
         ctx: &Context<'_>,
         as_of: Option<NaiveDate>,
     ) -> async_graphql::Result<FamilyView> {
         let s = gate(ctx)
-            .family_of_person(
-                principal(ctx),
-                &self.facts.person.iin,
-                as_of.unwrap_or_else(today),
-            )
+            .family_of_person(&self.facts.person.iin, as_of.unwrap_or_else(today))
             .await?;
-        Ok(FamilyView { s: Arc::new(s) })
+        Ok(FamilyView { s })
     }
 }
 
-/// Builds the schema with its limits (depth, complexity) and the request data (`None`: for the
-/// SDL only).
-pub fn build_schema(app: Option<super::AppContext>) -> AppSchema {
+/// Builds the schema with its limits (depth, complexity, introspection); `None`: for the SDL.
+/// Request data (the gate) is added per request by the HTTP layer.
+pub fn build_schema(app: Option<super::AppContext>, limits: &super::limits::Limits) -> AppSchema {
     let mut b = Schema::build(
         QueryRoot::default(),
         super::proactive::MutationRoot,
         EmptySubscription,
     )
-    .limit_depth(16)
-    .limit_complexity(5_000)
-    .limit_recursive_depth(32);
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_recursive_depth(32)
+    .limit_directives(4);
+    if !limits.introspection {
+        b = b.disable_introspection().disable_suggestions();
+    }
     if let Some(a) = app {
-        b = b.data(PersonalData::new(a.store.clone())).data(a);
+        b = b.data(a);
     }
     b.finish()
 }

@@ -24,7 +24,7 @@ use super::registry::{
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::collections::{BTreeMap, HashMap};
 
 /// Students count as dependants below this age.
@@ -32,14 +32,32 @@ pub const STUDENT_DEPENDANT_AGE_LIMIT: i32 = 23;
 /// Adulthood.
 pub const ADULT_AGE: i32 = 18;
 
-/// Stable, opaque family identifier derived from the anchor's IIN (no PII in the id).
+/// Stable, opaque family identifier: an HMAC of the anchor's IIN under the installation's secret
+/// id key, so it cannot be computed (or reversed by trying IINs) without that key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FamilyId(pub String);
 
+static ID_KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+
+/// Used only where no key was installed (unit tests of the pure rules); the service always
+/// installs the installation's key at start-up (`app::install_id_key`).
+const UNIT_TEST_KEY: [u8; 32] = [0x5a; 32];
+
 impl FamilyId {
+    /// Sets the key for this process. A second call with another key is ignored (ids must not
+    /// change while the process runs) and reported by `false`.
+    pub fn install_key(key: [u8; 32]) -> bool {
+        *ID_KEY.get_or_init(|| key) == key
+    }
+
     pub fn for_anchor(anchor: &Iin) -> Self {
-        let h = Sha256::digest(format!("family-card/family/{}", anchor.as_str()).as_bytes());
-        let hex: String = h[..8].iter().map(|b| format!("{b:02x}")).collect();
+        use hmac::{Hmac, Mac};
+        let key = ID_KEY.get().unwrap_or(&UNIT_TEST_KEY);
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key");
+        mac.update(b"family-card/family/");
+        mac.update(anchor.as_str().as_bytes());
+        let h = mac.finalize().into_bytes();
+        let hex: String = h[..10].iter().map(|b| format!("{b:02x}")).collect();
         FamilyId(format!("FAM-{hex}"))
     }
     pub fn as_str(&self) -> &str {

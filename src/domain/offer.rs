@@ -382,14 +382,6 @@ pub fn render(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-/// The six-digit code printed in an offer SMS, derived from the offer id (stable).
-pub fn offer_code(offer_id: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let h = Sha256::digest(format!("family-card/offer-code/{offer_id}").as_bytes());
-    let n = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) % 1_000_000;
-    format!("{n:06}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,15 +531,11 @@ mod tests {
     }
 
     #[test]
-    fn templates_render_and_codes_are_stable_six_digits() {
+    fn templates_render() {
         assert_eq!(
             render("R {code} 1, {x}", &[("code", "042017")]),
             "R 042017 1, {x}"
         );
-        let c = offer_code("offer/abc");
-        assert_eq!(c.len(), 6);
-        assert_eq!(c, offer_code("offer/abc"));
-        assert_ne!(c, offer_code("offer/abd"));
     }
 
     #[test]

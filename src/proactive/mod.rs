@@ -13,9 +13,7 @@ pub mod gateway;
 pub mod replies;
 
 use crate::domain::ids::Iban;
-use crate::domain::offer::{
-    offer_code, render, transition, OfferEvent, OfferState, ProactiveRules,
-};
+use crate::domain::offer::{render, transition, OfferEvent, OfferState, ProactiveRules};
 use crate::store::{Store, StoreError, TransitionWrite};
 use chrono::{DateTime, SecondsFormat, Utc};
 use gateway::{GatewayError, OutgoingSms, SmsGateway};
@@ -32,6 +30,17 @@ pub fn ts(t: DateTime<Utc>) -> String {
 fn short_hash(parts: &[&str]) -> String {
     let h = Sha256::digest(parts.join("\u{1f}").as_bytes());
     h[..10].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A six-digit reply code from the operating system's CSPRNG (uniform: rejection sampling).
+pub fn reply_code() -> String {
+    loop {
+        let n = u32::from_be_bytes(crate::secret::random_bytes::<4>());
+        // 4_294_000_000 is the largest multiple of 1_000_000 below 2^32.
+        if n < 4_294_000_000 {
+            return format!("{:06}", n % 1_000_000);
+        }
+    }
 }
 
 /// An offer as stored.
@@ -349,7 +358,7 @@ async fn create_offers(
             .unwrap_or_default()
             .to_string();
         let mut rows = vec![];
-        for (e, phone) in &page {
+        for (e, phone, region) in &page {
             if e["payment"].as_str() == Some("notification") {
                 continue; // notices, not offers
             }
@@ -358,14 +367,16 @@ async fn create_offers(
                 continue;
             };
             let key = e["entitlement_key"].as_str().unwrap_or_default();
-            let offer_id = format!("OF-{}", short_hash(&[key]));
+            // Random: an offer id or a reply code computed from data the API shows would let
+            // anybody answer a citizen's offer. Idempotency comes from MERGE on the entitlement.
+            let offer_id = format!("OF-{}", crate::secret::random_hex::<10>());
             rows.push(json!({
                 "entitlement_key": key,
                 "offer_id": offer_id,
                 "now": ts(now),
                 "props": {
                     "offer_id": offer_id,
-                    "code": offer_code(&offer_id),
+                    "code": reply_code(),
                     "entitlement_key": key,
                     "benefit": e["benefit"],
                     "family_id": e["family_id"],
@@ -375,6 +386,8 @@ async fn create_offers(
                     "period_from": e["period_from"],
                     "period_to": e["period_to"],
                     "account_iban": e["recipient_iban"],
+                    // The recipient's region at creation: the offer's region scope.
+                    "region": region,
                 }
             }));
         }

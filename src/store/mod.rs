@@ -29,7 +29,7 @@ pub struct DbConfig {
     /// `bolt://host:port`
     pub uri: String,
     pub user: String,
-    pub password: String,
+    pub password: crate::secret::Secret<String>,
     /// Database name; `None` uses the server's default.
     pub database: Option<String>,
     pub max_connections: usize,
@@ -93,7 +93,7 @@ impl Store {
         let mut b = ConfigBuilder::default()
             .uri(cfg.uri.as_str())
             .user(cfg.user.as_str())
-            .password(cfg.password.as_str())
+            .password(cfg.password.expose().as_str())
             .max_connections(cfg.max_connections)
             .fetch_size(1000)
             .connection_timeout(Duration::from_secs(120));

@@ -31,13 +31,13 @@ impl Store {
         &self,
         after: &str,
         limit: i64,
-    ) -> StoreResult<Vec<(Value, Option<String>)>> {
+    ) -> StoreResult<Vec<(Value, Option<String>, Option<String>)>> {
         let rows = self
             .fetch_rows(
                 query(cypher::OFFERS_CANDIDATES)
                     .param("after", after)
                     .param("limit", limit),
-                &["entitlement", "phone"],
+                &["entitlement", "phone", "region"],
             )
             .await?;
         Ok(rows
@@ -46,6 +46,7 @@ impl Store {
                 (
                     r["entitlement"].clone(),
                     r["phone"].as_str().map(str::to_string),
+                    r["region"].as_str().map(str::to_string),
                 )
             })
             .collect())

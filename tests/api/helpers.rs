@@ -19,6 +19,10 @@ pub struct TestApp {
     pub rt: tokio::runtime::Runtime,
     pub store: Store,
     pub base_url: String,
+    /// The running service's context (its local issuer mints the tests' tokens).
+    pub ctx: family_card::api::AppContext,
+    /// The data directory the service keeps its secrets and audit trail in.
+    pub state_dir: PathBuf,
     pub sample_summary: IngestSummary,
     /// How to reach the test database (for child processes of the CLI).
     pub db_config: family_card::store::DbConfig,
@@ -46,7 +50,19 @@ pub fn app() -> &'static TestApp {
             .build()
             .expect("runtime");
         let dir = tempfile::tempdir().expect("temp dir");
-        let (db, store, base_url, sample_summary) = rt.block_on(async {
+        let state_dir = dir.path().join("state");
+        let (db, store, base_url, sample_summary, ctx) = rt.block_on(async {
+            // The same settings `serve` uses, with a fixed id key so family ids are those of
+            // fixtures/expected, a webhook token, and a rate limit tests never reach.
+            let mut settings = family_card::app::Settings::local(&state_dir).expect("settings");
+            settings.bind = "127.0.0.1:0".into();
+            settings.id_key = family_card::secret::Secret::new(TEST_ID_KEY);
+            settings.webhook =
+                family_card::api::webhook::WebhookAuth::from_config(Some(WEBHOOK_TOKEN), None)
+                    .expect("webhook");
+            settings.limits.rate_per_second = 1e6;
+            settings.limits.rate_burst = 1e6;
+            family_card::app::install_id_key(&settings.id_key);
             let db = LocalDb::start(&LocalDbOptions {
                 cache_dir: default_cache_dir(),
                 data_dir: dir.path().join("db"),
@@ -66,17 +82,24 @@ pub fn app() -> &'static TestApp {
             family_card::family_cards::materialise_family_cards(&store, reference_date())
                 .await
                 .expect("family cards");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            let addr = listener.local_addr().expect("addr");
-            let router = family_card::api::http::router(store.clone());
-            tokio::spawn(async move { axum::serve(listener, router).await });
-            (db, store, format!("http://{addr}"), sample_summary)
+            let application = family_card::app::Application::build(
+                settings,
+                store.clone(),
+                family_card::rules::RuleSet::bundled(),
+                family_card::domain::offer::ProactiveRules::bundled(),
+            )
+            .await
+            .expect("application builds");
+            let base_url = format!("http://127.0.0.1:{}", application.port);
+            let ctx = application.app.clone();
+            tokio::spawn(application.run_until(std::future::pending()));
+            (db, store, base_url, sample_summary, ctx)
         });
         let db_config = db.db_config();
         TestApp {
             rt,
+            ctx,
+            state_dir,
             db_config,
             store,
             base_url,
@@ -114,21 +137,63 @@ pub fn date(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-/// POSTs a GraphQL query with optional principal headers; returns the JSON body.
-pub async fn gql_as(query: &str, variables: Value, headers: &[(&str, &str)]) -> Value {
-    let client = reqwest::Client::new();
-    let mut req = client
+/// The id key of the test service (fixed, so family ids match `fixtures/expected`).
+pub const TEST_ID_KEY: [u8; 32] = [0x42; 32];
+/// The SMS gateway's shared secret in tests.
+pub const WEBHOOK_TOKEN: &str = "test-webhook-token-0123456789";
+
+/// A token from the test service's local issuer.
+pub fn token_with(
+    role: &str,
+    region: &str,
+    subject: &str,
+    purpose: Option<&str>,
+    partner: Option<&str>,
+) -> String {
+    app()
+        .ctx
+        .local_issuer
+        .as_ref()
+        .expect("the test service issues its own tokens")
+        .mint(&family_card::api::auth::local::TokenRequest {
+            subject: subject.into(),
+            role: role.into(),
+            region: region.into(),
+            partner_id: partner.map(str::to_string),
+            purpose: purpose.map(str::to_string),
+            ttl: std::time::Duration::from_secs(3600),
+        })
+        .expect("token")
+}
+
+/// A token for `role` in `region` (`*`: national); partners get a partner id, investigators a
+/// purpose.
+pub fn token(role: &str, region: &str) -> String {
+    let purpose = (role == "investigator").then_some("CASE-TEST");
+    let partner = (role == "partner").then_some("partner-test");
+    token_with(role, region, &format!("test-{role}"), purpose, partner)
+}
+
+/// POSTs a GraphQL query with a bearer token; returns the JSON body.
+pub async fn gql_as(query: &str, variables: Value, token: &str) -> Value {
+    let resp = reqwest::Client::new()
         .post(format!("{}/graphql", app().base_url))
-        .json(&json!({"query": query, "variables": variables}));
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let resp = req.send().await.expect("request");
+        .bearer_auth(token)
+        .json(&json!({"query": query, "variables": variables}))
+        .send()
+        .await
+        .expect("request");
     resp.json().await.expect("json body")
 }
 
+/// As a national analyst.
 pub async fn gql(query: &str, variables: Value) -> Value {
-    gql_as(query, variables, &[]).await
+    gql_as(query, variables, &token("analyst", "*")).await
+}
+
+/// As a national operator (offer transitions).
+pub async fn gql_operator(query: &str, variables: Value) -> Value {
+    gql_as(query, variables, &token("operator", "*")).await
 }
 
 /// The first error's code, if any.

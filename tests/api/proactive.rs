@@ -182,6 +182,7 @@ async fn reply(phone: &str, text: &str, message_id: Option<&str>) -> Value {
     }
     reqwest::Client::new()
         .post(format!("{}/sms/inbound", app().base_url))
+        .header("x-webhook-token", WEBHOOK_TOKEN)
         .json(&body)
         .send()
         .await
@@ -376,6 +377,7 @@ fn odd_replies_get_defined_outcomes() {
         // A malformed body is a 400 naming the expected shape, not a crash.
         let resp = reqwest::Client::new()
             .post(format!("{}/sms/inbound", app().base_url))
+            .header("x-webhook-token", WEBHOOK_TOKEN)
             .body("not json")
             .send()
             .await
@@ -437,19 +439,30 @@ fn operators_answer_through_graphql_and_partners_may_not() {
             .unwrap()
             .to_string();
         let m = "mutation($id: String!) { refuseOffer(offerId: $id) { state transitions { to actor } } }";
-        let denied = gql_as(m, json!({"id": id}), &[("x-principal-role", "partner")]).await;
+        let denied = gql_as(m, json!({"id": id}), &token("partner", "*")).await;
         assert_eq!(error_code(&denied).as_deref(), Some("FORBIDDEN"));
-        let ok = gql_as(m, json!({"id": id}), &[("x-principal-subject", "op-17")]).await;
+        let analyst = gql(m, json!({"id": id})).await;
+        assert_eq!(
+            error_code(&analyst).as_deref(),
+            Some("FORBIDDEN"),
+            "analysts read offers but only operators answer them"
+        );
+        let ok = gql_as(
+            m,
+            json!({"id": id}),
+            &token_with("operator", "*", "op-17", None, None),
+        )
+        .await;
         assert_eq!(ok["data"]["refuseOffer"]["state"], "REFUSED", "{ok}");
         assert_eq!(
             ok["data"]["refuseOffer"]["transitions"][1]["actor"],
             "operator:op-17"
         );
         // Refusing twice is an illegal transition, reported as bad input naming the field.
-        let again = gql(m, json!({"id": id})).await;
+        let again = gql_operator(m, json!({"id": id})).await;
         assert_eq!(error_code(&again).as_deref(), Some("BAD_USER_INPUT"));
         assert_eq!(again["errors"][0]["extensions"]["field"], "offerId");
-        let bad = gql(
+        let bad = gql_operator(
             "mutation($id: String!) { consentOffer(offerId: $id, account: \"KZ123\") { state } }",
             json!({"id": id}),
         )
@@ -485,7 +498,7 @@ fn a_dispatcher_killed_between_send_and_acknowledgement_neither_loses_nor_duplic
             "--db-user",
             &cfg.user,
             "--db-password",
-            &cfg.password,
+            cfg.password.expose(),
         ])
         .args(["proactive", "dispatch", "--sms-gateway-url", &url])
         .stdout(std::process::Stdio::null())
