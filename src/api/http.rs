@@ -5,11 +5,10 @@ use super::schema::{build_schema, AppSchema};
 use super::AppContext;
 use crate::proactive::replies::{handle_inbound, InboundSms};
 use crate::store::Store;
-use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::routing::post;
 use axum::{Json, Router};
@@ -28,17 +27,13 @@ pub fn router(store: Store) -> Router {
 pub fn router_with(app: AppContext) -> Router {
     let schema = build_schema(Some(app.clone()));
     Router::new()
-        .route("/", get(graphiql))
-        .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql", get(super::pages::graphiql).post(graphql))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/sms/inbound", post(sms_inbound))
+        .merge(super::pages::routes())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(AppState { schema, app })
-}
-
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
 async fn graphql(State(st): State<AppState>, headers: HeaderMap, req: GraphQLRequest) -> Response {

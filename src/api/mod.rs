@@ -6,6 +6,7 @@ pub mod access;
 pub mod assessments;
 pub mod error;
 pub mod http;
+pub mod pages;
 pub mod proactive;
 pub mod schema;
 
