@@ -6,4 +6,5 @@ mod errors;
 mod family;
 mod helpers;
 mod ingest;
+mod pages;
 mod proactive;
