@@ -152,7 +152,8 @@ fn graphiql_runs_a_query_in_a_browser_with_the_network_blocked() {
 fn graphiql_sends_the_token_from_the_fragment() {
     // A JWT-shaped token (header.payload.signature) expiring in 2100.
     let token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ0ZXN0IiwiZXhwIjo0MTAyNDQ0ODAwfQ.c2ln";
-    let report = browser(&["--token", token], None);
+    let shot = target_dir().join("browser-artefacts/graphiql-token.png");
+    let report = browser(&["--token", token], Some(&shot));
     assert!(
         report["result"].as_str().unwrap().contains("benefits"),
         "{report}"
@@ -169,7 +170,7 @@ fn graphiql_explains_a_refusal() {
             "--extra-header",
             "x-principal-role: nobody",
         ],
-        None,
+        Some(&target_dir().join("browser-artefacts/graphiql-401.png")),
     );
     assert!(
         report["result"].as_str().unwrap().contains("401"),
