@@ -178,8 +178,23 @@ fn graphiql_explains_a_refusal() {
     );
 }
 
-/// Runs `tools/browser-test/graphiql.mjs` against the test server with `args`; its JSON report.
+/// Runs `tools/browser-test/graphiql.mjs` against the test server with `args`; asserts it passed
+/// and returns its JSON report.
 fn browser(args: &[&str], screenshot: Option<&Path>) -> serde_json::Value {
+    let (ok, report, output) = browser_at(&app().base_url, args, screenshot);
+    assert!(ok, "browser test {args:?} failed:\n{output}");
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["blocked"], serde_json::json!([]), "{report}");
+    eprintln!("browser test {args:?}: {report}");
+    report
+}
+
+/// Runs the browser script against `url`: whether it passed, its JSON report, its output.
+fn browser_at(
+    url: &str,
+    args: &[&str],
+    screenshot: Option<&Path>,
+) -> (bool, serde_json::Value, String) {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
         Path::new(&chromium).exists(),
@@ -194,24 +209,57 @@ fn browser(args: &[&str], screenshot: Option<&Path>) -> serde_json::Value {
     );
     let mut cmd = Command::new("node");
     cmd.arg(tool.join("graphiql.mjs"))
-        .args(["--url", &app().base_url, "--chromium", &chromium])
+        .args(["--url", url, "--chromium", &chromium])
         .args(args);
     if let Some(s) = screenshot {
         let _ = std::fs::remove_file(s);
         cmd.arg("--screenshot").arg(s);
     }
     let out = cmd.output().expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "browser test {args:?} failed ({}):\n{stdout}\n{stderr}",
-        out.status
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let output = format!(
+        "({})\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
     );
-    let report: serde_json::Value =
-        serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("JSON report");
-    assert_eq!(report["ok"], true, "{report}");
-    assert_eq!(report["blocked"], serde_json::json!([]), "{report}");
-    eprintln!("browser test {args:?}: {report}");
-    report
+    let report = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("no JSON report ({e}):\n{output}"));
+    (out.status.success(), report, output)
+}
+
+/// The wall itself: a page reaching for CDNs (as the old GraphiQL page did) fails the script,
+/// which names every request it blocked.
+#[test]
+fn the_browser_test_blocks_and_reports_requests_outside_the_service() {
+    const CDN_PAGE: &str = r#"<!doctype html><html><head>
+<link rel="stylesheet" href="https://unpkg.com/graphiql/graphiql.min.css">
+</head><body><div id="graphiql">Loading...</div>
+<script src="https://cdn.jsdelivr.net/npm/react@18/umd/react.production.min.js"></script>
+<img src="http://203.0.113.7/pixel.png" alt="">
+</body></html>"#;
+    let url = run(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = axum::Router::new().route(
+            "/",
+            axum::routing::get(|| async { axum::response::Html(CDN_PAGE) }),
+        );
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        format!("http://{addr}")
+    });
+    let (ok, report, output) = browser_at(&url, &["--timeout-ms", "3000"], None);
+    eprintln!("browser test of a CDN page: {report}");
+    assert!(
+        !ok,
+        "the script passed a page that loads from CDNs:\n{output}"
+    );
+    assert_eq!(report["ok"], false, "{report}");
+    let blocked = report["blocked"].to_string();
+    for u in [
+        "https://unpkg.com/graphiql/graphiql.min.css",
+        "https://cdn.jsdelivr.net/npm/react@18/umd/react.production.min.js",
+        "http://203.0.113.7/pixel.png",
+    ] {
+        assert!(blocked.contains(u), "{u} not reported as blocked: {report}");
+    }
 }

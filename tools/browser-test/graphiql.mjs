@@ -66,7 +66,6 @@ const step = (name) => steps.push({ name, ms: Date.now() - started });
 
 const userDataDir = mkdtempSync(join(tmpdir(), 'family-card-chromium-'));
 const args = [
-  '--headless=new',
   '--disable-gpu',
   '--disable-background-networking',
   '--disable-component-update',
@@ -243,8 +242,12 @@ try {
   rmSync(userDataDir, { recursive: true, force: true });
 }
 
-if (!failure && blocked.length) failure = `${blocked.length} request(s) outside the service were attempted`;
-if (!failure && problems.length) failure = `${problems.length} problem(s) on the page`;
+// Outside requests first: they are what this test is for (and often why the page then broke).
+const reasons = [];
+if (blocked.length) reasons.push(`${blocked.length} request(s) outside the service were attempted and blocked`);
+if (problems.length) reasons.push(`${problems.length} problem(s) on the page`);
+if (failure) reasons.push(failure);
+failure = reasons.length ? reasons.join('; ') : null;
 const report = {
   ok: !failure,
   failure,
