@@ -35,6 +35,7 @@ CREATE CONSTRAINT offer_entitlement IF NOT EXISTS FOR (n:Offer) REQUIRE n.entitl
 CREATE CONSTRAINT offer_transition_id IF NOT EXISTS FOR (n:OfferTransition) REQUIRE n.transition_id IS UNIQUE;
 CREATE CONSTRAINT outbox_message_id IF NOT EXISTS FOR (n:OutboxMessage) REQUIRE n.message_id IS UNIQUE;
 CREATE CONSTRAINT inbound_sms_id IF NOT EXISTS FOR (n:InboundSms) REQUIRE n.inbound_id IS UNIQUE;
+CREATE INDEX inbound_sms_phone IF NOT EXISTS FOR (n:InboundSms) ON (n.phone);
 CREATE CONSTRAINT payment_order_id IF NOT EXISTS FOR (n:PaymentOrder) REQUIRE n.order_id IS UNIQUE;
 CREATE INDEX offer_phone IF NOT EXISTS FOR (n:Offer) ON (n.phone);
 CREATE INDEX offer_state IF NOT EXISTS FOR (n:Offer) ON (n.state);

@@ -18,11 +18,10 @@ use super::schema::{build_schema, AppSchema};
 use super::AppContext;
 use crate::audit::{AuditDraft, AuditQuery};
 use crate::proactive::replies::{handle_inbound, InboundSms};
-use async_graphql::http::GraphiQLSource;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -39,13 +38,13 @@ pub fn router_with(app: AppContext) -> Router {
     let schema = build_schema(Some(app.clone()), &app.limits);
     let body_limit = app.limits.max_body_bytes;
     Router::new()
-        .route("/", get(graphiql))
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/audit/export", get(audit_export))
         .route("/sms/inbound", post(sms_inbound))
+        .merge(super::pages::routes())
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(
             // Paths only: query strings may carry identifiers and never reach the logs.
@@ -56,10 +55,6 @@ pub fn router_with(app: AppContext) -> Router {
             ),
         )
         .with_state(AppState { schema, app })
-}
-
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
 async fn health() -> &'static str {
@@ -275,13 +270,8 @@ async fn graphql_get(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     if !q.contains_key("query") {
-        let html = h
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("text/html"));
-        if html {
-            return graphiql().await.into_response();
-        }
+        // Not a GraphQL request: the page (it holds no data).
+        return super::pages::graphiql().await.into_response();
     }
     let Some(media) = MediaType::negotiate(&h) else {
         return StatusCode::NOT_ACCEPTABLE.into_response();

@@ -14,8 +14,9 @@
 //! "Own region" is the token's region claim (`*` = national). An investigator reads only under a
 //! declared purpose or case id, which the audit trail records with every read. Partners see
 //! aggregates and (with the partner API) their own submissions and the decisions addressed to
-//! them: never a person card. Full identifiers (IIN, IBAN) are shown to analysts and
-//! investigators; every other role gets them masked, in every string of every answer.
+//! them: never a person card. Full identifiers (IIN, IBAN) are shown to analysts, investigators
+//! and auditors (in the trail); every other role gets them masked, in every string of every
+//! answer.
 
 use serde::Serialize;
 
@@ -62,8 +63,9 @@ impl Role {
     }
 
     /// Whether answers show full IINs and IBANs to this role (otherwise masked everywhere).
+    /// Auditors read only the audit trail, whose point is which persons were read.
     pub fn sees_full_identifiers(self) -> bool {
-        matches!(self, Role::Analyst | Role::Investigator)
+        matches!(self, Role::Analyst | Role::Investigator | Role::Auditor)
     }
 }
 
@@ -358,12 +360,12 @@ mod tests {
     }
 
     #[test]
-    fn only_analysts_and_investigators_see_full_identifiers() {
+    fn only_analysts_investigators_and_auditors_see_full_identifiers() {
         let full: Vec<Role> = Role::ALL
             .into_iter()
             .filter(|r| r.sees_full_identifiers())
             .collect();
-        assert_eq!(full, vec![Role::Analyst, Role::Investigator]);
+        assert_eq!(full, vec![Role::Analyst, Role::Investigator, Role::Auditor]);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! | a phone with no offer | `unknown_sender` | no |
 //! | text not in the reply format | `malformed` + the reason | no |
 //! | an offer code not sent to this phone | `unknown_offer` | no |
+//! | more than [`WRONG_CODES_PER_HOUR`] wrong codes from this phone in the last hour | `throttled` (not evaluated) | no |
 //! | reply after the window closed | `after_expiry` (the offer expires if not yet marked) | → EXPIRED |
 //! | the same answer again (consent twice, refusal twice) | `duplicate_reply` | no |
 //! | an answer the state does not allow (consent after refusal) | `rejected` + why | no |
@@ -66,6 +67,10 @@ pub fn normalise_phone(raw: &str) -> Option<String> {
     Some(format!("+7{national}"))
 }
 
+/// Wrong offer codes one phone may send per hour before its replies are no longer evaluated
+/// (six-digit codes: guessing one takes ~500,000 tries on average).
+pub const WRONG_CODES_PER_HOUR: i64 = 5;
+
 pub async fn handle_inbound(
     store: &Store,
     rules: &ProactiveRules,
@@ -97,7 +102,17 @@ pub async fn handle_inbound(
             ),
         ));
     }
-    let out = decide(store, rules, titles, sms, received, now).await?;
+    let since = ts(now - chrono::Duration::hours(1));
+    let out = if store.inbound_wrong_codes_since(&sms.from, &since).await? >= WRONG_CODES_PER_HOUR {
+        ReplyOutcome::new(
+            "throttled",
+            format!(
+                "more than {WRONG_CODES_PER_HOUR} wrong offer codes from this number in the last hour; replies are not evaluated for now"
+            ),
+        )
+    } else {
+        decide(store, rules, titles, sms, received, now).await?
+    };
     store
         .set_inbound_outcome(
             &inbound_id,

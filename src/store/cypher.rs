@@ -12,6 +12,8 @@ pub const FAMILY_CANDIDATES_PAGE: &str = include_str!("../../cypher/family_candi
 pub const FAMILY_NEIGHBOURHOOD: &str = include_str!("../../cypher/family_neighbourhood.cypher");
 pub const INBOUND_SMS_OUTCOME: &str = include_str!("../../cypher/inbound_sms_outcome.cypher");
 pub const INBOUND_SMS_RECORD: &str = include_str!("../../cypher/inbound_sms_record.cypher");
+pub const INBOUND_SMS_RECENT_FAILURES: &str =
+    include_str!("../../cypher/inbound_sms_recent_failures.cypher");
 pub const INGEST_ADDICTIONS: &str = include_str!("../../cypher/ingest_addictions.cypher");
 pub const INGEST_ADDRESSES: &str = include_str!("../../cypher/ingest_addresses.cypher");
 pub const INGEST_AWARDS: &str = include_str!("../../cypher/ingest_awards.cypher");
@@ -79,6 +81,10 @@ pub const ALL: &[(&str, &str)] = &[
     ("family_candidates_page.cypher", FAMILY_CANDIDATES_PAGE),
     ("family_neighbourhood.cypher", FAMILY_NEIGHBOURHOOD),
     ("inbound_sms_outcome.cypher", INBOUND_SMS_OUTCOME),
+    (
+        "inbound_sms_recent_failures.cypher",
+        INBOUND_SMS_RECENT_FAILURES,
+    ),
     ("inbound_sms_record.cypher", INBOUND_SMS_RECORD),
     ("ingest_addictions.cypher", INGEST_ADDICTIONS),
     ("ingest_addresses.cypher", INGEST_ADDRESSES),

@@ -228,6 +228,19 @@ impl Store {
         Ok(ids.len() as u64)
     }
 
+    /// Replies from `phone` received since `since` that named a wrong offer code.
+    pub async fn inbound_wrong_codes_since(&self, phone: &str, since: &str) -> StoreResult<i64> {
+        let n = self
+            .fetch_column::<i64>(
+                query(cypher::INBOUND_SMS_RECENT_FAILURES)
+                    .param("phone", phone)
+                    .param("since", since),
+                "failures",
+            )
+            .await?;
+        Ok(n.into_iter().next().unwrap_or(0))
+    }
+
     /// Records an inbound SMS; returns `(first delivery, outcome stored earlier)`.
     pub async fn record_inbound_sms(
         &self,

@@ -62,6 +62,9 @@ pub fn app() -> &'static TestApp {
                     .expect("webhook");
             settings.limits.rate_per_second = 1e6;
             settings.limits.rate_burst = 1e6;
+            // As `serve --graphql-introspection` (GraphiQL's docs in the browser test); the
+            // default (off) is checked on the schema itself.
+            settings.limits.introspection = true;
             family_card::app::install_id_key(&settings.id_key);
             let db = LocalDb::start(&LocalDbOptions {
                 cache_dir: default_cache_dir(),

@@ -6,4 +6,6 @@ mod errors;
 mod family;
 mod helpers;
 mod ingest;
+mod pages;
 mod proactive;
+mod security;

@@ -28,7 +28,7 @@ pub(crate) fn one_at_a_time() -> MutexGuard<'static, ()> {
 /// A local SMS gateway: deduplicates on `Idempotency-Key` like a real provider, remembers every
 /// request, and can hold its answer (to let a test kill the sender mid-request).
 #[derive(Clone, Default)]
-struct TestGateway {
+pub(crate) struct TestGateway {
     inner: Arc<Mutex<GatewayLog>>,
 }
 
@@ -41,7 +41,7 @@ struct GatewayLog {
 }
 
 impl TestGateway {
-    async fn start() -> (TestGateway, String) {
+    pub(crate) async fn start() -> (TestGateway, String) {
         let g = TestGateway::default();
         let app = Router::new()
             .route("/sms", post(receive))
@@ -51,7 +51,7 @@ impl TestGateway {
         tokio::spawn(async move { axum::serve(listener, app).await });
         (g, url)
     }
-    fn to(&self, phone: &str) -> Vec<Value> {
+    pub(crate) fn to(&self, phone: &str) -> Vec<Value> {
         let l = self.inner.lock().unwrap();
         l.delivered
             .values()
@@ -89,16 +89,16 @@ async fn receive(
     Json(json!({"message_id": format!("gw-{key}")}))
 }
 
-struct Applicant {
-    mother: Iin,
-    phone: String,
-    family_id: String,
-    iban: Iban,
+pub(crate) struct Applicant {
+    pub(crate) mother: Iin,
+    pub(crate) phone: String,
+    pub(crate) family_id: String,
+    pub(crate) iban: Iban,
 }
 
 /// A mother with a baby, a phone and (optionally) a bank account, and a detected monthly
 /// entitlement for her family, recorded as the detection job records it.
-async fn applicant_with_entitlement(with_account: bool) -> Applicant {
+pub(crate) async fn applicant_with_entitlement(with_account: bool) -> Applicant {
     let mother = fresh_iin("1994-02-11", Sex::Female);
     let baby = fresh_iin("2026-03-01", Sex::Male);
     let phone = format!("+7700{}", &mother.as_str()[5..12]);
@@ -168,14 +168,14 @@ fn titles() -> Titles {
     )])
 }
 
-async fn campaign(url: &str, now: DateTime<Utc>) -> proactive::CampaignReport {
+pub(crate) async fn campaign(url: &str, now: DateTime<Utc>) -> proactive::CampaignReport {
     let gw = SmsGateway::Http(HttpGateway::new(url.to_string(), None));
     proactive::run_campaign(&app().store, &rules(), &titles(), &gw, now)
         .await
         .expect("campaign runs")
 }
 
-async fn reply(phone: &str, text: &str, message_id: Option<&str>) -> Value {
+pub(crate) async fn reply(phone: &str, text: &str, message_id: Option<&str>) -> Value {
     let mut body = json!({"from": phone, "text": text});
     if let Some(id) = message_id {
         body["message_id"] = json!(id);
@@ -193,7 +193,7 @@ async fn reply(phone: &str, text: &str, message_id: Option<&str>) -> Value {
 }
 
 /// The six-digit code from the offer SMS text ("… R 123456 1 …").
-fn code_in(text: &str) -> String {
+pub(crate) fn code_in(text: &str) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
     let i = words.iter().position(|w| *w == "R").expect("R in the text");
     words[i + 1].to_string()

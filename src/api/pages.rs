@@ -1,0 +1,173 @@
+//! The service's web pages: GraphiQL at `/` and `/graphiql`, its files under `/assets/`.
+//!
+//! Every byte a page needs is embedded in the binary at build time from `web/` (the vendored npm
+//! bundles in `web/vendor/`, pinned by `web/package-lock.json`, and the page's own script and
+//! style), so the pages work offline: no request leaves the machine. Asset paths carry a digest of
+//! the content (`/assets/<digest>/<name>`), so they are cached for a year and a new build can
+//! never be served a stale file. The pages' Content-Security-Policy allows nothing but this
+//! service: no inline script, no other origin.
+
+use axum::extract::Path;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// The policy of every page: scripts, styles, fonts, images and requests from this service only
+/// (`data:` for the fonts and icons GraphiQL's stylesheet inlines); no framing, no plugins.
+///
+/// One inline style is allowed by its hash: the scroll lock GraphiQL's dialogs (Radix,
+/// react-remove-scroll) inject while open. Its text depends on the scrollbar gap and the body's
+/// margins, which the page's layout keeps at zero (the body never scrolls), so it is constant
+/// for graphiql 3.8.3; the browser test (`tools/browser-test`, opens a dialog) fails on any CSP
+/// violation, so a version bump that changes it is caught.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'sha256-Y/huXlwoYkVyQlxwSVcCi1RCDGDCSVBzDt0hYP9qlTc='; \
+     img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const SVG: &str = "image/svg+xml";
+const HTML: &str = "text/html; charset=utf-8";
+/// For paths whose content can never change (they carry its digest).
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    bytes: &'static [u8],
+}
+
+macro_rules! asset {
+    ($name:literal, $ct:expr, $dir:literal) => {
+        Asset {
+            name: $name,
+            content_type: $ct,
+            bytes: include_bytes!(concat!("../../web/", $dir, $name)),
+        }
+    };
+}
+
+/// The files the pages load. The vendored ones are byte-for-byte npm's (see `web/vendor.sh`).
+const ASSETS: &[Asset] = &[
+    asset!("react.production.min.js", JS, "vendor/"),
+    asset!("react-dom.production.min.js", JS, "vendor/"),
+    asset!("graphiql.min.js", JS, "vendor/"),
+    asset!("graphiql.min.css", CSS, "vendor/"),
+    asset!("graphiql.js", JS, ""),
+    asset!("graphiql-page.css", CSS, ""),
+    asset!("favicon.svg", SVG, ""),
+];
+
+/// The GraphiQL page with `{{name}}` placeholders for its assets' paths.
+const GRAPHIQL_TEMPLATE: &str = include_str!("../../web/graphiql.html");
+
+struct Site {
+    graphiql_html: String,
+    /// `"<digest>/<name>"` → asset.
+    assets: HashMap<String, &'static Asset>,
+}
+
+static SITE: LazyLock<Site> = LazyLock::new(|| {
+    let mut html = GRAPHIQL_TEMPLATE.to_string();
+    let mut assets = HashMap::new();
+    for a in ASSETS {
+        let digest = hex::encode(&Sha256::digest(a.bytes)[..8]);
+        let key = format!("{digest}/{}", a.name);
+        html = html.replace(&format!("{{{{{}}}}}", a.name), &format!("/assets/{key}"));
+        assets.insert(key, a);
+    }
+    debug_assert!(
+        !html.contains("{{"),
+        "an asset of web/graphiql.html is not embedded"
+    );
+    Site {
+        graphiql_html: html,
+        assets,
+    }
+});
+
+/// `/` and `/graphiql` (GraphiQL) and `/assets/<digest>/<name>`, for any router state.
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route("/", get(graphiql))
+        .route("/graphiql", get(graphiql))
+        .route("/assets/{digest}/{name}", get(asset))
+}
+
+/// The GraphiQL page (also served by `GET /graphql`).
+pub async fn graphiql() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(HTML)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ),
+        ],
+        SITE.graphiql_html.clone(),
+    )
+        .into_response()
+}
+
+async fn asset(Path((digest, name)): Path<(String, String)>) -> Response {
+    let nosniff = (
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    match SITE.assets.get(&format!("{digest}/{name}")) {
+        Some(a) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(a.content_type),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+                nosniff,
+            ],
+            a.bytes,
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                ),
+                nosniff,
+            ],
+            "no such asset (asset paths change with every build: reload the page)",
+        )
+            .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_asset_of_the_page_is_embedded_and_nothing_else_is() {
+        let html = &SITE.graphiql_html;
+        assert!(!html.contains("{{"), "unfilled placeholder in {html}");
+        for key in SITE.assets.keys() {
+            assert!(html.contains(&format!("\"/assets/{key}\"")), "{key} unused");
+        }
+        assert!(!html.contains("http://") && !html.contains("https://"));
+        assert!(!html.contains("<script>"), "inline script");
+    }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Reproduces web/vendor/ from web/package-lock.json: installs the pinned packages with `npm ci`
+# and copies the browser bundles the pages load (byte for byte, no build step), then records
+# their SHA-256 in vendor/SHA256SUMS. `bash vendor.sh --check` re-installs and fails if the
+# committed files differ from what the lock file yields.
+# Only needed to bump a version; the Rust build embeds the committed files and never runs npm.
+set -euo pipefail
+cd "$(dirname "$0")"
+npm ci --no-audit --no-fund --silent
+out=vendor
+if [ "${1:-}" = "--check" ]; then out=$(mktemp -d); trap 'rm -rf "$out"' EXIT; fi
+mkdir -p "$out"
+cp node_modules/react/umd/react.production.min.js "$out/"
+cp node_modules/react-dom/umd/react-dom.production.min.js "$out/"
+cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css "$out/"
+cp node_modules/react/LICENSE "$out/LICENSE.react"
+cp node_modules/react-dom/LICENSE "$out/LICENSE.react-dom"
+cp node_modules/graphiql/LICENSE "$out/LICENSE.graphiql"
+node -e '
+  const v = (p) => require("./node_modules/" + p + "/package.json").version;
+  for (const p of ["react", "react-dom", "graphiql", "graphql"]) console.log(p + " " + v(p));
+' > "$out/VERSIONS"
+(cd "$out" && sha256sum LICENSE.* VERSIONS *.js *.css > SHA256SUMS)
+if [ "$out" != vendor ]; then
+  diff -r vendor "$out" && echo "web/vendor matches web/package-lock.json"
+fi
