@@ -1,8 +1,15 @@
 //! (9) АСП, targeted social assistance (Social Code art. 120–128): per-capita income of the
-//! previous quarter (all members' incomes in its three months ÷ members ÷ 3) below the regional
-//! poverty line → (line − per-capita income) × members a month, plus 1.5 МРП a month per child
-//! aged 1–6; assigned for the quarter. Unconditional when the family has no able-bodied member,
-//! otherwise conditional on a social contract (employment measures).
+//! previous quarter (all members' incomes in its three months ÷ members ÷ 3) below the poverty line
+//! set for the region and the quarter of the application → (line − per-capita income) × members a
+//! month, plus 1.5 МРП a month per child aged 1–6; assigned for the quarter. Unconditional when the
+//! family has no able-bodied member, otherwise conditional on a social contract (employment
+//! measures).
+//!
+//! The line is the one published for the application quarter (an application in Q1 2026 in
+//! Aktobe oblast uses the Q1 2026 line, 37 060 ₸, against the income of Oct–Dec 2025, as the
+//! region's notice says); the line itself is derived from the previous quarter's subsistence
+//! minimum by whoever publishes it, not by us. Where no regional line is loaded the national
+//! default is used and the entitlement says so in `assumed`.
 
 use super::*;
 use chrono::Datelike;
@@ -15,8 +22,15 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
     let prev_first = q_first.minus(3);
     let prev_last = q_first.minus(1);
     let region = c.s.region().unwrap_or("*");
-    let line =
-        c.p.poverty_line(region, prev_first.year, prev_first.quarter())?;
+    let line = c.p.poverty_line(region, q_first.year, q)?;
+    let assumed = (line.region != region).then(|| {
+        format!(
+            "poverty line: the national default {} ({}) for {region} {} Q{q}, no regional line loaded [Inf]",
+            tenge(line.amount),
+            line.source,
+            q_first.year
+        )
+    });
     let members = c.s.members.len().max(1) as i64;
     let mut total = 0i64;
     let mut excluded = 0i64;
@@ -90,7 +104,7 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
         ),
         c.reason(
             k,
-            "per-capita income of the previous quarter below the poverty line",
+            "per-capita income of the previous quarter below the poverty line of the application quarter",
             below,
             format!(
                 "{prev_first}..{prev_last}: {} for {members} member(s) → {} per person a month vs line {} ({} {} Q{}: {}){}{}",
@@ -152,7 +166,7 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
         ));
     }
     let quarter_end = q_first.minus(-3).first_day();
-    Ok(vec![c.entitlement(
+    let mut e = c.entitlement(
         k,
         reasons,
         Some(amount),
@@ -163,5 +177,7 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
         }),
         Some(c.recipient(head)),
         None,
-    )])
+    );
+    e.assumed = assumed;
+    Ok(vec![e])
 }
