@@ -43,7 +43,7 @@ pub use rules::{
 
 use super::ids::{Iban, Iin};
 use super::parameters::{LegalParameters, ParameterError, YearParameters};
-use super::registry::{covers, YearMonth};
+use super::registry::{covers, PersonFacts, YearMonth};
 use super::snapshot::{FamilySnapshot, MemberSnapshot};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -440,14 +440,38 @@ impl<'a> Ctx<'a> {
         c
     }
 
-    /// Birth order (1-based) of a child among the family's children [Inf: older children no
-    /// longer in the family are not seen].
-    pub fn birth_order(&self, child: &MemberSnapshot) -> usize {
-        self.children_by_age()
+    /// Birth order (1-based) of a child among every live-born child of the mother on the birth
+    /// acts — adult children and children no longer in the family included — with the count in
+    /// words. Without a birth act naming the mother (a ward, an adopted child) the order among the
+    /// family's children is used [Inf].
+    pub fn birth_order(&self, child: &MemberSnapshot) -> (usize, String) {
+        if let Some(mother) = self.s.birth_mother(child.iin()) {
+            let births = self.s.births_of(mother);
+            if let Some(i) = births.iter().position(|b| &b.child == child.iin()) {
+                let dates: Vec<String> = births.iter().map(|b| b.born.to_string()).collect();
+                return (
+                    i + 1,
+                    format!(
+                        "child no. {} of {} live birth(s) of the mother {mother} on the birth acts ({})",
+                        i + 1,
+                        births.len(),
+                        dates.join(", ")
+                    ),
+                );
+            }
+        }
+        let order = self
+            .children_by_age()
             .iter()
             .position(|c| c.iin() == child.iin())
             .map(|i| i + 1)
-            .unwrap_or(1)
+            .unwrap_or(1);
+        (
+            order,
+            format!(
+                "child no. {order} among the family's children (no birth act naming the mother) [Inf]"
+            ),
+        )
     }
 
     /// Sum of monthly insured income (each month capped at `cap_mzp` × that year's МЗП) over
@@ -495,21 +519,24 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn pension_age(&self, m: &MemberSnapshot) -> i32 {
-        match m.facts.person.sex {
+        self.pension_age_of(&m.facts)
+    }
+
+    pub fn pension_age_of(&self, f: &PersonFacts) -> i32 {
+        match f.person.sex {
             super::ids::Sex::Male => self.p.pension_age.men,
             super::ids::Sex::Female => self.p.pension_age.women,
         }
     }
 
     /// Able-bodied: aged 18 to pension age, without disability of group 1–2.
-    pub fn able_bodied(&self, m: &MemberSnapshot) -> bool {
-        let age = m.age_on(self.d);
-        let severe = m
-            .facts
+    pub fn able_bodied(&self, f: &PersonFacts) -> bool {
+        let age = f.person.age_on(self.d);
+        let severe = f
             .disabilities
             .iter()
             .any(|x| covers(Some(x.from), x.to, self.d) && matches!(x.group, Some(1 | 2)));
-        age >= 18 && age < self.pension_age(m) && !severe
+        age >= 18 && age < self.pension_age_of(f) && !severe
     }
 
     /// Builds an entitlement with the common fields.

@@ -617,6 +617,130 @@ fn periods_are_half_open_for_every_benefit() {
 }
 
 #[test]
+fn an_adult_child_at_home_counts_in_the_asp_family_of_the_parents() {
+    // Aktobe, Q1 2026 (line 37 060). Father earns 60 000 a month in Oct–Dec 2025; the mother
+    // has no income; a daughter of 5 and a son of 18 with no income live with them. The son has
+    // a card of his own, but the ASP family is the family living together: 4 persons.
+    let mut w = World::default();
+    let mum = w.person("1978-03-01", Sex::Female);
+    let dad = w.person("1976-03-01", Sex::Male);
+    let son = w.person("2007-09-01", Sex::Male);
+    let girl = w.person("2020-09-01", Sex::Female);
+    w.marry(&dad, &mum, "2005-01-01");
+    w.child_of(&[&mum, &dad], &son);
+    w.child_of(&[&mum, &dad], &girl);
+    register_all(&mut w, &[&mum, &dad, &son, &girl], "A2", "AKTOBE");
+    w.income(&dad, IncomeSource::Wage, 60_000, "2025-10", "2025-12");
+    let parents = w.snapshot(&mum, "2026-02-10");
+    assert_eq!(
+        parents.members.len(),
+        3,
+        "the son is not on the parents' card"
+    );
+    let e = evaluate_family(&parents, &params(), &rules());
+    let a = one(&e, BenefitKind::Asp);
+    assert!(a.eligible, "{:#?}", a.reasons);
+    // 180 000 / 4 persons / 3 months = 15 000 per person a month.
+    // (37 060 × 4 × 3 − 180 000) / 3 = (444 720 − 180 000) / 3 = 88 240; + the daughter aged 5:
+    // 1.5 × 4 325 = 6 487.5 → 6 488; = 94 728. (Over the card of three it was
+    // (37 060 × 9 − 180 000) / 3 + 6 488 = 57 668.)
+    assert_eq!(a.amount_kzt, Some(94_728));
+    let who = a
+        .reasons
+        .iter()
+        .find(|r| r.condition.starts_with("the ASP family"))
+        .unwrap();
+    assert!(who.inferred);
+    assert!(who.detail.starts_with("4 person(s)"), "{}", who.detail);
+    assert!(
+        who.detail.contains(&format!("{son}: child of {mum}")),
+        "{}",
+        who.detail
+    );
+    // The son's own card: the same ASP family, assessed once — on the parents' card. Before,
+    // he was a one-person family offered 37 060 ₸ on a zero income.
+    let e = eval(&w, &son, "2026-02-10");
+    let a = one(&e, BenefitKind::Asp);
+    assert!(!a.eligible && a.amount_kzt.is_none());
+    let once = a
+        .reasons
+        .iter()
+        .find(|r| r.condition.starts_with("assessed once"))
+        .unwrap();
+    assert!(!once.met && once.detail.contains(mum.as_str()), "{once:#?}");
+    let who = a
+        .reasons
+        .iter()
+        .find(|r| r.condition.starts_with("the ASP family"))
+        .unwrap();
+    assert!(
+        who.detail.contains(&format!("{dad}: parent of {son}")),
+        "{}",
+        who.detail
+    );
+    assert!(
+        who.detail.contains(&format!("{girl}: sibling of {son}")),
+        "{}",
+        who.detail
+    );
+    // A relative registered elsewhere is not in the ASP family.
+    let mut w2 = World::default();
+    let mum2 = w2.person("1978-03-01", Sex::Female);
+    let son2 = w2.person("2007-09-01", Sex::Male);
+    w2.child_of(&[&mum2], &son2);
+    w2.live(&mum2, "A3", SettlementType::OblastCity, "AKTOBE");
+    w2.live(&son2, "A4", SettlementType::OblastCity, "AKTOBE");
+    let a = eval(&w2, &son2, "2026-02-10");
+    let a = one(&a, BenefitKind::Asp);
+    assert!(a
+        .reasons
+        .iter()
+        .any(|r| r.condition.starts_with("the ASP family") && r.detail.starts_with("1 person(s)")));
+}
+
+#[test]
+fn birth_order_counts_every_live_birth_of_the_mother() {
+    // A fourth birth; the three older children are adults living elsewhere, on no card of hers.
+    let mut w = World::default();
+    let mum = w.person("1980-01-01", Sex::Female);
+    let adults: Vec<Iin> = ["1999-02-01", "2001-05-01", "2004-08-01"]
+        .iter()
+        .map(|b| w.person(b, Sex::Male))
+        .collect();
+    let baby = w.person("2026-03-01", Sex::Female);
+    for k in adults.iter().chain([&baby]) {
+        w.child_of(&[&mum], k);
+    }
+    register_all(&mut w, &[&mum, &baby], "H4", "KARAGANDA");
+    for a in &adults {
+        w.live(a, "ELSEWHERE", SettlementType::OblastCity, "KARAGANDA");
+    }
+    let s = w.snapshot(&mum, "2026-06-15");
+    assert_eq!(s.members.len(), 2, "only the baby is in the family");
+    let e = evaluate_family(&s, &params(), &rules());
+    // 4th child: 63 × 4 325 = 272 475 (not 38 × 4 325 = 164 350 for a "first" child).
+    let b = one(&e, BenefitKind::BirthAllowance);
+    assert_eq!(b.amount_kzt, Some(272_475));
+    let order = b
+        .reasons
+        .iter()
+        .find(|r| r.condition == "amount by birth order")
+        .unwrap();
+    assert!(
+        order.detail.contains("child no. 4 of 4 live birth(s)"),
+        "{}",
+        order.detail
+    );
+    // The state care allowance of the 4th child: 8.90 × 4 325 = 38 492.5 → 38 493.
+    let c = one(&e, BenefitKind::ChildCareAllowance);
+    assert_eq!(c.amount_kzt, Some(38_493));
+    assert!(c
+        .reasons
+        .iter()
+        .any(|r| r.detail.contains("child no. 4 of 4 live birth(s)")));
+}
+
+#[test]
 fn pension_age_notification() {
     let mut w = World::default();
     let a = w.person("1963-07-01", Sex::Male); // 63 on 2026-07-01
