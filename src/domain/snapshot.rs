@@ -167,7 +167,7 @@ impl FamilySnapshot {
     }
 }
 
-/// The birth acts of the family's women and of the mothers of its children.
+/// The birth acts (up to the date) of the family's women and of the mothers of its children.
 fn live_births(n: &Neighbourhood, c: &FamilyComposition) -> Vec<LiveBirth> {
     let is_woman = |i: &Iin| {
         n.persons
@@ -201,7 +201,8 @@ fn live_births(n: &Neighbourhood, c: &FamilyComposition) -> Vec<LiveBirth> {
                 .persons
                 .get(&l.child_iin)
                 .map(|f| f.person.birth_date)
-                .or(l.since)?;
+                .or(l.since)
+                .filter(|b| *b <= c.as_of)?;
             Some(LiveBirth {
                 mother: l.parent_iin.clone(),
                 child: l.child_iin.clone(),
@@ -303,7 +304,9 @@ fn co_resident_relatives(
             continue;
         }
         for (y, step) in edges.get(x).into_iter().flatten() {
-            if seen.contains_key(y) {
+            // Nobody is related through a person not yet born on the date.
+            let unborn = n.persons.get(*y).is_some_and(|f| f.person.birth_date > d);
+            if unborn || seen.contains_key(y) {
                 continue;
             }
             let mut p = path.clone();

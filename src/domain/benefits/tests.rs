@@ -696,6 +696,24 @@ fn an_adult_child_at_home_counts_in_the_asp_family_of_the_parents() {
         .reasons
         .iter()
         .any(|r| r.condition.starts_with("the ASP family") && r.detail.starts_with("1 person(s)")));
+    // Nor is anybody related through a child not yet born on the date (the future father of her
+    // baby, registered with her, is no relative before the birth and no spouse before the
+    // marriage).
+    let mut w3 = World::default();
+    let her = w3.person("1996-06-16", Sex::Female);
+    let him = w3.person("1990-01-01", Sex::Male);
+    let baby = w3.person("2025-12-01", Sex::Female);
+    w3.child_of(&[&her, &him], &baby);
+    w3.marry(&him, &her, "2024-09-01");
+    register_all(&mut w3, &[&her, &him, &baby], "A5", "AKTOBE");
+    let s = w3.snapshot(&her, "2024-06-15");
+    assert!(
+        s.co_resident_relatives.is_empty(),
+        "{:#?}",
+        s.co_resident_relatives
+    );
+    assert!(s.live_births.is_empty());
+    assert_eq!(w3.snapshot(&her, "2026-02-10").live_births.len(), 1);
 }
 
 #[test]
