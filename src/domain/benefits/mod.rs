@@ -330,22 +330,7 @@ pub(crate) struct Ctx<'a> {
     pub year: &'a YearParameters,
 }
 
-/// Rounds `num / den` half up (both positive).
-pub fn div_half_up(num: i128, den: i128) -> i64 {
-    ((num + den / 2) / den) as i64
-}
-
-pub fn tenge(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    format!("{}{} ₸", if n < 0 { "−" } else { "" }, out)
-}
+pub use super::money::{div_half_up, tenge};
 
 /// The first day of the month `n` months after `d`'s month (or the same day `n` months later,
 /// clamped to the month's end).
