@@ -87,3 +87,43 @@ pub async fn detect(
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::benefits::{BenefitKind, BenefitRules, BUNDLED_BENEFIT_RULES};
+
+    fn eligible_asp(assumed: Option<&str>) -> Entitlement {
+        let mut e = Entitlement::failed(BenefitKind::Asp, "2026-01-01", String::new());
+        e.error = None;
+        e.eligible = true;
+        e.amount_kzt = Some(33_276);
+        e.assumed = assumed.map(str::to_string);
+        e
+    }
+
+    #[test]
+    fn detection_offers_an_assumed_amount_only_when_the_rules_allow_it() {
+        let on: NaiveDate = "2026-06-15".parse().unwrap();
+        let bundled = BenefitCatalog::bundled();
+        let strict = BenefitCatalog::single(
+            BenefitRules::from_toml(&BUNDLED_BENEFIT_RULES.replacen(
+                "offer_with_assumed_parameters = true",
+                "offer_with_assumed_parameters = false",
+                1,
+            ))
+            .unwrap(),
+        );
+        let published = eligible_asp(None);
+        let assumed = eligible_asp(Some("poverty line: the national default"));
+        assert!(offered(&bundled, on, &published) && offered(&bundled, on, &assumed));
+        assert!(offered(&strict, on, &published));
+        assert!(!offered(&strict, on, &assumed));
+        // Nothing is offered on a date without rules in force.
+        assert!(!offered(
+            &bundled,
+            "2023-01-01".parse().unwrap(),
+            &published
+        ));
+    }
+}
