@@ -606,14 +606,35 @@ fn each_evaluation_names_the_rules_version_in_force_on_its_date() {
 
 #[test]
 fn periods_are_half_open_for_every_benefit() {
-    // The ASP quarter ends on the first day of the next quarter; the child-care period on the day
-    // the child turns 18 months, which is no longer covered.
-    let (w, mum, kids) = mother_with_children(1, "2025-01-10");
-    let on = |s: &str| eval(&w, &mum, s);
-    let c = one(&on("2026-07-09"), BenefitKind::ChildCareAllowance).clone();
+    // Every entitlement found on a date covers it: from ≤ date < to (`to` exclusive).
+    let (w1, mum1, _) = mother_with_children(1, "2025-01-10");
+    let (w2, mum2, _) = aktobe_family_of_five(100_000, ("2025-10", "2025-12"));
+    let (w3, mum3, _) = mother_with_children(4, "2026-05-01");
+    for (w, who, on) in [
+        (&w1, &mum1, "2026-07-09"),
+        (&w2, &mum2, "2026-02-10"),
+        (&w2, &mum2, "2026-03-31"),
+        (&w3, &mum3, "2026-06-15"),
+    ] {
+        for e in eval(w, who, on) {
+            if let Some(Period { from, to: Some(to) }) = e.period {
+                assert!(from <= d(on) && d(on) < to, "{on}: {e:#?}");
+            }
+        }
+    }
+    // The child-care period ends on the day the child turns 18 months, which is not covered.
+    let c = eval(&w1, &mum1, "2026-07-09");
+    let c = one(&c, BenefitKind::ChildCareAllowance);
     assert_eq!(c.period.as_ref().unwrap().to, Some(d("2026-07-10")));
-    assert!(only(&on("2026-07-10"), BenefitKind::ChildCareAllowance).is_empty());
-    assert_eq!(c.subject_iin.as_ref(), Some(&kids[0]));
+    assert!(only(
+        &eval(&w1, &mum1, "2026-07-10"),
+        BenefitKind::ChildCareAllowance
+    )
+    .is_empty());
+    // The ASP quarter Q1 2026 is [2026-01-01, 2026-04-01).
+    let a = eval(&w2, &mum2, "2026-03-31");
+    let p = one(&a, BenefitKind::Asp).period.clone().unwrap();
+    assert_eq!((p.from, p.to), (d("2026-01-01"), Some(d("2026-04-01"))));
 }
 
 #[test]

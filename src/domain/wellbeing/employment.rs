@@ -1,7 +1,7 @@
 //! Employment: able-bodied members, working members, business.
 //!
-//! Each function is one measure of the methodology (`Measure`); the file decides its bands and
-//! points, this code only turns the snapshot into the integer and the facts it used.
+//! Each function is one measure of the methodology (`Measure`): it turns the snapshot into the
+//! integer the bands apply to and the facts it used; bands and points are the methodology file's.
 
 use super::assessment::{fact, Ctx, Measured};
 use crate::domain::ids::Sex;
