@@ -3,7 +3,7 @@
 //! version takes effect without a rebuild), or the copies bundled into the binary.
 //! This is the I/O edge of the pure `domain` rule types.
 
-use crate::domain::benefits::BenefitRules;
+use crate::domain::benefits::BenefitCatalog;
 use crate::domain::parameters::LegalParameters;
 use crate::domain::wellbeing::MethodologyCatalog;
 use anyhow::Context;
@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 pub struct RuleSet {
     pub legal: LegalParameters,
     pub wellbeing: MethodologyCatalog,
-    pub benefits: BenefitRules,
+    /// Every version of the benefit rules; each evaluation uses the one in force on its date.
+    pub benefits: BenefitCatalog,
     /// Where the rules came from (a directory, or "bundled").
     pub origin: String,
 }
@@ -24,13 +25,13 @@ impl RuleSet {
         RuleSet {
             legal: LegalParameters::bundled(),
             wellbeing: MethodologyCatalog::bundled(),
-            benefits: BenefitRules::bundled(),
+            benefits: BenefitCatalog::bundled(),
             origin: "bundled".into(),
         }
     }
 
-    /// Reads `legal-parameters.toml`, `wellbeing/*.toml` and `benefits/*.toml` (the one with the
-    /// latest `effective_from`) from `dir`, validating each; an invalid file is an error naming it.
+    /// Reads `legal-parameters.toml`, `wellbeing/*.toml` and every `benefits/*.toml` (one file per
+    /// period of force) from `dir`, validating each; an invalid file is an error naming it.
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         let legal_path = dir.join("legal-parameters.toml");
         let legal = LegalParameters::from_toml(&read(&legal_path)?)
@@ -46,20 +47,16 @@ impl RuleSet {
         );
         let wellbeing = MethodologyCatalog::from_texts(&texts)
             .with_context(|| format!("{}", dir.join("wellbeing").display()))?;
-        let mut benefits: Option<BenefitRules> = None;
-        for p in toml_files(&dir.join("benefits"))? {
-            let r =
-                BenefitRules::from_toml(&read(&p)?).with_context(|| format!("{}", p.display()))?;
-            if benefits
-                .as_ref()
-                .is_none_or(|b| r.effective_from > b.effective_from)
-            {
-                benefits = Some(r);
-            }
-        }
-        let benefits = benefits.with_context(|| {
-            format!("{}: no benefit rules file", dir.join("benefits").display())
-        })?;
+        let benefit_texts = toml_files(&dir.join("benefits"))?
+            .into_iter()
+            .map(|p| Ok((p.display().to_string(), read(&p)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        anyhow::ensure!(
+            !benefit_texts.is_empty(),
+            "{}: no benefit rules file",
+            dir.join("benefits").display()
+        );
+        let benefits = BenefitCatalog::from_texts(&benefit_texts)?;
         Ok(RuleSet {
             legal,
             wellbeing,
@@ -117,7 +114,7 @@ mod tests {
         let d = RuleSet::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")).unwrap();
         let b = RuleSet::bundled();
         assert_eq!(d.legal.version, b.legal.version);
-        assert_eq!(d.benefits.effective_from, b.benefits.effective_from);
+        assert_eq!(d.benefits, b.benefits);
     }
 
     #[test]

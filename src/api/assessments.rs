@@ -179,7 +179,11 @@ pub struct EntitlementView {
     pub amount_kzt: Option<i64>,
     /// `monthly`, `one_off` or `notification`.
     pub payment: String,
+    /// The first day of the period (inclusive).
     pub period_from: Option<NaiveDate>,
+    /// The end of the period, EXCLUSIVE: the first day no longer covered (a quarter starting
+    /// 2026-04-01 has `periodTo` 2026-07-01). Null while the conditions hold. The same convention
+    /// holds for every benefit and for the payment orders made from entitlements.
     pub period_to: Option<NaiveDate>,
     pub recipient_iin: Option<String>,
     /// The recipient's account known to the registry (masked unless full identifiers are seen).
@@ -187,7 +191,14 @@ pub struct EntitlementView {
     pub subject_iin: Option<String>,
     /// The registry already shows this benefit being paid: no new offer.
     pub already_paid: bool,
+    /// The version of the benefit rules applied: the file in force on the date.
     pub rules_version: String,
+    /// Why this benefit could not be evaluated on the date (then `eligible` is false and there
+    /// are no reasons); the other entitlements are unaffected.
+    pub error: Option<String>,
+    /// A figure the amount rests on that was assumed, not published (e.g. the national default
+    /// poverty line for a region with no line loaded); null when every figure is published.
+    pub assumed: Option<String>,
     pub reasons: Vec<ReasonView>,
 }
 
@@ -228,6 +239,8 @@ pub fn entitlement_view(
         subject_iin: e.subject_iin.as_ref().map(&show),
         already_paid: e.already_paid,
         rules_version: e.rules_version,
+        error: e.error,
+        assumed: e.assumed,
         reasons: e
             .reasons
             .into_iter()
@@ -242,8 +255,14 @@ pub fn entitlement_view(
     }
 }
 
+/// Every entitlement on the snapshot's date. Never fails as a whole: a benefit that cannot be
+/// evaluated on the date carries its own `error`.
 pub fn evaluate_entitlements(app: &AppContext, s: &FamilySnapshot) -> ApiResult<Vec<Entitlement>> {
-    benefits::evaluate_family(s, &app.rules.legal, &app.rules.benefits).map_err(rules_error)
+    Ok(benefits::evaluate_family(
+        s,
+        &app.rules.legal,
+        &app.rules.benefits,
+    ))
 }
 
 /// A benefit the service evaluates.
@@ -263,7 +282,7 @@ pub fn benefit_list(app: &AppContext) -> Vec<BenefitView> {
         .map(|k| BenefitView {
             code: k.code().into(),
             name: k.title().into(),
-            legal_basis: k.legal_basis(&app.rules.benefits),
+            legal_basis: k.legal_basis(app.rules.benefits.latest()),
             proactive: k.proactive(),
         })
         .collect()

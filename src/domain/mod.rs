@@ -8,6 +8,7 @@
 pub mod benefits;
 pub mod family;
 pub mod ids;
+pub mod money;
 pub mod offer;
 pub mod parameters;
 pub mod registry;

@@ -87,8 +87,7 @@ pub async fn assess_all(
             let w = methodology
                 .evaluate(s, &rules.legal)
                 .map_err(|e| e.to_string())?;
-            let found =
-                evaluate_family(s, &rules.legal, &rules.benefits).map_err(|e| e.to_string())?;
+            let found = evaluate_family(s, &rules.legal, &rules.benefits);
             let benefits = found
                 .iter()
                 .filter(|e| e.eligible)

@@ -1,9 +1,12 @@
 //! `family-card detect`: country-wide benefit detection. Every eligible entitlement is recorded
 //! once, keyed by benefit + recipient + subject + period start: re-running (on the same or a later
 //! date inside the period) creates nothing new. The records are what the proactive flow offers.
+//! An entitlement whose amount rests on an assumed figure (`Entitlement::assumed`) is recorded only
+//! when the rules in force allow it (`offer_with_assumed_parameters`); one that could not be
+//! evaluated (`Entitlement::error`) is never eligible, so never recorded.
 
 use super::{run_family_job, Evaluated, JobError, JobOptions, JobReport};
-use crate::domain::benefits::{evaluate_family, BenefitRules, Entitlement};
+use crate::domain::benefits::{evaluate_family, BenefitCatalog, Entitlement};
 use crate::domain::family::FamilyId;
 use crate::domain::parameters::LegalParameters;
 use crate::store::Store;
@@ -37,14 +40,21 @@ pub fn entitlement_row(
             "period_from": e.period.as_ref().map(|p| p.from.to_string()),
             "period_to": e.period.as_ref().and_then(|p| p.to).map(|d| d.to_string()),
             "rules_version": e.rules_version,
+            "assumed": e.assumed,
             "reasons": serde_json::to_string(&e.reasons).unwrap_or_default(),
         }
     })
 }
 
+/// Whether detection records `e` (eligible, not yet paid, and not resting on an assumed figure
+/// unless the rules in force on `as_of` allow it).
+pub fn offered(rules: &BenefitCatalog, as_of: NaiveDate, e: &Entitlement) -> bool {
+    rules.in_force(as_of).is_ok_and(|r| e.to_offer_under(r))
+}
+
 pub async fn detect(
     store: &Store,
-    rules: &BenefitRules,
+    rules: &BenefitCatalog,
     params: &LegalParameters,
     as_of: NaiveDate,
     opts: &JobOptions,
@@ -55,8 +65,11 @@ pub async fn detect(
         as_of,
         opts,
         |s| {
-            let found = evaluate_family(s, params, rules).map_err(|e| e.to_string())?;
-            let eligible: Vec<Entitlement> = found.into_iter().filter(|e| e.to_offer()).collect();
+            let found = evaluate_family(s, params, rules);
+            let eligible: Vec<Entitlement> = found
+                .into_iter()
+                .filter(|e| offered(rules, as_of, e))
+                .collect();
             Ok(if eligible.is_empty() {
                 Evaluated::Nothing
             } else {
@@ -73,4 +86,44 @@ pub async fn detect(
         },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::benefits::{BenefitKind, BenefitRules, BUNDLED_BENEFIT_RULES};
+
+    fn eligible_asp(assumed: Option<&str>) -> Entitlement {
+        let mut e = Entitlement::failed(BenefitKind::Asp, "2026-01-01", String::new());
+        e.error = None;
+        e.eligible = true;
+        e.amount_kzt = Some(33_276);
+        e.assumed = assumed.map(str::to_string);
+        e
+    }
+
+    #[test]
+    fn detection_offers_an_assumed_amount_only_when_the_rules_allow_it() {
+        let on: NaiveDate = "2026-06-15".parse().unwrap();
+        let bundled = BenefitCatalog::bundled();
+        let strict = BenefitCatalog::single(
+            BenefitRules::from_toml(&BUNDLED_BENEFIT_RULES.replacen(
+                "offer_with_assumed_parameters = true",
+                "offer_with_assumed_parameters = false",
+                1,
+            ))
+            .unwrap(),
+        );
+        let published = eligible_asp(None);
+        let assumed = eligible_asp(Some("poverty line: the national default"));
+        assert!(offered(&bundled, on, &published) && offered(&bundled, on, &assumed));
+        assert!(offered(&strict, on, &published));
+        assert!(!offered(&strict, on, &assumed));
+        // Nothing is offered on a date without rules in force.
+        assert!(!offered(
+            &bundled,
+            "2023-01-01".parse().unwrap(),
+            &published
+        ));
+    }
 }

@@ -96,6 +96,9 @@ fn assessments_of_the_sample_match_the_expected_table() {
         // F25: a student of 23 no longer counts → not a large family; F15's student of 22 does.
         assert_eq!(amount(row(y2026, "AD-25"), "large_family"), None);
         assert!(amount(row(y2026, "AD-15"), "large_family").is_some());
+        // F20 in Q2 2026: no Aktobe line for Q2, the national default 35 596:
+        // (35 596 × 9 − 240 000) / 3 = 26 788, + 1.5 × 4 325 → 6 488 = 33 276.
+        assert_eq!(amount(row(y2026, "AD-20"), "asp"), Some(33_276));
         // F10 reaches pension age in 2026: notified that year only.
         assert!(row(y2026, "AD-10")
             .benefits
@@ -164,6 +167,101 @@ fn a_family_card_explains_its_level_and_entitlements_over_graphql() {
             .unwrap()
             .iter()
             .all(|r| r["legalBasis"].as_str().is_some_and(|s| !s.is_empty())));
+    });
+}
+
+fn iin_of(surname: &str, first_name: &str) -> String {
+    sample_records("persons.ndjson")
+        .into_iter()
+        .find(|p| p["surname"] == surname && p["first_name"] == first_name)
+        .map(|p| p["iin"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no {surname} {first_name} in the sample"))
+}
+
+async fn entitlements(iin: &str, as_of: &str) -> Vec<Value> {
+    let body = gql(
+        r#"query($iin: String!, $asOf: NaiveDate!) { family(iin: $iin, asOf: $asOf) {
+             entitlements { benefit eligible amountKzt periodFrom periodTo rulesVersion error assumed
+               reasons { condition met detail inferred } } } }"#,
+        json!({"iin": iin, "asOf": as_of}),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{as_of}: {body}");
+    body["data"]["family"]["entitlements"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn benefit<'a>(es: &'a [Value], code: &str) -> &'a Value {
+    es.iter()
+        .find(|e| e["benefit"] == code)
+        .unwrap_or_else(|| panic!("no {code}: {es:?}"))
+}
+
+#[test]
+fn entitlements_name_their_rules_version_line_and_errors_over_graphql() {
+    run(async {
+        // F20, Aktobe: in Q1 2026 the published Q1 2026 line (37 060) on the income of Oct–Dec
+        // 2025: 240 000 / 3 persons / 3 months; (37 060 × 9 − 240 000) / 3 = 31 180, + 1.5 МРП
+        // for the child of 3 (6 488) = 37 668; the quarter is [2026-01-01, 2026-04-01).
+        let mother = iin_of("Есенова", "Айнур");
+        let es = entitlements(&mother, "2026-02-10").await;
+        let asp = benefit(&es, "asp");
+        assert_eq!(asp["amountKzt"], 37_668, "{asp}");
+        assert!(asp["assumed"].is_null(), "{asp}");
+        assert_eq!(asp["rulesVersion"], "2026-01-01");
+        assert_eq!(
+            (&asp["periodFrom"], &asp["periodTo"]),
+            (&json!("2026-01-01"), &json!("2026-04-01"))
+        );
+        // In Q2 no Aktobe line is loaded: the national default (35 596), and the result says so.
+        let es = entitlements(&mother, "2026-06-15").await;
+        let asp = benefit(&es, "asp");
+        assert_eq!(asp["amountKzt"], 33_276, "{asp}");
+        assert!(asp["assumed"].as_str().unwrap().contains("35 596"), "{asp}");
+        // A 2024 evaluation names the 2024 rules.
+        let es = entitlements(&mother, "2024-06-15").await;
+        assert!(
+            es.iter().all(|e| e["rulesVersion"] == "2024-01-01"),
+            "{es:?}"
+        );
+        // Before the first rules file every benefit carries its own error; the query succeeds.
+        let es = entitlements(&mother, "2023-02-15").await;
+        assert!(!es.is_empty());
+        assert!(es.iter().all(|e| e["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("2023-07-01"))
+            && e["eligible"] == false));
+        // F25: the son of 23 has his own card, but his ASP family is the family at home (his
+        // parents and three siblings: six persons), assessed on his parents' card.
+        let son = iin_of("Утегенов", "Азамат");
+        let es = entitlements(&son, "2026-06-15").await;
+        let asp = benefit(&es, "asp");
+        assert_eq!(asp["eligible"], false, "{asp}");
+        let reasons = asp["reasons"].as_array().unwrap();
+        let family = reasons
+            .iter()
+            .find(|r| {
+                r["condition"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("the ASP family")
+            })
+            .unwrap();
+        assert!(
+            family["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("6 person(s)"),
+            "{family}"
+        );
+        assert_eq!(family["inferred"], true);
+        assert!(reasons.iter().any(|r| r["condition"]
+            .as_str()
+            .unwrap()
+            .starts_with("assessed once")
+            && r["met"] == false));
     });
 }
 

@@ -1,8 +1,24 @@
 //! (9) АСП, targeted social assistance (Social Code art. 120–128): per-capita income of the
-//! previous quarter (all members' incomes in its three months ÷ members ÷ 3) below the regional
-//! poverty line → (line − per-capita income) × members a month, plus 1.5 МРП a month per child
-//! aged 1–6; assigned for the quarter. Unconditional when the family has no able-bodied member,
-//! otherwise conditional on a social contract (employment measures).
+//! previous quarter (all members' incomes in its three months ÷ members ÷ 3) below the poverty line
+//! set for the region and the quarter of the application → (line − per-capita income) × members a
+//! month, plus 1.5 МРП a month per child aged 1–6; assigned for the quarter. Unconditional when the
+//! family has no able-bodied member, otherwise conditional on a social contract (employment
+//! measures).
+//!
+//! The line is the one published for the application quarter (an application in Q1 2026 in
+//! Aktobe oblast uses the Q1 2026 line, 37 060 ₸, against the income of Oct–Dec 2025, as the
+//! region's notice says); the line itself is derived from the previous quarter's subsistence
+//! minimum by whoever publishes it, not by us. Where no regional line is loaded the national
+//! default is used and the entitlement says so in `assumed`.
+//!
+//! The ASP family is not the family card. Art. 127 computes per-capita income over the family
+//! living together: spouses, their children (adult children included) and other relatives who keep
+//! a common household with them. It is composed here from the card's members plus the relatives
+//! registered at the family's dwelling within `asp.family_relatives_within_links` civil-registry
+//! links of a member [Inf: co-registration stands for the common household, which the Code does
+//! not define]; the reasons list who was counted and why. An ASP family that spans several cards
+//! (parents and their adult son at home each have one) is assessed once, on the card whose anchor
+//! is the eldest [Inf]; the other cards say where it is assessed.
 
 use super::*;
 use chrono::Datelike;
@@ -15,16 +31,55 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
     let prev_first = q_first.minus(3);
     let prev_last = q_first.minus(1);
     let region = c.s.region().unwrap_or("*");
-    let line =
-        c.p.poverty_line(region, prev_first.year, prev_first.quarter())?;
-    let members = c.s.members.len().max(1) as i64;
+    let line = c.p.poverty_line(region, q_first.year, q)?;
+    let assumed = (line.region != region).then(|| {
+        format!(
+            "poverty line: the national default {} ({}) for {region} {} Q{q}, no regional line loaded [Inf]",
+            tenge(line.amount),
+            line.source,
+            q_first.year
+        )
+    });
+    let head = c.head();
+    // The ASP family: the card's members, then co-resident relatives within the configured links.
+    let mut family: Vec<(&PersonFacts, String)> =
+        c.s.members
+            .iter()
+            .map(|m| {
+                let role = serde_json::to_value(m.role)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                (&m.facts, format!("{}: card member ({role})", m.iin()))
+            })
+            .collect();
+    let relatives: Vec<_> =
+        c.s.co_resident_relatives
+            .iter()
+            .filter(|x| x.links <= r.family_relatives_within_links)
+            .collect();
+    for x in &relatives {
+        family.push((
+            &x.facts,
+            format!(
+                "{}: {}, registered at the same dwelling (common household [Inf])",
+                x.facts.person.iin, x.relation
+            ),
+        ));
+    }
+    let here = (head.facts.person.birth_date, c.s.composition.anchor.clone());
+    let assessed_on = relatives
+        .iter()
+        .filter_map(|x| x.card_anchor.clone())
+        .filter(|a| a < &here)
+        .min();
+    let members = family.len().max(1) as i64;
     let mut total = 0i64;
     let mut excluded = 0i64;
     let mut lines = vec![];
-    for m in &c.s.members {
+    for (f, _) in &family {
         let mut sum = 0;
-        for i in m
-            .facts
+        for i in f
             .incomes
             .iter()
             .filter(|i| i.month >= prev_first && i.month <= prev_last)
@@ -39,7 +94,7 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
             }
         }
         if sum > 0 {
-            lines.push(format!("{}: {}", m.iin(), tenge(sum)));
+            lines.push(format!("{}: {}", f.person.iin, tenge(sum)));
         }
         total += sum;
     }
@@ -50,35 +105,54 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
     } else {
         0
     };
-    let young: Vec<&MemberSnapshot> =
-        c.s.children()
-            .filter(|m| {
-                let a = m.age_on(c.d);
-                a >= r.child_supplement_from_age && a < r.child_supplement_to_age
-            })
-            .collect();
+    let young: Vec<&PersonFacts> = family
+        .iter()
+        .map(|(f, _)| *f)
+        .filter(|f| {
+            let a = f.person.age_on(c.d);
+            a >= r.child_supplement_from_age && a < r.child_supplement_to_age
+        })
+        .collect();
     let supplement = c.times(c.year.mrp * young.len() as i64, r.child_supplement_mrp);
     let amount = gap + supplement;
-    let able: Vec<String> =
-        c.s.members
-            .iter()
-            .filter(|m| c.able_bodied(m))
-            .map(|m| m.iin().to_string())
-            .collect();
-    let homes: usize =
-        c.s.members
-            .iter()
-            .flat_map(|m| m.facts.real_estate.iter())
-            .filter(|x| !x.commercial && covers(Some(x.from), x.to, c.d))
-            .count();
-    let cars: usize =
-        c.s.members
-            .iter()
-            .flat_map(|m| m.facts.vehicles.iter())
-            .filter(|v| covers(Some(v.from), v.to, c.d))
-            .count();
-    let head = c.head();
+    let able: Vec<String> = family
+        .iter()
+        .filter(|(f, _)| c.able_bodied(f))
+        .map(|(f, _)| f.person.iin.to_string())
+        .collect();
+    let homes: usize = family
+        .iter()
+        .flat_map(|(f, _)| f.real_estate.iter())
+        .filter(|x| !x.commercial && covers(Some(x.from), x.to, c.d))
+        .count();
+    let cars: usize = family
+        .iter()
+        .flat_map(|(f, _)| f.vehicles.iter())
+        .filter(|v| covers(Some(v.from), v.to, c.d))
+        .count();
     let mut reasons = vec![
+        c.inferred(
+            k,
+            "the ASP family: the family living together (Social Code art. 127)",
+            true,
+            format!(
+                "{members} person(s): {}",
+                family
+                    .iter()
+                    .map(|(_, why)| why.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        ),
+        c.inferred(
+            k,
+            "assessed once per ASP family, on the card of its eldest anchor",
+            assessed_on.is_none(),
+            match &assessed_on {
+                Some((_, a)) => format!("assessed on the family card anchored at {a}"),
+                None => "assessed on this card".into(),
+            },
+        ),
         c.reason(
             k,
             "registered at an address in Kazakhstan (residence; the regional poverty line)",
@@ -90,7 +164,7 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
         ),
         c.reason(
             k,
-            "per-capita income of the previous quarter below the poverty line",
+            "per-capita income of the previous quarter below the poverty line of the application quarter",
             below,
             format!(
                 "{prev_first}..{prev_last}: {} for {members} member(s) → {} per person a month vs line {} ({} {} Q{}: {}){}{}",
@@ -152,7 +226,7 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
         ));
     }
     let quarter_end = q_first.minus(-3).first_day();
-    Ok(vec![c.entitlement(
+    let mut e = c.entitlement(
         k,
         reasons,
         Some(amount),
@@ -163,5 +237,7 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
         }),
         Some(c.recipient(head)),
         None,
-    )])
+    );
+    e.assumed = assumed;
+    Ok(vec![e])
 }

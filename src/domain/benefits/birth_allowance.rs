@@ -1,5 +1,7 @@
 //! One-off birth allowance: 38 МРП for the 1st–3rd child, 63 МРП from the 4th, for every mother
 //! regardless of work and income (МРП of the birth year); offered in the months after the birth.
+//! The order counts every live-born child of the mother on the birth acts, adult or not, in the
+//! family or not (`Ctx::birth_order`); the reasons give the count.
 
 use super::*;
 use chrono::Datelike;
@@ -15,7 +17,7 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
         if !(birth <= c.d && c.d < window_end) {
             continue;
         }
-        let order = c.birth_order(child);
+        let (order, counted) = c.birth_order(child);
         let coef = if order >= 4 {
             r.fourth_and_later_mrp
         } else {
@@ -40,7 +42,7 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
                     "amount by birth order",
                     true,
                     format!(
-                        "child no. {order} in the family [Inf]: {coef} МРП of {} ({}) = {}",
+                        "{counted}: {coef} МРП of {} ({}) = {}",
                         birth.year(),
                         tenge(mrp),
                         tenge(amount)

@@ -1,7 +1,8 @@
 //! (2) Child care to 1.5 years: the ГФСС payment (40 % of the average insured income over 24
 //! months, not below the state allowance, capped at 40 % of 7 МЗП) for an insured carer, or the
 //! state allowance by birth order (5.76 / 6.81 / 7.85 / 8.90 МРП) for a carer who is not insured.
-//! The two exclude each other per child; twins are paid per child.
+//! The two exclude each other per child; twins are paid per child. Birth order is the mother's
+//! (every live-born child on the birth acts, `Ctx::birth_order`).
 
 use super::*;
 
@@ -15,7 +16,7 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
         if !(birth <= c.d && c.d < until) {
             continue;
         }
-        let order = c.birth_order(child);
+        let (order, counted) = c.birth_order(child);
         let coef = r.allowance_mrp_by_order[(order - 1).min(3)];
         let allowance = c.times(c.year.mrp, coef);
         let last = YearMonth::of(birth).minus(1);
@@ -32,7 +33,7 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
             to: Some(until),
         });
         let age = format!(
-            "child {} born {birth}, under {} months on {} (birth order {order} in the family [Inf])",
+            "child {} born {birth}, under {} months on {}",
             child.iin(),
             r.until_age_months,
             c.d
@@ -89,7 +90,7 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
                     "amount by birth order",
                     true,
                     format!(
-                        "child no. {order}: {coef} МРП × {} = {}",
+                        "{counted}: {coef} МРП × {} = {}",
                         tenge(c.year.mrp),
                         tenge(allowance)
                     ),

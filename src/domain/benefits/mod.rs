@@ -7,6 +7,17 @@
 //! recipient and their bank account, and the reasons: every condition checked, met or not, the
 //! facts used and the legal basis, with `[Inf]` on rules that are inferences.
 //!
+//! Rules come from a [`BenefitCatalog`]: the file in force on the as-of date, whose version every
+//! entitlement names. A benefit that cannot be evaluated on the date (no parameters for a year it
+//! needs, no rules file in force) yields an entitlement carrying its own `error`; the other
+//! benefits are still evaluated, so one missing figure never hides the whole list. An amount that
+//! rests on an assumed figure (the national default poverty line where no regional line is loaded)
+//! says so in `assumed`, and detection can be told not to offer it
+//! (`offer_with_assumed_parameters`).
+//!
+//! Periods are half-open everywhere: `from` is the first day covered, `to` the first day no longer
+//! covered (exclusive), as for every registry period (`registry::covers`).
+//!
 //! Interactions handled here: the state child-care allowance and the insurance child-care payment
 //! exclude each other per child; a child is counted in one family only (the composition decides);
 //! disability of a child yields both the child's benefit and the carer's benefit (paid on top);
@@ -25,11 +36,14 @@ mod pension_notification;
 mod pregnancy;
 mod rules;
 
-pub use rules::{BenefitRules, Coef, RulesError, BUNDLED_BENEFIT_RULES};
+pub use rules::{
+    BenefitCatalog, BenefitRules, Coef, RulesError, BUNDLED_BENEFIT_RULES,
+    BUNDLED_BENEFIT_RULE_FILES,
+};
 
 use super::ids::{Iban, Iin};
 use super::parameters::{LegalParameters, ParameterError, YearParameters};
-use super::registry::{covers, YearMonth};
+use super::registry::{covers, PersonFacts, YearMonth};
 use super::snapshot::{FamilySnapshot, MemberSnapshot};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -114,6 +128,15 @@ impl BenefitKind {
         r.legal_basis(self).to_string()
     }
 
+    /// How the benefit is paid.
+    pub fn payment(self) -> Payment {
+        match self {
+            BenefitKind::PregnancyChildbirth | BenefitKind::BirthAllowance => Payment::OneOff,
+            BenefitKind::PensionAgeNotification => Payment::Notification,
+            _ => Payment::Monthly,
+        }
+    }
+
     /// Offered proactively by SMS (DOMAIN §3.0); the notification is sent, not offered.
     pub fn proactive(self) -> bool {
         self != BenefitKind::PensionAgeNotification
@@ -136,8 +159,10 @@ pub enum Payment {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Period {
+    /// The first day covered.
     pub from: NaiveDate,
-    /// Exclusive end; `None` = while the conditions hold.
+    /// Exclusive end: the first day no longer covered (a quarter from 2026-04-01 ends with
+    /// `to = 2026-07-01`); `None` = while the conditions hold.
     pub to: Option<NaiveDate>,
 }
 
@@ -172,10 +197,37 @@ pub struct Entitlement {
     /// The registry shows this benefit already being paid (no new offer needed).
     pub already_paid: bool,
     pub reasons: Vec<Reason>,
+    /// The version of the benefit rules applied (empty when none was in force).
     pub rules_version: String,
+    /// Why this benefit could not be evaluated on the date (then it is not eligible, has no
+    /// amount and no reasons); the other benefits are unaffected.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// A figure the amount rests on that was assumed rather than published (e.g. the national
+    /// default poverty line for a region with no line loaded), in words.
+    #[serde(default)]
+    pub assumed: Option<String>,
 }
 
 impl Entitlement {
+    /// The entitlement of a benefit that could not be evaluated.
+    pub fn failed(benefit: BenefitKind, rules_version: &str, error: String) -> Self {
+        Entitlement {
+            benefit,
+            eligible: false,
+            amount_kzt: None,
+            payment: benefit.payment(),
+            period: None,
+            recipient: None,
+            subject_iin: None,
+            already_paid: false,
+            reasons: vec![],
+            rules_version: rules_version.to_string(),
+            error: Some(error),
+            assumed: None,
+        }
+    }
+
     /// Stable key for idempotent detection: benefit, recipient, subject and period start — not the
     /// as-of date, so detecting again on a later date finds the same entitlement.
     pub fn key(&self) -> String {
@@ -198,34 +250,75 @@ impl Entitlement {
     pub fn to_offer(&self) -> bool {
         self.eligible && !self.already_paid
     }
+
+    /// [`Self::to_offer`], and, unless the rules allow it, not resting on an assumed figure.
+    pub fn to_offer_under(&self, r: &BenefitRules) -> bool {
+        self.to_offer() && (self.assumed.is_none() || r.offer_with_assumed_parameters)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BenefitError {
     #[error(transparent)]
     Parameters(#[from] ParameterError),
+    #[error(transparent)]
+    Rules(#[from] RulesError),
 }
 
-/// Evaluates every benefit for the family on its snapshot date, in a deterministic order.
+type Module = fn(&Ctx) -> Result<Vec<Entitlement>, BenefitError>;
+
+/// The rule modules in evaluation order, with the benefits each one yields.
+const MODULES: [(Module, &[BenefitKind]); 11] = [
+    (pregnancy::evaluate, &[BenefitKind::PregnancyChildbirth]),
+    (
+        child_care::evaluate,
+        &[
+            BenefitKind::ChildCareInsurance,
+            BenefitKind::ChildCareAllowance,
+        ],
+    ),
+    (job_loss::evaluate, &[BenefitKind::JobLoss]),
+    (breadwinner::evaluate, &[BenefitKind::BreadwinnerLoss]),
+    (
+        disabled_child_carer::evaluate,
+        &[BenefitKind::DisabledChildCarer],
+    ),
+    (disability::evaluate, &[BenefitKind::Disability]),
+    (large_family::evaluate, &[BenefitKind::LargeFamily]),
+    (mother_award::evaluate, &[BenefitKind::MotherAward]),
+    (asp::evaluate, &[BenefitKind::Asp]),
+    (birth_allowance::evaluate, &[BenefitKind::BirthAllowance]),
+    (
+        pension_notification::evaluate,
+        &[BenefitKind::PensionAgeNotification],
+    ),
+];
+
+/// Evaluates every benefit for the family on its snapshot date, in a deterministic order, with
+/// the rules version in force on that date. A benefit that cannot be evaluated yields one
+/// entitlement per benefit kind of its module carrying the error; the others are still evaluated.
 pub fn evaluate_family(
     s: &FamilySnapshot,
     p: &LegalParameters,
-    r: &BenefitRules,
-) -> Result<Vec<Entitlement>, BenefitError> {
-    let ctx = Ctx::new(s, p, r)?;
+    catalog: &BenefitCatalog,
+) -> Vec<Entitlement> {
+    let rules = catalog.in_force(s.as_of());
+    let version = rules.as_ref().map(|r| r.version.as_str()).unwrap_or("");
+    let ctx = rules
+        .map_err(|e| BenefitError::from(e.clone()))
+        .and_then(|r| Ctx::new(s, p, r));
     let mut out = vec![];
-    out.extend(pregnancy::evaluate(&ctx)?);
-    out.extend(child_care::evaluate(&ctx)?);
-    out.extend(job_loss::evaluate(&ctx)?);
-    out.extend(breadwinner::evaluate(&ctx)?);
-    out.extend(disabled_child_carer::evaluate(&ctx)?);
-    out.extend(disability::evaluate(&ctx)?);
-    out.extend(large_family::evaluate(&ctx)?);
-    out.extend(mother_award::evaluate(&ctx)?);
-    out.extend(asp::evaluate(&ctx)?);
-    out.extend(birth_allowance::evaluate(&ctx)?);
-    out.extend(pension_notification::evaluate(&ctx)?);
-    Ok(out)
+    for (module, kinds) in MODULES {
+        match ctx.as_ref().map_err(Clone::clone).and_then(module) {
+            Ok(found) => out.extend(found),
+            Err(e) => out.extend(
+                kinds
+                    .iter()
+                    .map(|k| Entitlement::failed(*k, version, e.to_string())),
+            ),
+        }
+    }
+    out
 }
 
 /// What every rule module needs: the snapshot, the year's figures, the rules, helpers.
@@ -237,22 +330,7 @@ pub(crate) struct Ctx<'a> {
     pub year: &'a YearParameters,
 }
 
-/// Rounds `num / den` half up (both positive).
-pub fn div_half_up(num: i128, den: i128) -> i64 {
-    ((num + den / 2) / den) as i64
-}
-
-pub fn tenge(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    format!("{}{} ₸", if n < 0 { "−" } else { "" }, out)
-}
+pub use super::money::{div_half_up, tenge};
 
 /// The first day of the month `n` months after `d`'s month (or the same day `n` months later,
 /// clamped to the month's end).
@@ -347,14 +425,38 @@ impl<'a> Ctx<'a> {
         c
     }
 
-    /// Birth order (1-based) of a child among the family's children [Inf: older children no
-    /// longer in the family are not seen].
-    pub fn birth_order(&self, child: &MemberSnapshot) -> usize {
-        self.children_by_age()
+    /// Birth order (1-based) of a child among every live-born child of the mother on the birth
+    /// acts — adult children and children no longer in the family included — with the count in
+    /// words. Without a birth act naming the mother (a ward, an adopted child) the order among the
+    /// family's children is used [Inf].
+    pub fn birth_order(&self, child: &MemberSnapshot) -> (usize, String) {
+        if let Some(mother) = self.s.birth_mother(child.iin()) {
+            let births = self.s.births_of(mother);
+            if let Some(i) = births.iter().position(|b| &b.child == child.iin()) {
+                let dates: Vec<String> = births.iter().map(|b| b.born.to_string()).collect();
+                return (
+                    i + 1,
+                    format!(
+                        "child no. {} of {} live birth(s) of the mother {mother} on the birth acts ({})",
+                        i + 1,
+                        births.len(),
+                        dates.join(", ")
+                    ),
+                );
+            }
+        }
+        let order = self
+            .children_by_age()
             .iter()
             .position(|c| c.iin() == child.iin())
             .map(|i| i + 1)
-            .unwrap_or(1)
+            .unwrap_or(1);
+        (
+            order,
+            format!(
+                "child no. {order} among the family's children (no birth act naming the mother) [Inf]"
+            ),
+        )
     }
 
     /// Sum of monthly insured income (each month capped at `cap_mzp` × that year's МЗП) over
@@ -402,21 +504,24 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn pension_age(&self, m: &MemberSnapshot) -> i32 {
-        match m.facts.person.sex {
+        self.pension_age_of(&m.facts)
+    }
+
+    pub fn pension_age_of(&self, f: &PersonFacts) -> i32 {
+        match f.person.sex {
             super::ids::Sex::Male => self.p.pension_age.men,
             super::ids::Sex::Female => self.p.pension_age.women,
         }
     }
 
     /// Able-bodied: aged 18 to pension age, without disability of group 1–2.
-    pub fn able_bodied(&self, m: &MemberSnapshot) -> bool {
-        let age = m.age_on(self.d);
-        let severe = m
-            .facts
+    pub fn able_bodied(&self, f: &PersonFacts) -> bool {
+        let age = f.person.age_on(self.d);
+        let severe = f
             .disabilities
             .iter()
             .any(|x| covers(Some(x.from), x.to, self.d) && matches!(x.group, Some(1 | 2)));
-        age >= 18 && age < self.pension_age(m) && !severe
+        age >= 18 && age < self.pension_age_of(f) && !severe
     }
 
     /// Builds an entitlement with the common fields.
@@ -460,6 +565,8 @@ impl<'a> Ctx<'a> {
             already_paid,
             reasons,
             rules_version: self.r.version.clone(),
+            error: None,
+            assumed: None,
         }
     }
 }

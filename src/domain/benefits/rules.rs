@@ -1,11 +1,35 @@
-//! The benefit rules file (`rules/benefits/*.toml`): coefficients and formulas as data.
+//! The benefit rules files (`rules/benefits/*.toml`): coefficients and formulas as data, one file
+//! per period of force. A [`BenefitCatalog`] holds every version; an evaluation on a date uses the
+//! file whose `effective_from` is the latest on or before it and names its version, so an
+//! evaluation in 2024 applies (and says it applied) the 2024 file. A date before the first file is
+//! an error, never a guess.
 
 use super::BenefitKind;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// The rules shipped with this build.
-pub const BUNDLED_BENEFIT_RULES: &str = include_str!("../../../rules/benefits/2026-01-01.toml");
+/// The rules shipped with this build, one file per period of force (name, text).
+pub const BUNDLED_BENEFIT_RULE_FILES: [(&str, &str); 4] = [
+    (
+        "2023-07-01.toml",
+        include_str!("../../../rules/benefits/2023-07-01.toml"),
+    ),
+    (
+        "2024-01-01.toml",
+        include_str!("../../../rules/benefits/2024-01-01.toml"),
+    ),
+    (
+        "2025-01-01.toml",
+        include_str!("../../../rules/benefits/2025-01-01.toml"),
+    ),
+    (
+        "2026-01-01.toml",
+        include_str!("../../../rules/benefits/2026-01-01.toml"),
+    ),
+];
+
+/// The latest bundled file (tests edit it to check that data, not code, decides).
+pub const BUNDLED_BENEFIT_RULES: &str = BUNDLED_BENEFIT_RULE_FILES[3].1;
 
 /// A decimal coefficient with up to four places, held as an integer number of 1/10 000.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,6 +151,9 @@ pub struct AspRules {
     pub child_supplement_to_age: i32,
     pub excluded_benefit_incomes: Vec<String>,
     pub refuse_with_second_home_or_car: bool,
+    /// [Inf] Co-registered relatives within this many civil-registry links of a member belong to
+    /// the ASP family (0 = the card's members only).
+    pub family_relatives_within_links: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,6 +179,8 @@ pub struct BenefitRules {
     pub version: String,
     pub effective_from: NaiveDate,
     pub source: String,
+    /// Whether detection offers an entitlement whose amount rests on an assumed figure.
+    pub offer_with_assumed_parameters: bool,
     pub eligible_citizenship: Vec<String>,
     pub pregnancy_childbirth: PregnancyRules,
     pub child_care: ChildCareRules,
@@ -214,6 +243,10 @@ impl BenefitRules {
                 && r.job_loss.average_months > 0,
             "averaging windows must be at least one month",
         )?;
+        need(
+            r.asp.family_relatives_within_links <= 3,
+            "asp.family_relatives_within_links is at most 3 (the loaded neighbourhood)",
+        )?;
         Ok(r)
     }
 
@@ -232,5 +265,86 @@ impl BenefitRules {
             BenefitKind::BirthAllowance => &self.birth_allowance.legal_basis,
             BenefitKind::PensionAgeNotification => &self.pension_notification.legal_basis,
         }
+    }
+}
+
+/// Every version of the benefit rules, ordered by `effective_from`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenefitCatalog {
+    versions: Vec<BenefitRules>,
+    /// The versions loaded, oldest first, comma-separated (for logs).
+    pub version: String,
+}
+
+impl BenefitCatalog {
+    pub fn bundled() -> Self {
+        let files: Vec<(String, String)> = BUNDLED_BENEFIT_RULE_FILES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        Self::from_texts(&files).expect("bundled benefit rules are valid")
+    }
+
+    /// A catalog of one version (tests; a deployment with a single file).
+    pub fn single(r: BenefitRules) -> Self {
+        Self::from_versions(vec![r]).expect("one version is a valid catalog")
+    }
+
+    /// Parses and validates `(file name, text)` pairs; an invalid file is an error naming it.
+    pub fn from_texts(files: &[(String, String)]) -> Result<Self, RulesError> {
+        let versions = files
+            .iter()
+            .map(|(name, text)| {
+                BenefitRules::from_toml(text).map_err(|e| RulesError(format!("{name}: {}", e.0)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::from_versions(versions)
+    }
+
+    pub fn from_versions(mut versions: Vec<BenefitRules>) -> Result<Self, RulesError> {
+        if versions.is_empty() {
+            return Err(RulesError("no benefit rules file".into()));
+        }
+        versions.sort_by_key(|r| r.effective_from);
+        for w in versions.windows(2) {
+            if w[0].effective_from == w[1].effective_from {
+                return Err(RulesError(format!(
+                    "versions {} and {} both take effect on {}",
+                    w[0].version, w[1].version, w[0].effective_from
+                )));
+            }
+            if w[0].version == w[1].version {
+                return Err(RulesError(format!("version {} listed twice", w[0].version)));
+            }
+        }
+        let version = versions
+            .iter()
+            .map(|r| r.version.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Ok(BenefitCatalog { versions, version })
+    }
+
+    /// The version in force on `on`: the latest `effective_from` on or before it.
+    pub fn in_force(&self, on: NaiveDate) -> Result<&BenefitRules, RulesError> {
+        self.versions
+            .iter()
+            .rev()
+            .find(|r| r.effective_from <= on)
+            .ok_or_else(|| {
+                RulesError(format!(
+                    "no benefit rules in force on {on}: the first file takes effect on {}",
+                    self.versions[0].effective_from
+                ))
+            })
+    }
+
+    /// The latest version (legal bases of the benefit list).
+    pub fn latest(&self) -> &BenefitRules {
+        self.versions.last().expect("non-empty")
+    }
+
+    pub fn versions(&self) -> &[BenefitRules] {
+        &self.versions
     }
 }

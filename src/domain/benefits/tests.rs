@@ -11,12 +11,16 @@ fn params() -> LegalParameters {
     LegalParameters::bundled()
 }
 
-fn rules() -> BenefitRules {
-    BenefitRules::bundled()
+fn rules() -> BenefitCatalog {
+    BenefitCatalog::bundled()
 }
 
 fn eval(w: &World, anchor: &Iin, on: &str) -> Vec<Entitlement> {
-    evaluate_family(&w.snapshot(anchor, on), &params(), &rules()).unwrap()
+    let es = evaluate_family(&w.snapshot(anchor, on), &params(), &rules());
+    for e in &es {
+        assert!(e.error.is_none(), "{on}: {e:#?}");
+    }
+    es
 }
 
 fn only(es: &[Entitlement], k: BenefitKind) -> Vec<&Entitlement> {
@@ -448,35 +452,331 @@ fn job_loss_payment_and_its_duration() {
     assert!(!one(&eval(&w, &a, "2026-04-01"), BenefitKind::JobLoss).eligible);
 }
 
-#[test]
-fn asp_below_the_regional_poverty_line_with_the_child_supplement() {
+/// An Aktobe family of five: a working father, a mother at home, three children (3, 8, 12).
+fn aktobe_family_of_five(monthly_wage: i64, months: (&str, &str)) -> (World, Iin, Iin) {
     let mut w = World::default();
     let mum = w.person("1990-01-01", Sex::Female);
-    let k1 = w.person("2023-01-01", Sex::Male); // 3: supplement
-    let k2 = w.person("2018-01-01", Sex::Female); // 8: no supplement
-    w.child_of(&[&mum], &k1);
-    w.child_of(&[&mum], &k2);
-    register_all(&mut w, &[&mum, &k1, &k2], "A1", "AKTOBE");
-    w.income(&mum, IncomeSource::Wage, 60_000, "2026-01", "2026-03");
-    let e = eval(&w, &mum, "2026-05-15");
+    let dad = w.person("1988-01-01", Sex::Male);
+    let k1 = w.person("2022-09-01", Sex::Male);
+    let k2 = w.person("2017-09-01", Sex::Female);
+    let k3 = w.person("2013-09-01", Sex::Male);
+    w.marry(&dad, &mum, "2012-01-01");
+    for k in [&k1, &k2, &k3] {
+        w.child_of(&[&mum, &dad], k);
+    }
+    register_all(&mut w, &[&mum, &dad, &k1, &k2, &k3], "A1", "AKTOBE");
+    w.income(&dad, IncomeSource::Wage, monthly_wage, months.0, months.1);
+    (w, mum, dad)
+}
+
+#[test]
+fn asp_in_q1_2026_in_aktobe_uses_the_q1_2026_line_on_the_income_of_q4_2025() {
+    let (w, mum, _) = aktobe_family_of_five(100_000, ("2025-10", "2025-12"));
+    let e = eval(&w, &mum, "2026-02-10");
     let a = one(&e, BenefitKind::Asp);
     assert!(a.eligible, "{:#?}", a.reasons);
-    // Q1 2026 in AKTOBE: line 37 060. Income 180 000 / 3 members / 3 months = 20 000.
-    // (37 060 × 3 × 3 − 180 000) / 3 = 51 180; + 1.5 × 4 325 = 6 487.5 → 6 488; = 57 668.
-    assert_eq!(a.amount_kzt, Some(57_668));
-    assert_eq!(a.period.as_ref().unwrap().from, d("2026-04-01"));
-    assert_eq!(a.period.as_ref().unwrap().to, Some(d("2026-07-01")));
+    // Line of Q1 2026 in AKTOBE: 37 060. Income Oct–Dec 2025: 300 000 / 5 members / 3 months
+    // = 20 000 per person a month. (37 060 × 5 × 3 − 300 000) / 3 = (555 900 − 300 000) / 3
+    // = 85 300; + one child aged 1–6: 1.5 × 4 325 = 6 487.5 → 6 488; = 91 788.
+    // (The previous-quarter lookup found no Q4 2025 line for AKTOBE and used the national default
+    // 32 360: (32 360 − 20 000) × 5 = 61 800, 23 500 less.)
+    assert_eq!(a.amount_kzt, Some(91_788));
+    assert_eq!(a.assumed, None, "the Aktobe line is published");
+    assert_eq!(a.rules_version, "2026-01-01");
+    let p = a.period.as_ref().unwrap();
+    assert_eq!((p.from, p.to), (d("2026-01-01"), Some(d("2026-04-01"))));
+    let income = a
+        .reasons
+        .iter()
+        .find(|r| r.condition.starts_with("per-capita income"))
+        .unwrap();
+    assert!(
+        income.detail.contains("2025-10..2025-12"),
+        "{}",
+        income.detail
+    );
+    assert!(
+        income.detail.contains("AKTOBE 2026 Q1"),
+        "{}",
+        income.detail
+    );
     assert!(a
         .reasons
         .iter()
         .any(|r| r.condition.starts_with("conditional")));
     // Income at the line: refused (ground 1 of art. 128).
-    w.facts(&mum).incomes.clear();
-    w.income(&mum, IncomeSource::Wage, 37_060 * 3, "2026-01", "2026-03");
-    let a = eval(&w, &mum, "2026-05-15");
+    let (w, mum, _) = aktobe_family_of_five(37_060 * 5, ("2025-10", "2025-12"));
+    let a = eval(&w, &mum, "2026-02-10");
     let a = one(&a, BenefitKind::Asp);
     assert!(!a.eligible);
     assert_eq!(a.amount_kzt, None);
+}
+
+#[test]
+fn asp_on_the_national_default_line_says_the_line_was_assumed() {
+    // Q2 2026: no AKTOBE line is loaded, so the national default 35 596 applies, visibly.
+    let (w, mum, _) = aktobe_family_of_five(100_000, ("2026-01", "2026-03"));
+    let e = eval(&w, &mum, "2026-05-15");
+    let a = one(&e, BenefitKind::Asp);
+    // (35 596 × 15 − 300 000) / 3 = (533 940 − 300 000) / 3 = 77 980; + 6 488 = 84 468.
+    assert_eq!(a.amount_kzt, Some(84_468));
+    let assumed = a.assumed.as_deref().expect("the line is assumed");
+    assert!(
+        assumed.contains("35 596") && assumed.contains("AKTOBE 2026 Q2"),
+        "{assumed}"
+    );
+    assert!(a.to_offer());
+    // Detection can be told not to offer amounts resting on an assumed line.
+    let strict = BenefitRules::from_toml(&BUNDLED_BENEFIT_RULES.replacen(
+        "offer_with_assumed_parameters = true",
+        "offer_with_assumed_parameters = false",
+        1,
+    ))
+    .unwrap();
+    assert!(!a.to_offer_under(&strict));
+    assert!(a.to_offer_under(rules().in_force(d("2026-05-15")).unwrap()));
+}
+
+#[test]
+fn a_benefit_that_cannot_be_evaluated_reports_its_own_error_and_the_others_still_are() {
+    // Legal parameters without any poverty line for Q2 2026: the ASP cannot be evaluated.
+    let mut f: crate::domain::parameters::LegalParametersFile =
+        toml::from_str(BUNDLED_LEGAL_PARAMETERS).unwrap();
+    f.poverty_lines
+        .retain(|l| !(l.year == 2026 && l.quarter == 2));
+    let p = LegalParameters::from_toml(&toml::to_string(&f).unwrap()).unwrap();
+    let (w, mum, _) = mother_with_children(4, "2020-01-01");
+    let es = evaluate_family(&w.snapshot(&mum, "2026-05-15"), &p, &rules());
+    let a = one(&es, BenefitKind::Asp);
+    assert!(!a.eligible && a.amount_kzt.is_none() && a.reasons.is_empty());
+    assert!(a.error.as_deref().unwrap().contains("2026 Q2"), "{a:#?}");
+    assert_eq!(a.rules_version, "2026-01-01");
+    let lf = one(&es, BenefitKind::LargeFamily);
+    assert!(lf.error.is_none() && lf.eligible);
+    assert_eq!(lf.amount_kzt, Some(69_330));
+
+    // In 2023 the child-care payment needs the insured income of 2021–2023, and 2022 has no
+    // figures: both child-care entitlements carry the error; the birth allowance is evaluated
+    // (38 × 3 450 = 131 100).
+    let mut w = World::default();
+    let mum = w.person("1995-01-01", Sex::Female);
+    let baby = w.person("2023-08-01", Sex::Male);
+    w.child_of(&[&mum], &baby);
+    register_all(&mut w, &[&mum, &baby], "H1", "KARAGANDA");
+    insured(&mut w, &mum, 300_000, "2022-01", "2023-06");
+    let es = evaluate_family(&w.snapshot(&mum, "2023-09-15"), &params(), &rules());
+    for k in [
+        BenefitKind::ChildCareInsurance,
+        BenefitKind::ChildCareAllowance,
+    ] {
+        let c = one(&es, k);
+        assert!(c.error.as_deref().unwrap().contains("2022"), "{c:#?}");
+    }
+    let b = one(&es, BenefitKind::BirthAllowance);
+    assert_eq!((b.error.as_deref(), b.amount_kzt), (None, Some(131_100)));
+    assert_eq!(b.rules_version, "2023-07-01");
+
+    // Before the first rules file (the Social Code from 2023-07-01) every benefit says so.
+    let es = evaluate_family(&w.snapshot(&mum, "2023-02-15"), &params(), &rules());
+    assert_eq!(es.len(), 12);
+    assert!(es
+        .iter()
+        .all(|e| e.error.as_deref().is_some_and(|m| m.contains("2023-07-01"))));
+}
+
+#[test]
+fn each_evaluation_names_the_rules_version_in_force_on_its_date() {
+    let (w, mum, _) = mother_with_children(4, "2020-01-01");
+    for (on, version, amount) in [
+        ("2023-09-15", "2023-07-01", 55_304), // 16.03 × 3 450 = 55 303.5 → 55 304
+        ("2024-06-15", "2024-01-01", 59_183),
+        ("2024-12-31", "2024-01-01", 59_183),
+        ("2025-01-01", "2025-01-01", 63_030),
+        ("2026-06-15", "2026-01-01", 69_330),
+    ] {
+        let es = eval(&w, &mum, on);
+        assert!(es.iter().all(|e| e.rules_version == version), "{on}");
+        assert_eq!(
+            one(&es, BenefitKind::LargeFamily).amount_kzt,
+            Some(amount),
+            "{on}"
+        );
+    }
+}
+
+#[test]
+fn periods_are_half_open_for_every_benefit() {
+    // Every entitlement found on a date covers it: from ≤ date < to (`to` exclusive).
+    let (w1, mum1, _) = mother_with_children(1, "2025-01-10");
+    let (w2, mum2, _) = aktobe_family_of_five(100_000, ("2025-10", "2025-12"));
+    let (w3, mum3, _) = mother_with_children(4, "2026-05-01");
+    for (w, who, on) in [
+        (&w1, &mum1, "2026-07-09"),
+        (&w2, &mum2, "2026-02-10"),
+        (&w2, &mum2, "2026-03-31"),
+        (&w3, &mum3, "2026-06-15"),
+    ] {
+        for e in eval(w, who, on) {
+            if let Some(Period { from, to: Some(to) }) = e.period {
+                assert!(from <= d(on) && d(on) < to, "{on}: {e:#?}");
+            }
+        }
+    }
+    // The child-care period ends on the day the child turns 18 months, which is not covered.
+    let c = eval(&w1, &mum1, "2026-07-09");
+    let c = one(&c, BenefitKind::ChildCareAllowance);
+    assert_eq!(c.period.as_ref().unwrap().to, Some(d("2026-07-10")));
+    assert!(only(
+        &eval(&w1, &mum1, "2026-07-10"),
+        BenefitKind::ChildCareAllowance
+    )
+    .is_empty());
+    // The ASP quarter Q1 2026 is [2026-01-01, 2026-04-01).
+    let a = eval(&w2, &mum2, "2026-03-31");
+    let p = one(&a, BenefitKind::Asp).period.clone().unwrap();
+    assert_eq!((p.from, p.to), (d("2026-01-01"), Some(d("2026-04-01"))));
+}
+
+#[test]
+fn an_adult_child_at_home_counts_in_the_asp_family_of_the_parents() {
+    // Aktobe, Q1 2026 (line 37 060). Father earns 60 000 a month in Oct–Dec 2025; the mother
+    // has no income; a daughter of 5 and a son of 18 with no income live with them. The son has
+    // a card of his own, but the ASP family is the family living together: 4 persons.
+    let mut w = World::default();
+    let mum = w.person("1978-03-01", Sex::Female);
+    let dad = w.person("1976-03-01", Sex::Male);
+    let son = w.person("2007-09-01", Sex::Male);
+    let girl = w.person("2020-09-01", Sex::Female);
+    w.marry(&dad, &mum, "2005-01-01");
+    w.child_of(&[&mum, &dad], &son);
+    w.child_of(&[&mum, &dad], &girl);
+    register_all(&mut w, &[&mum, &dad, &son, &girl], "A2", "AKTOBE");
+    w.income(&dad, IncomeSource::Wage, 60_000, "2025-10", "2025-12");
+    let parents = w.snapshot(&mum, "2026-02-10");
+    assert_eq!(
+        parents.members.len(),
+        3,
+        "the son is not on the parents' card"
+    );
+    let e = evaluate_family(&parents, &params(), &rules());
+    let a = one(&e, BenefitKind::Asp);
+    assert!(a.eligible, "{:#?}", a.reasons);
+    // 180 000 / 4 persons / 3 months = 15 000 per person a month.
+    // (37 060 × 4 × 3 − 180 000) / 3 = (444 720 − 180 000) / 3 = 88 240; + the daughter aged 5:
+    // 1.5 × 4 325 = 6 487.5 → 6 488; = 94 728. (Over the card of three it was
+    // (37 060 × 9 − 180 000) / 3 + 6 488 = 57 668.)
+    assert_eq!(a.amount_kzt, Some(94_728));
+    let who = a
+        .reasons
+        .iter()
+        .find(|r| r.condition.starts_with("the ASP family"))
+        .unwrap();
+    assert!(who.inferred);
+    assert!(who.detail.starts_with("4 person(s)"), "{}", who.detail);
+    assert!(
+        who.detail.contains(&format!("{son}: child of {mum}")),
+        "{}",
+        who.detail
+    );
+    // The son's own card: the same ASP family, assessed once — on the parents' card. Before,
+    // he was a one-person family offered 37 060 ₸ on a zero income.
+    let e = eval(&w, &son, "2026-02-10");
+    let a = one(&e, BenefitKind::Asp);
+    assert!(!a.eligible && a.amount_kzt.is_none());
+    let once = a
+        .reasons
+        .iter()
+        .find(|r| r.condition.starts_with("assessed once"))
+        .unwrap();
+    assert!(!once.met && once.detail.contains(mum.as_str()), "{once:#?}");
+    let who = a
+        .reasons
+        .iter()
+        .find(|r| r.condition.starts_with("the ASP family"))
+        .unwrap();
+    assert!(
+        who.detail.contains(&format!("{dad}: parent of {son}")),
+        "{}",
+        who.detail
+    );
+    assert!(
+        who.detail.contains(&format!("{girl}: sibling of {son}")),
+        "{}",
+        who.detail
+    );
+    // A relative registered elsewhere is not in the ASP family.
+    let mut w2 = World::default();
+    let mum2 = w2.person("1978-03-01", Sex::Female);
+    let son2 = w2.person("2007-09-01", Sex::Male);
+    w2.child_of(&[&mum2], &son2);
+    w2.live(&mum2, "A3", SettlementType::OblastCity, "AKTOBE");
+    w2.live(&son2, "A4", SettlementType::OblastCity, "AKTOBE");
+    let a = eval(&w2, &son2, "2026-02-10");
+    let a = one(&a, BenefitKind::Asp);
+    assert!(a
+        .reasons
+        .iter()
+        .any(|r| r.condition.starts_with("the ASP family") && r.detail.starts_with("1 person(s)")));
+    // Nor is anybody related through a child not yet born on the date (the future father of her
+    // baby, registered with her, is no relative before the birth and no spouse before the
+    // marriage).
+    let mut w3 = World::default();
+    let her = w3.person("1996-06-16", Sex::Female);
+    let him = w3.person("1990-01-01", Sex::Male);
+    let baby = w3.person("2025-12-01", Sex::Female);
+    w3.child_of(&[&her, &him], &baby);
+    w3.marry(&him, &her, "2024-09-01");
+    register_all(&mut w3, &[&her, &him, &baby], "A5", "AKTOBE");
+    let s = w3.snapshot(&her, "2024-06-15");
+    assert!(
+        s.co_resident_relatives.is_empty(),
+        "{:#?}",
+        s.co_resident_relatives
+    );
+    assert!(s.live_births.is_empty());
+    assert_eq!(w3.snapshot(&her, "2026-02-10").live_births.len(), 1);
+}
+
+#[test]
+fn birth_order_counts_every_live_birth_of_the_mother() {
+    // A fourth birth; the three older children are adults living elsewhere, on no card of hers.
+    let mut w = World::default();
+    let mum = w.person("1980-01-01", Sex::Female);
+    let adults: Vec<Iin> = ["1999-02-01", "2001-05-01", "2004-08-01"]
+        .iter()
+        .map(|b| w.person(b, Sex::Male))
+        .collect();
+    let baby = w.person("2026-03-01", Sex::Female);
+    for k in adults.iter().chain([&baby]) {
+        w.child_of(&[&mum], k);
+    }
+    register_all(&mut w, &[&mum, &baby], "H4", "KARAGANDA");
+    for a in &adults {
+        w.live(a, "ELSEWHERE", SettlementType::OblastCity, "KARAGANDA");
+    }
+    let s = w.snapshot(&mum, "2026-06-15");
+    assert_eq!(s.members.len(), 2, "only the baby is in the family");
+    let e = evaluate_family(&s, &params(), &rules());
+    // 4th child: 63 × 4 325 = 272 475 (not 38 × 4 325 = 164 350 for a "first" child).
+    let b = one(&e, BenefitKind::BirthAllowance);
+    assert_eq!(b.amount_kzt, Some(272_475));
+    let order = b
+        .reasons
+        .iter()
+        .find(|r| r.condition == "amount by birth order")
+        .unwrap();
+    assert!(
+        order.detail.contains("child no. 4 of 4 live birth(s)"),
+        "{}",
+        order.detail
+    );
+    // The state care allowance of the 4th child: 8.90 × 4 325 = 38 492.5 → 38 493.
+    let c = one(&e, BenefitKind::ChildCareAllowance);
+    assert_eq!(c.amount_kzt, Some(38_493));
+    assert!(c
+        .reasons
+        .iter()
+        .any(|r| r.detail.contains("child no. 4 of 4 live birth(s)")));
 }
 
 #[test]
@@ -556,7 +856,7 @@ fn a_new_yearly_parameter_file_changes_amounts_without_code_changes() {
     let (w, mum, _) = mother_with_children(4, "2020-01-01");
     let edited = BUNDLED_LEGAL_PARAMETERS.replacen("mrp = 4325", "mrp = 5000", 1);
     let p = LegalParameters::from_toml(&edited).unwrap();
-    let e = evaluate_family(&w.snapshot(&mum, "2026-06-15"), &p, &rules()).unwrap();
+    let e = evaluate_family(&w.snapshot(&mum, "2026-06-15"), &p, &rules());
     // 16.03 × 5 000 = 80 150.
     assert_eq!(one(&e, BenefitKind::LargeFamily).amount_kzt, Some(80_150));
     // And a new coefficient in the rules file likewise.
@@ -566,15 +866,24 @@ fn a_new_yearly_parameter_file_changes_amounts_without_code_changes() {
         1,
     ))
     .unwrap();
-    let e = evaluate_family(&w.snapshot(&mum, "2026-06-15"), &params(), &r).unwrap();
+    let e = evaluate_family(
+        &w.snapshot(&mum, "2026-06-15"),
+        &params(),
+        &BenefitCatalog::single(r),
+    );
     assert_eq!(one(&e, BenefitKind::LargeFamily).amount_kzt, Some(73_525));
 }
 
 #[test]
 fn a_date_outside_the_parameters_is_an_error_not_a_guess() {
     let (w, mum, _) = mother_with_children(4, "2020-01-01");
-    let e = evaluate_family(&w.snapshot(&mum, "2027-02-01"), &params(), &rules()).unwrap_err();
-    assert!(e.to_string().contains("2027"), "{e}");
+    let es = evaluate_family(&w.snapshot(&mum, "2027-02-01"), &params(), &rules());
+    // Every benefit reports the error in its own entitlement, none is a guess.
+    assert_eq!(es.len(), 12, "one per benefit kind: {es:#?}");
+    for e in &es {
+        assert!(!e.eligible && e.amount_kzt.is_none());
+        assert!(e.error.as_deref().unwrap().contains("2027"), "{e:#?}");
+    }
 }
 
 #[test]
