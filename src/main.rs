@@ -526,13 +526,18 @@ fn today() -> NaiveDate {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,neo4rs=warn,audit=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // FAMILY_CARD_LOG_FORMAT=json: one JSON object per line (values escaped: no input can
+    // forge a line); otherwise readable text.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,neo4rs=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("FAMILY_CARD_LOG_FORMAT").as_deref() == Ok("json") {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Generate {
