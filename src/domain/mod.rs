@@ -10,6 +10,7 @@ pub mod family;
 pub mod ids;
 pub mod offer;
 pub mod parameters;
+pub mod regions;
 pub mod registry;
 pub mod snapshot;
 #[cfg(test)]
