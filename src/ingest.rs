@@ -125,8 +125,8 @@ pub fn kazakhstan_today() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(5)).date_naive()
 }
 
-/// Longest accepted line, in bytes. A valid record is well under 4 KiB even with every text
-/// field at its limit in four-byte characters; a longer line is rejected after reading only this
+/// Longest accepted line, in bytes. A valid record is under 16 KiB even with every text field
+/// at its limit and every character `\u`-escaped; a longer line is rejected after reading only this
 /// much of it, so one runaway line (a file without newlines) cannot exhaust memory.
 pub const LINE_MAX_BYTES: usize = 64 * 1024;
 /// Longest person name part (`surname`, `first_name`, `patronymic`), in characters.
