@@ -187,6 +187,10 @@ fn check_record(kind: &Kind, raw: &str, ctx: &Context) -> Validated {
 }
 
 fn parse<T: DeserializeOwned>(raw: &str) -> Result<T, (String, String)> {
+    // serde reads a struct from a JSON array too (fields by position): a record is an object.
+    if !raw.trim_start().starts_with('{') {
+        return Err(bad("$", "a record must be a JSON object ({…})"));
+    }
     let de = &mut serde_json::Deserializer::from_str(raw);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -1599,6 +1603,14 @@ mod tests {
         .collect();
         want.sort();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_record_is_an_object_not_an_array() {
+        let e =
+            v_person(r#"["950115401235","A","B",null,null,null,null,"citizen",null]"#).unwrap_err();
+        assert_eq!(e.0, "$");
+        assert!(e.1.contains("object"), "{}", e.1);
     }
 
     #[test]
