@@ -242,9 +242,12 @@ proptest! {
 
 // ---------------------------------------------------------------- NDJSON records
 
-/// Every sample record, by file (the valid starting points of the mutations).
-fn samples() -> &'static Vec<(&'static str, Vec<Map<String, Value>>)> {
-    static S: OnceLock<Vec<(&'static str, Vec<Map<String, Value>>)>> = OnceLock::new();
+/// Sample records of one file (the valid starting points of the mutations).
+type Samples = (&'static str, Vec<Map<String, Value>>);
+
+/// Up to 50 sample records of every file.
+fn samples() -> &'static Vec<Samples> {
+    static S: OnceLock<Vec<Samples>> = OnceLock::new();
     S.get_or_init(|| {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample");
         let mut v = vec![];
