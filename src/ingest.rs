@@ -164,22 +164,85 @@ fn text_field(field: &str, s: &str) -> Result<(), (String, String)> {
     Ok(())
 }
 
-/// [`text_field`] over every string of a row's `props` (the record's own fields).
-fn text_fields(row: &Value) -> Result<(), (String, String)> {
-    if let Some(Value::Object(m)) = row.get("props") {
-        for (k, v) in m {
-            if let Value::String(s) = v {
+/// The date fields of the ingest format (one vocabulary: the same names in every record type).
+const DATE_FIELDS: &[&str] = &[
+    "from",
+    "to",
+    "birth_date",
+    "death_date",
+    "registered_on",
+    "dissolved_on",
+    "since",
+    "until",
+    "opened_on",
+    "closed_on",
+    "reported_on",
+    "convicted_on",
+    "released_on",
+    "awarded_on",
+    "leave_from",
+    "expected_birth",
+    "job_lost_on",
+];
+/// Dates are plain `YYYY-MM-DD` in these years: the IIN's centuries, and two more for period
+/// ends. (chrono reads `+12345-01-01` too; such a date would sort wrongly as text in the graph
+/// and overflow the date arithmetic of the rules.)
+pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1800..=2200;
+/// Largest amount of money in any `*_kzt` field: a trillion tenge. No registry amount comes
+/// near it, and sums of many such amounts stay far from overflowing.
+pub const MAX_KZT: i64 = 1_000_000_000_000;
+/// Largest other whole number (head counts, days overdue, a year).
+pub const MAX_COUNT: i64 = 1_000_000;
+
+/// Every field of a row's `props` (the record's own fields): text within its limits, dates in
+/// [`DATE_YEARS`], whole numbers within [`MAX_KZT`] or [`MAX_COUNT`].
+fn sane_fields(row: &Value) -> Result<(), (String, String)> {
+    let Some(Value::Object(m)) = row.get("props") else {
+        return Ok(());
+    };
+    for (k, v) in m {
+        match v {
+            Value::String(s) => {
                 text_field(k, s)?;
+                if DATE_FIELDS.contains(&k.as_str()) {
+                    let year = (s.len() == 10)
+                        .then(|| s[..4].parse::<i32>().ok())
+                        .flatten()
+                        .filter(|_| s.as_bytes()[..4].iter().all(u8::is_ascii_digit));
+                    if !year.is_some_and(|y| DATE_YEARS.contains(&y)) {
+                        return Err(bad(
+                            k,
+                            format!(
+                                "{:?} is not a YYYY-MM-DD date in {}–{}",
+                                quote(s),
+                                DATE_YEARS.start(),
+                                DATE_YEARS.end()
+                            ),
+                        ));
+                    }
+                }
             }
+            Value::Number(n) if n.is_i64() || n.is_u64() => {
+                let max = if k.ends_with("_kzt") {
+                    MAX_KZT
+                } else {
+                    MAX_COUNT
+                };
+                let ok = n.as_i64().is_some_and(|x| x.unsigned_abs() <= max as u64);
+                if !ok {
+                    return Err(bad(k, format!("{n} is out of range (at most {max})")));
+                }
+            }
+            _ => {}
         }
     }
     Ok(())
 }
 
-/// One line through its kind's validation and the text limits.
+/// One line through its kind's validation and the field limits.
 fn check_record(kind: &Kind, raw: &str, ctx: &Context) -> Validated {
     let (row, reference_field) = (kind.validate)(raw, ctx)?;
-    text_fields(&row)?;
+    sane_fields(&row)?;
     Ok((row, reference_field))
 }
 
@@ -1493,6 +1556,48 @@ mod tests {
             }
         }
         assert!(checked > 60, "{checked}");
+    }
+
+    /// Every date and whole-number field of every kind is bounded, like the text fields.
+    #[test]
+    fn every_date_and_number_field_of_every_kind_is_bounded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample");
+        let (mut dates, mut numbers) = (0, 0);
+        for k in KINDS {
+            let Ok(text) = std::fs::read_to_string(dir.join(k.file)) else {
+                continue;
+            };
+            for first in text.lines().take(20) {
+                let v: Value = serde_json::from_str(first).unwrap();
+                for (field, val) in v.as_object().unwrap() {
+                    let is_date = val
+                        .as_str()
+                        .is_some_and(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok());
+                    let bad_values: Vec<Value> = if is_date {
+                        dates += 1;
+                        vec![
+                            json!("+12345-01-01"),
+                            json!("1799-12-31"),
+                            json!("2201-01-01"),
+                        ]
+                    } else if val.is_i64() {
+                        numbers += 1;
+                        vec![json!(i64::MAX), json!(MAX_KZT + 1)]
+                    } else {
+                        continue;
+                    };
+                    for b in bad_values {
+                        let mut w = v.clone();
+                        w[field] = b.clone();
+                        // (A record rule may name another field first: a marriage in 1799
+                        // is also one with a spouse under 16.)
+                        let r = check_record(k, &w.to_string(), &ctx());
+                        assert!(r.is_err(), "{} {field}={b} accepted", k.file);
+                    }
+                }
+            }
+        }
+        assert!(dates > 30 && numbers > 5, "{dates} {numbers}");
     }
 
     #[test]

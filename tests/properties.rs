@@ -11,7 +11,8 @@
 use family_card::domain::ids::{make_iin, Bin, Iban, IdError, Iin, Sex};
 use family_card::domain::offer::{parse_reply, Reply};
 use family_card::ingest::{
-    check_file, known_files, validate_record_on, Context, NAME_MAX_CHARS, TEXT_MAX_CHARS,
+    check_file, known_files, validate_record_on, Context, DATE_YEARS, MAX_KZT, NAME_MAX_CHARS,
+    TEXT_MAX_CHARS,
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -286,6 +287,11 @@ fn json_leaf() -> impl Strategy<Value = Value> {
             "0000-00-00",
             "2025-13",
             "2025-02",
+            "+12345-01-01",
+            "-0001-01-01",
+            "1799-12-31",
+            "2201-01-01",
+            "+999-03",
             "950115401235",
             " 950115401235",
             "\u{3000}950115401235",
@@ -399,6 +405,12 @@ fn assert_within_limits(
         panic!("{file}: accepted a line cut short: {}", head(line));
     };
     for k in original.keys() {
+        if let Some(n) = got.get(k).and_then(Value::as_i64) {
+            assert!(
+                n.unsigned_abs() <= MAX_KZT as u64,
+                "{file}: {k} = {n} accepted"
+            );
+        }
         if let Some(Value::String(s)) = got.get(k) {
             let max = match k.as_str() {
                 "surname" | "first_name" | "patronymic" => NAME_MAX_CHARS,
@@ -415,6 +427,16 @@ fn assert_within_limits(
                 "{file}: {k} with a control character accepted: {}",
                 head(line)
             );
+            let was_date = original[k]
+                .as_str()
+                .is_some_and(|o| chrono::NaiveDate::parse_from_str(o, "%Y-%m-%d").is_ok());
+            if was_date {
+                let year = s.get(..4).and_then(|y| y.parse::<i32>().ok());
+                assert!(
+                    s.len() == 10 && year.is_some_and(|y| DATE_YEARS.contains(&y)),
+                    "{file}: {k} = {s:?} accepted"
+                );
+            }
         }
     }
 }
