@@ -555,8 +555,12 @@ fact_validator!(
     owner_iin,
     |r| {
         non_empty("cadastral_number", &r.cadastral_number)?;
-        if r.area_ha <= 0.0 {
-            return Err(bad("area_ha", "must be positive"));
+        // The largest farms of the country hold a few hundred thousand hectares.
+        if !(r.area_ha > 0.0 && r.area_ha < 10_000_000.0) {
+            return Err(bad(
+                "area_ha",
+                format!("{} is not a plausible area", r.area_ha),
+            ));
         }
         period("to", r.from, r.to)?;
     },
