@@ -7,7 +7,8 @@
 //! nothing. References (a person, an address) are checked by the write itself: the statement
 //! returns the lines that found their nodes, and the rest are rejected as unknown references.
 
-use crate::domain::ids::Iin;
+use crate::domain::ids::{quote, Iin};
+use crate::domain::regions;
 use crate::domain::registry::*;
 use crate::store::{cypher, Store, StoreError};
 use chrono::NaiveDate;
@@ -103,10 +104,153 @@ type Validated = Result<(Value, &'static str), (String, String)>;
 struct Kind {
     file: &'static str,
     statement: &'static str,
-    validate: fn(&str) -> Validated,
+    validate: fn(&str, &Context) -> Validated,
+}
+
+/// What validation needs to know beyond the line itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    /// The load's reference date: a person born (or dead) after it is rejected.
+    pub today: NaiveDate,
+}
+
+impl Context {
+    pub fn on(today: NaiveDate) -> Self {
+        Context { today }
+    }
+}
+
+/// Today in Kazakhstan (one time zone, UTC+5, since 2024-03-01), whatever the server's zone.
+pub fn kazakhstan_today() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(5)).date_naive()
+}
+
+/// Longest accepted line, in bytes. A valid record is under 16 KiB even with every text field
+/// at its limit and every character `\u`-escaped; a longer line is rejected after reading only
+/// this much of it, so one runaway line (a file without newlines) cannot exhaust memory.
+pub const LINE_MAX_BYTES: usize = 64 * 1024;
+/// Longest person name part (`surname`, `first_name`, `patronymic`), in characters.
+pub const NAME_MAX_CHARS: usize = 100;
+/// Longest identifier or code (`*_id`, `cadastral_number`, `icd10`, `benefit`), in characters.
+pub const ID_MAX_CHARS: usize = 64;
+/// Longest other text (settlement, street, organisation, lender, …), in characters.
+pub const TEXT_MAX_CHARS: usize = 200;
+
+/// The length limit of a text field, by its name (one vocabulary from NDJSON to graph).
+fn text_limit(field: &str) -> usize {
+    match field {
+        "surname" | "first_name" | "patronymic" => NAME_MAX_CHARS,
+        "cadastral_number" | "icd10" | "benefit" => ID_MAX_CHARS,
+        f if f.ends_with("_id") => ID_MAX_CHARS,
+        _ => TEXT_MAX_CHARS,
+    }
+}
+
+/// Every text field of a record: within its length limit, no control characters (a tab or
+/// newline in a name would break the TSV and Markdown reports; NUL and escapes have no place in
+/// a registry).
+fn text_field(field: &str, s: &str) -> Result<(), (String, String)> {
+    let max = text_limit(field);
+    let n = s.chars().count();
+    if n > max {
+        return Err(bad(field, format!("{n} characters; at most {max} allowed")));
+    }
+    if let Some(c) = s.chars().find(|c| c.is_control()) {
+        return Err(bad(
+            field,
+            format!("contains the control character U+{:04X}", c as u32),
+        ));
+    }
+    Ok(())
+}
+
+/// The date fields of the ingest format (one vocabulary: the same names in every record type).
+const DATE_FIELDS: &[&str] = &[
+    "from",
+    "to",
+    "birth_date",
+    "death_date",
+    "registered_on",
+    "dissolved_on",
+    "since",
+    "until",
+    "opened_on",
+    "closed_on",
+    "reported_on",
+    "convicted_on",
+    "released_on",
+    "awarded_on",
+    "leave_from",
+    "expected_birth",
+    "job_lost_on",
+];
+/// Dates are plain `YYYY-MM-DD` in these years: the IIN's centuries, and two more for period
+/// ends. (chrono reads `+12345-01-01` too; such a date would sort wrongly as text in the graph
+/// and overflow the date arithmetic of the rules.)
+pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1800..=2200;
+/// Largest amount of money in any `*_kzt` field: a trillion tenge. No registry amount comes
+/// near it, and sums of many such amounts stay far from overflowing.
+pub const MAX_KZT: i64 = 1_000_000_000_000;
+/// Largest other whole number (head counts, days overdue, a year).
+pub const MAX_COUNT: i64 = 1_000_000;
+
+/// Every field of a row's `props` (the record's own fields): text within its limits, dates in
+/// [`DATE_YEARS`], whole numbers within [`MAX_KZT`] or [`MAX_COUNT`].
+fn sane_fields(row: &Value) -> Result<(), (String, String)> {
+    let Some(Value::Object(m)) = row.get("props") else {
+        return Ok(());
+    };
+    for (k, v) in m {
+        match v {
+            Value::String(s) => {
+                text_field(k, s)?;
+                if DATE_FIELDS.contains(&k.as_str()) {
+                    let year = (s.len() == 10)
+                        .then(|| s[..4].parse::<i32>().ok())
+                        .flatten()
+                        .filter(|_| s.as_bytes()[..4].iter().all(u8::is_ascii_digit));
+                    if !year.is_some_and(|y| DATE_YEARS.contains(&y)) {
+                        return Err(bad(
+                            k,
+                            format!(
+                                "{:?} is not a YYYY-MM-DD date in {}–{}",
+                                quote(s),
+                                DATE_YEARS.start(),
+                                DATE_YEARS.end()
+                            ),
+                        ));
+                    }
+                }
+            }
+            Value::Number(n) if n.is_i64() || n.is_u64() => {
+                let max = if k.ends_with("_kzt") {
+                    MAX_KZT
+                } else {
+                    MAX_COUNT
+                };
+                let ok = n.as_i64().is_some_and(|x| x.unsigned_abs() <= max as u64);
+                if !ok {
+                    return Err(bad(k, format!("{n} is out of range (at most {max})")));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// One line through its kind's validation and the field limits.
+fn check_record(kind: &Kind, raw: &str, ctx: &Context) -> Validated {
+    let (row, reference_field) = (kind.validate)(raw, ctx)?;
+    sane_fields(&row)?;
+    Ok((row, reference_field))
 }
 
 fn parse<T: DeserializeOwned>(raw: &str) -> Result<T, (String, String)> {
+    // serde reads a struct from a JSON array too (fields by position): a record is an object.
+    if !raw.trim_start().starts_with('{') {
+        return Err(bad("$", "a record must be a JSON object ({…})"));
+    }
     let de = &mut serde_json::Deserializer::from_str(raw);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -186,7 +330,7 @@ struct PersonRecord {
     phone: Option<String>,
 }
 
-fn v_person(raw: &str) -> Validated {
+fn v_person(raw: &str, ctx: &Context) -> Validated {
     let r: PersonRecord = parse(raw)?;
     if r.surname.trim().is_empty() {
         return Err(bad("surname", "must not be empty"));
@@ -195,6 +339,15 @@ fn v_person(raw: &str) -> Validated {
         return Err(bad("first_name", "must not be empty"));
     }
     let birth = r.iin.birth_date();
+    if birth > ctx.today {
+        return Err(bad(
+            "iin",
+            format!(
+                "encodes the birth date {birth}, after the load's reference date {}",
+                ctx.today
+            ),
+        ));
+    }
     if let Some(b) = r.birth_date {
         if b != birth {
             return Err(bad(
@@ -219,10 +372,20 @@ fn v_person(raw: &str) -> Validated {
                 format!("death ({d}) before birth ({birth})"),
             ));
         }
+        if d > ctx.today {
+            return Err(bad(
+                "death_date",
+                format!("{d} is after the load's reference date {}", ctx.today),
+            ));
+        }
     }
     if let Some(p) = &r.phone {
         let digits = p.strip_prefix('+').unwrap_or(p);
-        if !p.starts_with('+') || digits.len() < 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        // E.164: at most 15 digits.
+        if !p.starts_with('+')
+            || !(10..=15).contains(&digits.len())
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(bad("phone", format!("{p:?} is not an E.164 number (+7…)")));
         }
     }
@@ -243,20 +406,19 @@ fn v_person(raw: &str) -> Validated {
     ))
 }
 
-fn v_address(raw: &str) -> Validated {
+fn v_address(raw: &str, _ctx: &Context) -> Validated {
     let d: Dwelling = parse(raw)?;
     if d.address_id.trim().is_empty() {
         return Err(bad("address_id", "must not be empty"));
     }
-    if d.region.is_empty()
-        || !d
-            .region
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b == b'_')
-    {
+    if !regions::is_region(&d.region) {
         return Err(bad(
             "region",
-            format!("{:?} is not an upper-case region code", d.region),
+            format!(
+                "{:?} is not a region code (one of {})",
+                quote(&d.region),
+                regions::REGION_CODES.join(", ")
+            ),
         ));
     }
     Ok((
@@ -265,8 +427,10 @@ fn v_address(raw: &str) -> Validated {
     ))
 }
 
-fn v_registration(raw: &str) -> Validated {
+fn v_registration(raw: &str, _ctx: &Context) -> Validated {
     let r: Registration = parse(raw)?;
+    non_empty("address_id", &r.address_id)?;
+    text_field("address_id", &r.address_id)?;
     period("to", r.from, r.to)?;
     if r.from < r.iin.birth_date() {
         return Err(bad("from", "registration starts before the person's birth"));
@@ -278,7 +442,7 @@ fn v_registration(raw: &str) -> Validated {
     ))
 }
 
-fn v_marriage(raw: &str) -> Validated {
+fn v_marriage(raw: &str, _ctx: &Context) -> Validated {
     let m: Marriage = parse(raw)?;
     if m.spouse_a == m.spouse_b {
         return Err(bad("spouse_b", "a person cannot marry themselves"));
@@ -300,7 +464,7 @@ fn v_marriage(raw: &str) -> Validated {
     ))
 }
 
-fn v_parent_link(raw: &str) -> Validated {
+fn v_parent_link(raw: &str, _ctx: &Context) -> Validated {
     let l: ParentLink = parse(raw)?;
     if l.parent_iin == l.child_iin {
         return Err(bad("child_iin", "a person cannot be their own parent"));
@@ -318,7 +482,7 @@ fn v_parent_link(raw: &str) -> Validated {
     ))
 }
 
-fn v_guardianship(raw: &str) -> Validated {
+fn v_guardianship(raw: &str, _ctx: &Context) -> Validated {
     let g: Guardianship = parse(raw)?;
     if g.guardian_iin == g.ward_iin {
         return Err(bad("ward_iin", "a person cannot be their own guardian"));
@@ -333,7 +497,7 @@ fn v_guardianship(raw: &str) -> Validated {
 
 macro_rules! fact_validator {
     ($name:ident, $ty:ty, $owner:ident, |$r:ident| $check:block, |$k:ident| $key:expr) => {
-        fn $name(raw: &str) -> Validated {
+        fn $name(raw: &str, _ctx: &Context) -> Validated {
             let $r: $ty = parse(raw)?;
             $check
             let $k = &$r;
@@ -391,8 +555,12 @@ fact_validator!(
     owner_iin,
     |r| {
         non_empty("cadastral_number", &r.cadastral_number)?;
-        if r.area_ha <= 0.0 {
-            return Err(bad("area_ha", "must be positive"));
+        // The largest farms of the country hold a few hundred thousand hectares.
+        if !(r.area_ha > 0.0 && r.area_ha < 10_000_000.0) {
+            return Err(bad(
+                "area_ha",
+                format!("{} is not a plausible area", r.area_ha),
+            ));
         }
         period("to", r.from, r.to)?;
     },
@@ -812,16 +980,233 @@ pub fn known_files() -> Vec<&'static str> {
 /// Validates one record of a known file without touching the database: `None` for an unknown
 /// file name, else `Ok` or the failing field and the error. (References between files are
 /// checked by the database at load time, not here.)
+/// Validated as of [`kazakhstan_today`].
 pub fn validate_record(file: &str, raw: &str) -> Option<Result<(), (String, String)>> {
-    let kind = KINDS.iter().find(|k| k.file == file)?;
-    Some((kind.validate)(raw).map(|_| ()))
+    validate_record_on(file, raw, &Context::on(kazakhstan_today()))
 }
 
-/// Loads every known file present in `dir`.
+/// [`validate_record`] with an explicit reference date.
+pub fn validate_record_on(
+    file: &str,
+    raw: &str,
+    ctx: &Context,
+) -> Option<Result<(), (String, String)>> {
+    let kind = KINDS.iter().find(|k| k.file == file)?;
+    Some(check_record(kind, raw, ctx).map(|_| ()))
+}
+
+/// Reads one line into `buf` without its `\n` (or `\r\n`), keeping at most `max` bytes of it
+/// and skipping the rest. Returns the line's full length in bytes, or `None` at the end of input.
+fn read_line_bounded<R: BufRead>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<usize>> {
+    buf.clear();
+    let mut total = 0usize;
+    let mut any = false;
+    loop {
+        let chunk = match r.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            break;
+        }
+        any = true;
+        let (take, newline) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i, true),
+            None => (chunk.len(), false),
+        };
+        let room = max.saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..take.min(room)]);
+        total += take;
+        r.consume(take + usize::from(newline));
+        if newline {
+            break;
+        }
+    }
+    if !any {
+        return Ok(None);
+    }
+    if total <= max && buf.last() == Some(&b'\r') {
+        buf.pop();
+        total -= 1;
+    }
+    Ok(Some(total))
+}
+
+/// What became of one line of a file.
+enum Line {
+    /// Empty or whitespace only: not a record.
+    Blank,
+    Valid(Row),
+    Rejected(Reject),
+}
+
+/// The first accepted record of an IIN in `persons.ndjson`: its line and a hash of its names.
+/// Two records of one IIN with different names conflict: the registry cannot say who the person
+/// is. Birth date and sex come from the IIN itself (an explicit one must agree), so they cannot
+/// differ; a later record that differs only in `death_date`, `citizenship` or `phone` is an
+/// update and written as before. Eight bytes a person plus the key (the IIN as a number): the
+/// whole country (20M persons) fits in about 0.4 GB, held only while `persons.ndjson` is read.
+struct FirstSeen {
+    line: u32,
+    names: u32,
+}
+
+fn hash32(parts: &[&Value]) -> u32 {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.to_string().as_bytes());
+        h.update([0x1f]);
+    }
+    let d = h.finalize();
+    u32::from_le_bytes([d[0], d[1], d[2], d[3]])
+}
+
+/// Turns the lines of one file into rows or rejects: UTF-8 and length of the line, the record's
+/// validation, text limits, and (for persons) conflicting names within the file.
+struct FileChecker<'a> {
+    kind: &'a Kind,
+    ctx: Context,
+    lineno: usize,
+    persons: Option<std::collections::HashMap<u64, FirstSeen>>,
+}
+
+impl<'a> FileChecker<'a> {
+    fn new(kind: &'a Kind, ctx: Context) -> Self {
+        FileChecker {
+            kind,
+            ctx,
+            lineno: 0,
+            persons: (kind.file == "persons.ndjson").then(Default::default),
+        }
+    }
+
+    /// The next line of the file: `buf` holds up to [`LINE_MAX_BYTES`] of it, `len` is its length.
+    fn next(&mut self, buf: &[u8], len: usize) -> Line {
+        self.lineno += 1;
+        let line = self.lineno;
+        let reject = |field: &str, error: String, record: String| {
+            Line::Rejected(Reject {
+                file: self.kind.file.into(),
+                line,
+                field: field.into(),
+                error,
+                record,
+            })
+        };
+        if len > LINE_MAX_BYTES {
+            let head = String::from_utf8_lossy(&buf[..buf.len().min(1024)]);
+            return reject(
+                "$",
+                format!("line of {len} bytes; at most {LINE_MAX_BYTES} allowed"),
+                format!("{head}…"),
+            );
+        }
+        let raw = match std::str::from_utf8(buf) {
+            Ok(s) => s,
+            Err(e) => {
+                return reject(
+                    "$",
+                    format!("not valid UTF-8 (byte {})", e.valid_up_to() + 1),
+                    String::from_utf8_lossy(buf).into_owned(),
+                )
+            }
+        };
+        if raw.trim().is_empty() {
+            return Line::Blank;
+        }
+        let (mut value, reference_field) = match check_record(self.kind, raw, &self.ctx) {
+            Ok(v) => v,
+            Err((field, error)) => return reject(&field, error, raw.to_string()),
+        };
+        if let Some(seen) = self.persons.as_mut() {
+            let p = &value["props"];
+            let key: u64 = value["key"]
+                .as_str()
+                .and_then(|k| k.parse().ok())
+                .expect("a validated person has a 12-digit IIN");
+            let names = hash32(&[&p["surname"], &p["first_name"], &p["patronymic"]]);
+            match seen.get(&key) {
+                None => {
+                    seen.insert(
+                        key,
+                        FirstSeen {
+                            line: u32::try_from(line).unwrap_or(u32::MAX),
+                            names,
+                        },
+                    );
+                }
+                Some(first) if first.names == names => {}
+                Some(first) => {
+                    return reject(
+                        "iin",
+                        format!(
+                            "conflicting duplicate: this IIN is on line {} with a different name \
+                             (surname, first_name or patronymic); the first record is kept",
+                            first.line
+                        ),
+                        raw.to_string(),
+                    );
+                }
+            }
+        }
+        value["line"] = json!(line);
+        Line::Valid(Row {
+            line,
+            raw: raw.to_string(),
+            value,
+            reference_field,
+        })
+    }
+}
+
+/// The outcome of checking a file without a database: which lines would be written (before
+/// the database checks references) and which are rejected.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CheckedFile {
+    pub valid: Vec<usize>,
+    pub rejects: Vec<Reject>,
+}
+
+/// Checks the content of one extract file exactly as [`load_dir`] does, without the database:
+/// `None` for an unknown file name. Never panics, whatever the bytes.
+pub fn check_file(file: &str, content: &[u8], ctx: &Context) -> Option<CheckedFile> {
+    let kind = KINDS.iter().find(|k| k.file == file)?;
+    let mut checker = FileChecker::new(kind, *ctx);
+    let mut out = CheckedFile::default();
+    let mut reader = content;
+    let mut buf = Vec::new();
+    while let Some(len) =
+        read_line_bounded(&mut reader, &mut buf, LINE_MAX_BYTES).expect("reading a slice")
+    {
+        match checker.next(&buf, len) {
+            Line::Blank => {}
+            Line::Valid(row) => out.valid.push(row.line),
+            Line::Rejected(r) => out.rejects.push(r),
+        }
+    }
+    Some(out)
+}
+
+/// Loads every known file present in `dir`, validated as of [`kazakhstan_today`].
 pub async fn load_dir(
     store: &Store,
     dir: &Path,
     opts: &IngestOptions,
+) -> Result<IngestSummary, IngestError> {
+    load_dir_on(store, dir, opts, &Context::on(kazakhstan_today())).await
+}
+
+/// [`load_dir`] with an explicit validation context (the reference date).
+pub async fn load_dir_on(
+    store: &Store,
+    dir: &Path,
+    opts: &IngestOptions,
+    ctx: &Context,
 ) -> Result<IngestSummary, IngestError> {
     let started = Instant::now();
     let io = |path: &Path| {
@@ -878,34 +1263,25 @@ pub async fn load_dir(
         };
         let mut rounds = Rounds::new(opts.batch_size);
         let mut file_rejects: Vec<Reject> = vec![];
-        for (i, line) in BufReader::new(f).lines().enumerate() {
-            let line = line.map_err(io(&path))?;
-            bar.inc(line.len() as u64 + 1);
-            if line.trim().is_empty() {
-                continue;
-            }
-            fs.read += 1;
-            let lineno = i + 1;
-            match (kind.validate)(&line) {
-                Ok((mut value, reference_field)) => {
-                    value["line"] = json!(lineno);
-                    let full = rounds.push(Row {
-                        line: lineno,
-                        raw: line,
-                        value,
-                        reference_field,
-                    });
-                    if let Some(mut batch) = full {
+        let mut checker = FileChecker::new(kind, *ctx);
+        let mut reader = BufReader::new(f);
+        let mut buf = Vec::new();
+        while let Some(len) =
+            read_line_bounded(&mut reader, &mut buf, LINE_MAX_BYTES).map_err(io(&path))?
+        {
+            bar.inc(len as u64 + 1);
+            match checker.next(&buf, len) {
+                Line::Blank => {}
+                Line::Valid(row) => {
+                    fs.read += 1;
+                    if let Some(mut batch) = rounds.push(row) {
                         write(store, kind, &mut batch, &mut fs, &mut file_rejects).await?;
                     }
                 }
-                Err((field, error)) => file_rejects.push(Reject {
-                    file: kind.file.into(),
-                    line: lineno,
-                    field,
-                    error,
-                    record: line,
-                }),
+                Line::Rejected(r) => {
+                    fs.read += 1;
+                    file_rejects.push(r);
+                }
             }
         }
         for mut batch in rounds.drain() {
@@ -1059,6 +1435,292 @@ pub fn object(v: Value) -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ctx() -> Context {
+        Context::on(NaiveDate::from_ymd_opt(2026, 6, 15).unwrap())
+    }
+    fn kind(file: &str) -> &'static Kind {
+        KINDS.iter().find(|k| k.file == file).unwrap()
+    }
+    fn v_person(raw: &str) -> Validated {
+        check_record(kind("persons.ndjson"), raw, &ctx())
+    }
+    fn v_registration(raw: &str) -> Validated {
+        check_record(kind("registrations.ndjson"), raw, &ctx())
+    }
+    fn v_income(raw: &str) -> Validated {
+        check_record(kind("incomes.ndjson"), raw, &ctx())
+    }
+    fn v_address(raw: &str) -> Validated {
+        check_record(kind("addresses.ndjson"), raw, &ctx())
+    }
+    fn rejects(file: &str, content: &[u8]) -> Vec<(usize, String)> {
+        check_file(file, content, &ctx())
+            .unwrap()
+            .rejects
+            .into_iter()
+            .map(|r| (r.line, r.field))
+            .collect()
+    }
+
+    #[test]
+    fn births_and_deaths_after_the_reference_date_are_rejected() {
+        // 2026-06-16, the day after the reference date
+        let iin = crate::domain::ids::make_iin(
+            NaiveDate::from_ymd_opt(2026, 6, 16).unwrap(),
+            crate::domain::ids::Sex::Male,
+            7001,
+        )
+        .unwrap();
+        let e = v_person(&format!(
+            r#"{{"iin":"{iin}","surname":"A","first_name":"B","citizenship":"citizen"}}"#
+        ))
+        .unwrap_err();
+        assert_eq!(e.0, "iin");
+        assert!(
+            e.1.contains("2026-06-16") && e.1.contains("2026-06-15"),
+            "{}",
+            e.1
+        );
+        let e = v_person(
+            r#"{"iin":"950115401235","surname":"A","first_name":"B","death_date":"2026-06-16","citizenship":"citizen"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.0, "death_date");
+        assert!(v_person(
+            r#"{"iin":"950115401235","surname":"A","first_name":"B","death_date":"2026-06-15","citizenship":"citizen"}"#,
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn region_codes_come_from_the_list() {
+        let line = |r: &str| {
+            format!(
+                r#"{{"address_id":"X1","region":"{r}","settlement":"S","settlement_type":"oblast_city"}}"#
+            )
+        };
+        for r in crate::domain::regions::REGION_CODES {
+            assert!(v_address(&line(r)).is_ok(), "{r}");
+        }
+        for r in ["ATLANTIS", "astana", "", "ASTANA "] {
+            assert_eq!(v_address(&line(r)).unwrap_err().0, "region", "{r:?}");
+        }
+    }
+
+    #[test]
+    fn text_limits_and_control_characters() {
+        let person = |surname: &str| {
+            serde_json::to_string(&json!({"iin":"950115401235","surname":surname,"first_name":"B","citizenship":"citizen"}))
+                .unwrap()
+        };
+        assert!(v_person(&person(&"Ж".repeat(NAME_MAX_CHARS))).is_ok());
+        let e = v_person(&person(&"Ж".repeat(NAME_MAX_CHARS + 1))).unwrap_err();
+        assert_eq!(e.0, "surname");
+        assert!(e.1.contains("101 characters"), "{}", e.1);
+        assert_eq!(v_person(&person("A\tB")).unwrap_err().0, "surname");
+        assert_eq!(v_person(&person("A\u{0}")).unwrap_err().0, "surname");
+        let e = v_registration(&serde_json::to_string(&json!({"iin":"950115401235","address_id":"A".repeat(65),"kind":"permanent","from":"2020-01-01"})).unwrap()).unwrap_err();
+        assert_eq!(e.0, "address_id");
+        assert_eq!(
+            v_person(r#"{"iin":"950115401235","surname":"A","first_name":"B","citizenship":"citizen","phone":"+7701234567890123"}"#)
+                .unwrap_err()
+                .0,
+            "phone"
+        );
+    }
+
+    /// Every text field of every kind is bounded: the first sample line of each file, with each
+    /// of its string fields in turn replaced by 300 characters, is rejected for that field.
+    #[test]
+    fn every_string_field_of_every_kind_is_bounded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample");
+        let mut checked = 0;
+        for k in KINDS {
+            // (no sample file: guardianships, which have no text but IINs and dates)
+            let Ok(text) = std::fs::read_to_string(dir.join(k.file)) else {
+                continue;
+            };
+            let first = text.lines().next().unwrap();
+            assert!(
+                check_record(k, first, &ctx()).is_ok(),
+                "{}: {first}",
+                k.file
+            );
+            let v: Value = serde_json::from_str(first).unwrap();
+            for (field, val) in v.as_object().unwrap() {
+                if !val.is_string() {
+                    continue;
+                }
+                let mut long = v.clone();
+                long[field] = json!("Щ".repeat(300));
+                let e = check_record(k, &long.to_string(), &ctx()).unwrap_err();
+                assert_eq!(&e.0, field, "{}: {}", k.file, e.1);
+                checked += 1;
+            }
+        }
+        assert!(checked > 60, "{checked}");
+    }
+
+    /// Every date and whole-number field of every kind is bounded, like the text fields.
+    #[test]
+    fn every_date_and_number_field_of_every_kind_is_bounded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample");
+        let (mut dates, mut numbers) = (0, 0);
+        for k in KINDS {
+            let Ok(text) = std::fs::read_to_string(dir.join(k.file)) else {
+                continue;
+            };
+            for first in text.lines().take(20) {
+                let v: Value = serde_json::from_str(first).unwrap();
+                for (field, val) in v.as_object().unwrap() {
+                    let is_date = val
+                        .as_str()
+                        .is_some_and(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok());
+                    let bad_values: Vec<Value> = if is_date {
+                        dates += 1;
+                        vec![
+                            json!("+12345-01-01"),
+                            json!("1799-12-31"),
+                            json!("2201-01-01"),
+                        ]
+                    } else if val.is_i64() {
+                        numbers += 1;
+                        vec![json!(i64::MAX), json!(MAX_KZT + 1)]
+                    } else {
+                        continue;
+                    };
+                    for b in bad_values {
+                        let mut w = v.clone();
+                        w[field] = b.clone();
+                        // (A record rule may name another field first: a marriage in 1799
+                        // is also one with a spouse under 16.)
+                        let r = check_record(k, &w.to_string(), &ctx());
+                        assert!(r.is_err(), "{} {field}={b} accepted", k.file);
+                    }
+                }
+            }
+        }
+        assert!(dates > 30 && numbers > 5, "{dates} {numbers}");
+    }
+
+    #[test]
+    fn invalid_utf8_and_overlong_lines_are_one_reject_each() {
+        let good =
+            br#"{"iin":"950115401235","surname":"A","first_name":"B","citizenship":"citizen"}"#;
+        let mut content = Vec::new();
+        content.extend_from_slice(b"{\"iin\":\"\xff\xfe\"}\n");
+        content.extend_from_slice(good);
+        content.extend_from_slice(b"\r\n\n   \n");
+        content.extend_from_slice(&vec![b'x'; LINE_MAX_BYTES + 10]);
+        content.push(b'\n');
+        content.extend_from_slice(good); // no final newline; exact duplicate: fine
+        let c = check_file("persons.ndjson", &content, &ctx()).unwrap();
+        assert_eq!(c.valid, vec![2, 6]);
+        let got: Vec<(usize, &str)> = c
+            .rejects
+            .iter()
+            .map(|r| (r.line, r.field.as_str()))
+            .collect();
+        assert_eq!(got, vec![(1, "$"), (5, "$")]);
+        assert!(
+            c.rejects[0].error.contains("UTF-8"),
+            "{}",
+            c.rejects[0].error
+        );
+        assert!(
+            c.rejects[1].error.contains("bytes"),
+            "{}",
+            c.rejects[1].error
+        );
+        assert!(c.rejects[1].record.len() < 2048);
+    }
+
+    #[test]
+    fn a_conflicting_duplicate_person_is_rejected_and_the_first_kept() {
+        let p = |surname: &str, phone: &str| {
+            format!(
+                r#"{{"iin":"950115401235","surname":"{surname}","first_name":"B","citizenship":"citizen"{phone}}}"#
+            )
+        };
+        let content = [
+            p("Ахметова", ""),
+            p("Ахметова", ""),
+            p("Сапарова", ""),
+            // Same names, a phone added: an update, not a conflict.
+            p("Ахметова", r#","phone":"+77011234567""#),
+            p("Ахметова", r#","patronymic":"Ивановна""#),
+        ]
+        .join("\n");
+        let c = check_file("persons.ndjson", content.as_bytes(), &ctx()).unwrap();
+        assert_eq!(c.valid, vec![1, 2, 4]);
+        assert_eq!(
+            rejects("persons.ndjson", content.as_bytes()),
+            vec![(3, "iin".to_string()), (5, "iin".to_string())]
+        );
+        assert!(c.rejects[0].error.contains("line 1") && c.rejects[0].error.contains("name"));
+    }
+
+    /// `fixtures/bad/EXPECTED.md` without a database: every reject but the unknown references
+    /// (which only the database can tell).
+    #[test]
+    fn the_bad_fixture_without_a_database() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bad");
+        let mut got = vec![];
+        for k in KINDS {
+            let Ok(bytes) = std::fs::read(dir.join(k.file)) else {
+                continue;
+            };
+            for r in check_file(k.file, &bytes, &ctx()).unwrap().rejects {
+                got.push((r.file, r.line, r.field));
+            }
+        }
+        got.sort();
+        let mut want: Vec<(String, usize, String)> = [
+            ("addresses.ndjson", 2, "region"),
+            ("addresses.ndjson", 3, "region"),
+            ("bank_accounts.ndjson", 2, "iban"),
+            ("incomes.ndjson", 3, "month"),
+            ("incomes.ndjson", 4, "amount_kzt"),
+            ("persons.ndjson", 2, "iin"),
+            ("persons.ndjson", 4, "birth_date"),
+            ("persons.ndjson", 6, "death_date"),
+            ("persons.ndjson", 7, "$"),
+            ("persons.ndjson", 8, "surname"),
+            ("persons.ndjson", 9, "citizenship"),
+            ("persons.ndjson", 10, "$"),
+            ("persons.ndjson", 11, "surname"),
+            ("persons.ndjson", 12, "iin"),
+            ("persons.ndjson", 13, "iin"),
+            ("persons.ndjson", 14, "iin"),
+            ("registrations.ndjson", 3, "to"),
+        ]
+        .iter()
+        .map(|(f, l, x)| (f.to_string(), *l, x.to_string()))
+        .collect();
+        want.sort();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_record_is_an_object_not_an_array() {
+        let e =
+            v_person(r#"["950115401235","A","B",null,null,null,null,"citizen",null]"#).unwrap_err();
+        assert_eq!(e.0, "$");
+        assert!(e.1.contains("object"), "{}", e.1);
+    }
+
+    #[test]
+    fn lines_are_read_within_the_bound() {
+        let mut r: &[u8] = b"ab\r\n\ncd";
+        let mut buf = vec![];
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 10).unwrap(), Some(2));
+        assert_eq!(buf, b"ab");
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 10).unwrap(), Some(0));
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 1).unwrap(), Some(2));
+        assert_eq!(buf, b"c");
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 10).unwrap(), None);
+    }
 
     #[test]
     fn bad_iin_names_the_field() {

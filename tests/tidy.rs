@@ -53,7 +53,15 @@ fn forbid(pred: impl Fn(&str) -> bool, needles: &[&str], why: &str) {
 fn domain_is_pure() {
     forbid(
         |f| f.starts_with("src/domain/"),
-        &["neo4rs", "axum", "async_graphql", "tokio", "reqwest", "std::fs", "std::net"],
+        &[
+            "neo4rs",
+            "axum",
+            "async_graphql",
+            "tokio",
+            "reqwest",
+            "std::fs",
+            "std::net",
+        ],
         "src/domain must not do I/O or know the database, HTTP or GraphQL",
     );
 }

@@ -44,16 +44,38 @@ pub fn iin_check_digit(first11: &[u8; 11]) -> Option<u8> {
     (k != 10).then_some(k as u8)
 }
 
-fn twelve_digits(s: &str) -> Result<[u8; 12], IdError> {
-    let t = s.trim();
+/// At most this many characters of a rejected input are quoted back in an error message, so
+/// that a huge input never makes a huge message (or log line).
+pub const QUOTE_LIMIT: usize = 40;
+
+/// A bounded, printable quotation of untrusted input for error messages: at most
+/// [`QUOTE_LIMIT`] characters, then `…`.
+pub fn quote(s: &str) -> String {
+    let mut q: String = s.chars().take(QUOTE_LIMIT).collect();
+    if s.chars().nth(QUOTE_LIMIT).is_some() {
+        q.push('…');
+    }
+    q
+}
+
+/// The identifier without surrounding ASCII whitespace (spaces, tabs, CR/LF: the artefacts of
+/// fixed-width exports and of typing). Any other character, including Unicode whitespace such
+/// as a no-break or ideographic space, is left in place and so fails the format check.
+fn trim_ascii(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_ascii_whitespace())
+}
+
+/// Twelve ASCII digits (after [`trim_ascii`]), or why not.
+fn twelve_digits(s: &str) -> Result<(&str, [u8; 12]), IdError> {
+    let t = trim_ascii(s);
     if t.len() != 12 || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(IdError::NotTwelveDigits(s.to_string()));
+        return Err(IdError::NotTwelveDigits(quote(s)));
     }
     let mut d = [0u8; 12];
     for (i, b) in t.bytes().enumerate() {
         d[i] = b - b'0';
     }
-    Ok(d)
+    Ok((t, d))
 }
 
 fn verify_check_digit(d: &[u8; 12]) -> Result<(), IdError> {
@@ -81,9 +103,11 @@ pub enum Sex {
 pub struct Iin(String);
 
 impl Iin {
-    /// Parses and fully verifies: 12 digits, check digit, century/sex digit 1-6, real date.
+    /// Parses and fully verifies: 12 ASCII digits (surrounding ASCII whitespace is dropped; any
+    /// other character, Unicode whitespace included, is rejected), check digit, century/sex digit
+    /// 1-6, real date.
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        let d = twelve_digits(s)?;
+        let (t, d) = twelve_digits(s)?;
         verify_check_digit(&d)?;
         let c = d[6];
         if !(1..=6).contains(&c) {
@@ -98,8 +122,8 @@ impl Iin {
         let mm = (d[2] * 10 + d[3]) as u32;
         let dd = (d[4] * 10 + d[5]) as u32;
         NaiveDate::from_ymd_opt(century + yy, mm, dd)
-            .ok_or_else(|| IdError::BirthDate(s[..6].to_string()))?;
-        Ok(Iin(s.trim().to_string()))
+            .ok_or_else(|| IdError::BirthDate(t[..6].to_string()))?;
+        Ok(Iin(t.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -166,9 +190,9 @@ pub struct Bin(String);
 
 impl Bin {
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        let d = twelve_digits(s)?;
+        let (t, d) = twelve_digits(s)?;
         verify_check_digit(&d)?;
-        Ok(Bin(s.trim().to_string()))
+        Ok(Bin(t.to_string()))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -205,7 +229,7 @@ impl Iban {
             .collect::<String>()
             .to_ascii_uppercase();
         if t.len() != 20 || !t.starts_with("KZ") || !t.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(IdError::IbanFormat(s.to_string()));
+            return Err(IdError::IbanFormat(quote(s)));
         }
         let rem = iban_mod97(&t);
         if rem != 1 {
@@ -366,6 +390,43 @@ mod tests {
             }
         }
         unreachable!()
+    }
+
+    #[test]
+    fn multi_byte_whitespace_is_rejected_not_a_panic() {
+        // Found by a tester: a leading ideographic space made `s[..6]` cut a character.
+        for pad in ["\u{3000}", "\u{a0}", "\u{2003}", "\u{200b}", "\u{feff}"] {
+            for s in [
+                format!("{pad}950115401235"),
+                format!("950115401235{pad}"),
+                format!("{pad}950230401235"),
+                format!("{pad}{pad}95023040123"),
+            ] {
+                assert!(
+                    matches!(Iin::parse(&s), Err(IdError::NotTwelveDigits(_))),
+                    "{s:?}"
+                );
+                assert!(Bin::parse(&s).is_err(), "{s:?}");
+            }
+        }
+        // ASCII padding is dropped, and the stored form is the bare 12 digits.
+        let i = Iin::parse(" \t950115401235\r\n").unwrap();
+        assert_eq!(i.as_str(), "950115401235");
+        // The birth-date error quotes the digits, not the padding.
+        let bad = make_iin_unchecked("950230", 4, 123);
+        assert_eq!(
+            Iin::parse(&format!("  {bad}")),
+            Err(IdError::BirthDate("950230".into()))
+        );
+    }
+
+    #[test]
+    fn error_messages_quote_a_bounded_prefix() {
+        let huge = "9".repeat(1_000_000);
+        let e = Iin::parse(&huge).unwrap_err().to_string();
+        assert!(e.len() < 200, "{}", e.len());
+        let e = Iban::parse(&format!("KZ{huge}")).unwrap_err().to_string();
+        assert!(e.len() < 200, "{}", e.len());
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod money;
 pub mod offer;
 pub mod parameters;
+pub mod regions;
 pub mod registry;
 pub mod snapshot;
 #[cfg(test)]

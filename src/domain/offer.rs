@@ -11,7 +11,7 @@
 //! final for the offer but keep the entitlement: the person can still apply the ordinary way.
 //! Every other move is an [`IllegalTransition`].
 
-use super::ids::Iban;
+use super::ids::{quote, Iban};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -222,9 +222,18 @@ pub enum MalformedReply {
     TrailingText(String),
 }
 
-/// Parses a reply text (strict format above).
+/// Parses a reply text (strict format above). Any text is answered, never a panic; an error
+/// quotes at most a bounded prefix of what was sent ([`crate::domain::ids::quote`]), and a text
+/// is read no further than the longest valid reply needs.
 pub fn parse_reply(text: &str) -> Result<Reply, MalformedReply> {
-    let words: Vec<String> = text.split_whitespace().map(|w| w.to_uppercase()).collect();
+    // The longest valid reply is "R", the code, "1" and an IBAN split into single characters:
+    // 23 words. More than a few dozen words is never a reply, so at most that many are read.
+    const MAX_WORDS: usize = 40;
+    let words: Vec<String> = text
+        .split_whitespace()
+        .take(MAX_WORDS + 1)
+        .map(|w| w.to_uppercase())
+        .collect();
     let Some(first) = words.first() else {
         return Err(MalformedReply::Empty);
     };
@@ -233,9 +242,14 @@ pub fn parse_reply(text: &str) -> Result<Reply, MalformedReply> {
     }
     let code = words.get(1).ok_or(MalformedReply::NoPrefix)?;
     if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
-        return Err(MalformedReply::BadCode(code.clone()));
+        return Err(MalformedReply::BadCode(quote(code)));
     }
     let code = code.clone();
+    if words.len() > MAX_WORDS {
+        return Err(MalformedReply::TrailingText(quote(
+            &words[MAX_WORDS..].join(" "),
+        )));
+    }
     let rest = &words[2..];
     let iban_of = |ws: &[String]| -> Result<Iban, MalformedReply> {
         let joined: String = ws.concat();
@@ -252,7 +266,7 @@ pub fn parse_reply(text: &str) -> Result<Reply, MalformedReply> {
             account: Some(iban_of(&rest[1..])?),
         }),
         Some("2") if rest.len() == 1 => Ok(Reply::Refuse { code }),
-        Some("2") => Err(MalformedReply::TrailingText(rest[1..].join(" "))),
+        Some("2") => Err(MalformedReply::TrailingText(quote(&rest[1..].join(" ")))),
         Some(w) if w.starts_with("KZ") => Ok(Reply::Account {
             code,
             account: iban_of(rest)?,
@@ -508,6 +522,20 @@ mod tests {
             parse_reply("R 123456 1 KZ00125KZT5004100100"),
             Err(MalformedReply::BadAccount(_))
         ));
+    }
+
+    #[test]
+    fn huge_replies_are_malformed_with_a_bounded_message() {
+        let word = "9".repeat(1_000_000);
+        for text in [
+            format!("R {word} 1"),
+            format!("R 123456 2 {word}"),
+            format!("R 123456 1 KZ{word}"),
+            format!("R 123456 2{}", " x".repeat(100_000)),
+        ] {
+            let e = parse_reply(&text).unwrap_err().to_string();
+            assert!(e.len() < 300, "{} bytes", e.len());
+        }
     }
 
     #[test]

@@ -55,7 +55,9 @@ impl TryFrom<String> for YearMonth {
             .ok_or_else(|| format!("month must be YYYY-MM, got {s:?}"))?;
         let year: i32 = y.parse().map_err(|_| format!("bad year in {s:?}"))?;
         let month: u32 = m.parse().map_err(|_| format!("bad month in {s:?}"))?;
-        if y.len() != 4 || m.len() != 2 {
+        // Digits only: `i32::from_str` would also take "+999" or "-001".
+        let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if y.len() != 4 || m.len() != 2 || !digits(y) || !digits(m) {
             return Err(format!("month must be YYYY-MM, got {s:?}"));
         }
         YearMonth::new(year, month).ok_or_else(|| format!("month out of range in {s:?}"))
@@ -718,6 +720,16 @@ mod tests {
         assert_eq!(m.quarter(), 1);
         assert!(serde_json::from_str::<YearMonth>("\"2025-13\"").is_err());
         assert!(serde_json::from_str::<YearMonth>("\"2025-3\"").is_err());
+        for bad in [
+            "+999-03",
+            "-001-03",
+            "2025-+3",
+            "2025-03-01",
+            "２０２５-03",
+            "2025-0٣",
+        ] {
+            assert!(YearMonth::try_from(bad.to_string()).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -156,7 +156,13 @@ fn the_bad_fixture_yields_exactly_the_expected_rejects() {
             ("persons.ndjson", 7, "$"),
             ("persons.ndjson", 8, "surname"),
             ("persons.ndjson", 9, "citizenship"),
+            ("persons.ndjson", 10, "$"),
+            ("persons.ndjson", 11, "surname"),
+            ("persons.ndjson", 12, "iin"),
+            ("persons.ndjson", 13, "iin"),
+            ("persons.ndjson", 14, "iin"),
             ("addresses.ndjson", 2, "region"),
+            ("addresses.ndjson", 3, "region"),
             ("registrations.ndjson", 2, "iin or address_id"),
             ("registrations.ndjson", 3, "to"),
             ("incomes.ndjson", 2, "iin"),
@@ -171,10 +177,64 @@ fn the_bad_fixture_yields_exactly_the_expected_rejects() {
             .collect();
         want.sort();
         assert_eq!(got, want);
-        assert_eq!(s.written(), 8, "every valid record lands");
+        assert_eq!(s.written(), 9, "every valid record lands");
         assert!(s
             .rejects
             .iter()
             .any(|r| r.error.contains("NO-SUCH-ADDRESS")));
+        let at = |line: usize| {
+            s.rejects
+                .iter()
+                .find(|r| r.file == "persons.ndjson" && r.line == line)
+                .unwrap()
+        };
+        assert!(at(10).error.contains("UTF-8"), "{}", at(10).error);
+        assert!(at(12).error.contains("2095-05-05"), "{}", at(12).error);
+        assert!(at(14).error.contains("line 1"), "{}", at(14).error);
+        // The first record of the duplicated IIN is the one kept.
+        let body = gql(r#"{ person(iin: "850101405012") { fullName } }"#, json!({})).await;
+        assert_eq!(
+            body["data"]["person"]["fullName"], "Хорошая Запись",
+            "{body}"
+        );
+    });
+}
+
+/// Found by a tester: leading multi-byte whitespace in an IIN panicked the parser, in the API
+/// and in `family-card load`. Both now answer with the field at fault.
+#[test]
+fn an_iin_in_multi_byte_whitespace_is_bad_input_not_a_panic() {
+    run(async {
+        for iin in [
+            "\u{3000}950115401235",
+            "\u{a0}950230401235\u{a0}",
+            "\u{2003}\u{2003}9",
+        ] {
+            let body = gql(
+                r#"query($iin: String!) { person(iin: $iin) { fullName } }"#,
+                json!({ "iin": iin }),
+            )
+            .await;
+            assert_eq!(
+                error_code(&body).as_deref(),
+                Some("BAD_USER_INPUT"),
+                "{body}"
+            );
+            assert_eq!(body["errors"][0]["extensions"]["field"], "iin", "{body}");
+        }
+        let good = fresh_iin("1979-09-09", Sex::Female);
+        let mut x = Extract::default();
+        // A line of only an ideographic space is blank (skipped, not a record).
+        x.add_raw("persons.ndjson", "\u{3000}");
+        x.add("persons.ndjson", json!({"iin": format!("\u{3000}{good}"), "surname": "Пробел", "first_name": "Ведущий", "citizenship": "citizen"}));
+        x.person(&good, "Пробел", "Ведущий");
+        let s = x.load().await;
+        let got: Vec<(usize, &str)> = s
+            .rejects
+            .iter()
+            .map(|r| (r.line, r.field.as_str()))
+            .collect();
+        assert_eq!(got, vec![(2, "iin")]);
+        assert_eq!(s.written(), 1);
     });
 }
