@@ -24,6 +24,9 @@ pub struct LatencyReport {
     /// The same query on the same schema without authentication, policy, limits and audit.
     pub bare_p50: Duration,
     pub bare_p99: Duration,
+    /// The full service with the audit trail written but not fsynced.
+    pub unsynced_p50: Duration,
+    pub unsynced_p99: Duration,
 }
 
 /// Picks `samples` persons uniformly at random (seeded) from every stored person, serves the API on
@@ -60,17 +63,28 @@ pub async fn family_lookup_latency(
 
     // The full service (authentication, policy, limits, masking, audit on disk) …
     let dir = tempfile_dir()?;
-    let mut settings = crate::app::Settings::local(&dir)?;
-    settings.bind = "127.0.0.1:0".into();
-    settings.limits.rate_per_second = 1e9;
-    settings.limits.rate_burst = 1e9;
-    let application = crate::app::Application::build(
-        settings,
-        store.clone(),
-        rules.clone(),
-        crate::domain::offer::ProactiveRules::bundled(),
-    )
-    .await?;
+    let start = |sync: bool, sub: &str| {
+        let dir = dir.join(sub);
+        let rules = rules.clone();
+        let store = store.clone();
+        async move {
+            let mut settings = crate::app::Settings::local(&dir)?;
+            settings.bind = "127.0.0.1:0".into();
+            settings.audit_sync = sync;
+            settings.limits.rate_per_second = 1e9;
+            settings.limits.rate_burst = 1e9;
+            crate::app::Application::build(
+                settings,
+                store,
+                rules,
+                crate::domain::offer::ProactiveRules::bundled(),
+            )
+            .await
+        }
+    };
+    let application = start(true, "synced").await?;
+    // … the same without the audit trail's fsync (to tell its share) …
+    let unsynced = start(false, "unsynced").await?;
     let token = application
         .app
         .local_issuer
@@ -84,6 +98,20 @@ pub async fn family_lookup_latency(
             purpose: None,
             ttl: Duration::from_secs(3600),
         })?;
+    let unsynced_token = unsynced
+        .app
+        .local_issuer
+        .as_ref()
+        .expect("local issuer")
+        .mint(&crate::api::auth::local::TokenRequest {
+            subject: "bench".into(),
+            role: "analyst".into(),
+            region: "*".into(),
+            partner_id: None,
+            purpose: None,
+            ttl: Duration::from_secs(3600),
+        })?;
+    let unsynced_url = format!("http://127.0.0.1:{}/graphql", unsynced.port);
     let full_url = format!("http://127.0.0.1:{}/graphql", application.port);
     // … and the same schema behind a bare route: no token, no limits, no masking, no audit.
     let schema = crate::api::schema::build_schema(
@@ -100,14 +128,15 @@ pub async fn family_lookup_latency(
     let bare_url = format!("http://{}/graphql", bare_listener.local_addr()?);
     let bare_server = tokio::spawn(async move { axum::serve(bare_listener, bare).await });
     let server = tokio::spawn(application.run_until(std::future::pending()));
+    let unsynced_server = tokio::spawn(unsynced.run_until(std::future::pending()));
     let client = reqwest::Client::new();
-    let ask = |url: String, iin: String, auth: bool| {
+    let ask = |url: String, iin: String, auth: Option<&String>| {
         let mut r = client
             .post(url)
             .header("content-type", "application/json")
             .json(&json!({"query": FAMILY_QUERY, "variables": {"iin": iin}}));
-        if auth {
-            r = r.bearer_auth(&token);
+        if let Some(t) = auth {
+            r = r.bearer_auth(t);
         }
         async move {
             let t = Instant::now();
@@ -117,29 +146,36 @@ pub async fn family_lookup_latency(
     };
     // Warm up connections and the server's caches.
     for iin in picks.iter().take(20) {
-        ask(full_url.clone(), iin.clone(), true).await?;
-        ask(bare_url.clone(), iin.clone(), false).await?;
+        ask(full_url.clone(), iin.clone(), Some(&token)).await?;
+        ask(unsynced_url.clone(), iin.clone(), Some(&unsynced_token)).await?;
+        ask(bare_url.clone(), iin.clone(), None).await?;
     }
     let mut times = Vec::with_capacity(samples);
     let mut bare_times = Vec::with_capacity(samples);
+    let mut unsynced_times = Vec::with_capacity(samples);
     let mut errors = 0;
     // Alternate, so both see the same machine load.
     for iin in &picks {
-        let (t, e) = ask(full_url.clone(), iin.clone(), true).await?;
+        let (t, e) = ask(full_url.clone(), iin.clone(), Some(&token)).await?;
         times.push(t);
         errors += usize::from(e);
-        let (t, _) = ask(bare_url.clone(), iin.clone(), false).await?;
+        let (t, _) = ask(unsynced_url.clone(), iin.clone(), Some(&unsynced_token)).await?;
+        unsynced_times.push(t);
+        let (t, _) = ask(bare_url.clone(), iin.clone(), None).await?;
         bare_times.push(t);
     }
     server.abort();
+    unsynced_server.abort();
     bare_server.abort();
     let _ = std::fs::remove_dir_all(&dir);
-    bare_times.sort();
-    let bare_q = |p: f64| {
-        bare_times[((bare_times.len() as f64 * p).ceil() as usize).clamp(1, bare_times.len()) - 1]
+    let pct = |v: &mut Vec<Duration>, p: f64| {
+        v.sort();
+        v[((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1]
     };
-    let bare_p50 = bare_q(0.5);
-    let bare_p99 = bare_q(0.99);
+    let bare_p50 = pct(&mut bare_times, 0.5);
+    let bare_p99 = pct(&mut bare_times, 0.99);
+    let unsynced_p50 = pct(&mut unsynced_times, 0.5);
+    let unsynced_p99 = pct(&mut unsynced_times, 0.99);
     times.sort();
     let q = |p: f64| times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1];
     Ok(LatencyReport {
@@ -153,6 +189,8 @@ pub async fn family_lookup_latency(
         mean: times.iter().sum::<Duration>() / times.len().max(1) as u32,
         bare_p50,
         bare_p99,
+        unsynced_p50,
+        unsynced_p99,
     })
 }
 
