@@ -8,10 +8,12 @@
 pub mod benefits;
 pub mod family;
 pub mod ids;
+pub mod links;
 pub mod money;
 pub mod offer;
 pub mod parameters;
 pub mod registry;
+pub mod signals;
 pub mod snapshot;
 #[cfg(test)]
 pub(crate) mod testkit;
