@@ -899,7 +899,14 @@ pub fn timeline(r: &LinkRecord) -> Vec<TimelineEvent> {
         }
     }
     for l in r.parent_links.iter().filter(|l| &l.parent_iin == me) {
-        if let Some(d) = l.since {
+        // A birth link without `since` dates from the child's birth (decoded from the IIN).
+        let since = match l.kind {
+            crate::domain::registry::ParentKind::Birth => {
+                Some(l.since.unwrap_or_else(|| l.child_iin.birth_date()))
+            }
+            crate::domain::registry::ParentKind::Adoption => l.since,
+        };
+        if let Some(d) = since {
             let kind = match l.kind {
                 crate::domain::registry::ParentKind::Birth => "child_born",
                 crate::domain::registry::ParentKind::Adoption => "child_adopted",
