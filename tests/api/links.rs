@@ -521,3 +521,144 @@ fn links_signal_dead_recipient_is_found_after_the_grace_period_only() {
         assert!(signal(&body, "dead_recipient").is_empty(), "{body}");
     });
 }
+
+#[test]
+fn links_the_audit_trail_records_every_person_of_the_slice() {
+    run(async {
+        let father = sample_iin("Ахметов", "Ерлан");
+        let who = token_with(
+            "investigator",
+            "*",
+            "links-audit-probe",
+            Some("CASE-77"),
+            None,
+        );
+        let body = gql_as(
+            NEIGHBOURHOOD,
+            json!({"iin": father, "asOf": "2026-06-15"}),
+            &who,
+        )
+        .await;
+        let persons: std::collections::BTreeSet<String> = body["data"]["neighbourhood"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .filter_map(|n| {
+                n["id"]
+                    .as_str()?
+                    .strip_prefix("person:")
+                    .map(str::to_string)
+            })
+            .collect();
+        assert_eq!(persons.len(), 7, "{body}");
+        let trail = gql_as(
+            r#"query($s: String!) { auditTrail(subject: $s, first: 50) { entries { accessedIins accesses { action object outcome } } } }"#,
+            json!({"s": "links-audit-probe"}),
+            &token("auditor", "*"),
+        )
+        .await;
+        let e = trail["data"]["auditTrail"]["entries"]
+            .as_array()
+            .and_then(|a| a.last().cloned())
+            .unwrap_or_else(|| panic!("{trail}"));
+        let accessed: std::collections::BTreeSet<String> = e["accessedIins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert!(accessed.is_superset(&persons), "{e}");
+        assert_eq!(e["accesses"][0]["action"], "neighbourhood");
+        assert_eq!(e["accesses"][0]["outcome"], "allowed");
+    });
+}
+
+#[test]
+fn links_shared_phones_and_accounts_are_hops_and_show_in_a_fictitious_divorce() {
+    run(async {
+        let h = fresh_iin("1984-01-01", Sex::Male);
+        let w = fresh_iin("1986-02-02", Sex::Female);
+        let stranger = fresh_iin("1970-03-03", Sex::Male);
+        let (home, away) = (
+            format!("AD-P-{}", w.as_str()),
+            format!("AD-P2-{}", w.as_str()),
+        );
+        let mut x = Extract::default();
+        for a in [&home, &away] {
+            x.add("addresses.ndjson", json!({"address_id": a, "region": "SHYMKENT", "settlement": "Шымкент", "settlement_type": "republican_city"}));
+        }
+        let phone = format!("+7705{}", &w.as_str()[5..12]);
+        x.add("persons.ndjson", json!({"iin": h.as_str(), "surname": "Тестов", "first_name": "Асхат", "citizenship": "citizen", "phone": phone}))
+            .add("persons.ndjson", json!({"iin": w.as_str(), "surname": "Тестова", "first_name": "Алма", "citizenship": "citizen", "phone": phone}))
+            .person(&stranger, "Чужой", "Марат");
+        x.add("marriages.ndjson", json!({"marriage_id": format!("MR-P-{}", w.as_str()), "spouse_a": h.as_str(), "spouse_b": w.as_str(), "registered_on": "2009-01-01", "dissolved_on": "2024-06-01"}))
+            .add("registrations.ndjson", json!({"iin": w.as_str(), "address_id": home, "kind": "permanent", "from": "2009-02-01"}))
+            .add("registrations.ndjson", json!({"iin": h.as_str(), "address_id": away, "kind": "permanent", "from": "2024-06-01"}));
+        // One account, two holders (the husband and a stranger).
+        let iban =
+            family_card::domain::ids::Iban::from_parts("601", &format!("9{}", &w.as_str()[..12]))
+                .unwrap();
+        x.add("bank_accounts.ndjson", json!({"iban": iban.as_str(), "iin": h.as_str(), "bank": "Halyk Bank", "opened_on": "2015-01-01"}))
+            .add("bank_accounts.ndjson", json!({"iban": iban.as_str(), "iin": stranger.as_str(), "bank": "Halyk Bank", "opened_on": "2015-01-01"}));
+        x.add("benefits.ndjson", json!({"iin": w.as_str(), "benefit": "large_family", "amount_kzt": 70000, "from": "2024-09-01"}));
+        let s = x.load().await;
+        assert!(s.rejects.is_empty(), "{:?}", s.rejects);
+
+        // Two hops: wife —phone— husband —account— stranger.
+        let body = gql_as(
+            NEIGHBOURHOOD,
+            json!({"iin": w.as_str(), "hops": 2, "kinds": ["SHARES_PHONE", "SHARES_ACCOUNT", "HOLDS_ACCOUNT"], "asOf": "2026-06-15"}),
+            &investigator(),
+        )
+        .await;
+        let e = edges_of(&body, "neighbourhood");
+        assert!(
+            has_edge(e, "SHARES_PHONE", &pid(w.as_str()), &pid(h.as_str())),
+            "{body}"
+        );
+        assert!(
+            has_edge(
+                e,
+                "SHARES_ACCOUNT",
+                &pid(h.as_str()),
+                &pid(stranger.as_str())
+            ),
+            "{body}"
+        );
+        let account = format!("account:{}", iban.as_str());
+        assert!(
+            has_edge(e, "HOLDS_ACCOUNT", &pid(stranger.as_str()), &account),
+            "{body}"
+        );
+        // One hop only reaches the husband.
+        let body = gql_as(
+            NEIGHBOURHOOD,
+            json!({"iin": w.as_str(), "hops": 1, "kinds": ["SHARES_PHONE", "SHARES_ACCOUNT"]}),
+            &investigator(),
+        )
+        .await;
+        let ids: Vec<&str> = body["data"]["neighbourhood"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_str().unwrap())
+            .collect();
+        assert!(!ids.contains(&pid(stranger.as_str()).as_str()), "{body}");
+
+        // Living apart, but one phone and a large-family benefit after the divorce.
+        let body = gql_as(
+            SIGNALS,
+            json!({"iin": w.as_str(), "asOf": "2026-06-15"}),
+            &investigator(),
+        )
+        .await;
+        let hits = signal(&body, "fictitious_divorce");
+        assert_eq!(hits.len(), 1, "{body}");
+        assert_eq!(fact(hits[0], "after_divorce"), vec!["shared phone number"]);
+        let ev = hits[0]["evidence"]["edges"].as_array().unwrap();
+        assert!(
+            has_edge(ev, "SHARES_PHONE", &pid(w.as_str()), &pid(h.as_str())),
+            "{hits:?}"
+        );
+    });
+}
