@@ -1,7 +1,7 @@
 // Link records (src/domain/links.rs) of each person in $iins: one hop of a link query, ONE round trip.
 // Civil links in both directions, registrations with their dwellings, everybody else registered at those
-// dwellings (capped: a shared-address hub must not flood a hop), owned assets, bank accounts with their
-// other holders, and benefits (receipts and payments). Dates are filtered in Rust, never here.
+// dwellings (capped: a shared-address hub must not flood a hop), owned assets, employments and businesses,
+// bank accounts with their other holders, and benefits (receipts and payments). Dates are filtered in Rust, never here.
 // Note: the focus's own registration cannot come back a second time in the co-registration pattern
 // (relationship uniqueness); it is in `registrations`.
 UNWIND $iins AS focus_iin
@@ -20,6 +20,7 @@ RETURN p.iin AS focus,
   [(p)-[:OWNS_REAL_ESTATE]->(f:RealEstate) | f {.*, owner_iin: p.iin}] AS real_estate,
   [(p)-[:OWNS_LAND]->(f:LandPlot) | f {.*, owner_iin: p.iin}] AS land_plots,
   [(p)-[:RUNS_BUSINESS]->(f:Business) | f {.*, iin: p.iin}] AS businesses,
+  [(p)-[:EMPLOYED]->(f:Employment) | f {.*, iin: p.iin}] AS employments,
   [(p)-[:HOLDS_ACCOUNT]->(f:BankAccount) | f {.*, iin: p.iin}] AS bank_accounts,
   [(p)-[:HOLDS_ACCOUNT]->(b:BankAccount)<-[:HOLDS_ACCOUNT]-(h:Person) | {iin: h.iin, iban: b.iban, opened_on: b.opened_on, closed_on: b.closed_on}] AS account_holders,
   [(p)-[:RECEIVES_BENEFIT]->(f:BenefitReceipt) | f {.*, iin: p.iin}] AS benefits,

@@ -233,7 +233,7 @@ pub struct TimelineEventView {
 #[derive(SimpleObject)]
 #[graphql(name = "SignalHit")]
 pub struct SignalHitView {
-    /// `shared_address_cluster`, `fictitious_divorce`, `dead_recipient`.
+    /// `shared_address_cluster`, `fictitious_divorce`, `hidden_earner`, `dead_recipient`.
     pub signal: String,
     /// The IINs the hit is about.
     pub subjects: Vec<String>,

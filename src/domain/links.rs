@@ -10,8 +10,8 @@
 use super::family::CoRegistration;
 use super::ids::{Iban, Iin};
 use super::registry::{
-    covers, BankAccount, BenefitReceipt, Business, Guardianship, Income, LandPlot, Marriage,
-    ParentLink, Person, RealEstate, RegistrationAt, Vehicle,
+    covers, BankAccount, BenefitReceipt, Business, Employment, Guardianship, Income, LandPlot,
+    Marriage, ParentLink, Person, RealEstate, RegistrationAt, Vehicle,
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -163,6 +163,9 @@ pub struct LinkRecord {
     pub land_plots: Vec<LandPlot>,
     #[serde(default)]
     pub businesses: Vec<Business>,
+    /// Employments (wages), for the hidden-earner signal.
+    #[serde(default)]
+    pub employments: Vec<Employment>,
     #[serde(default)]
     pub bank_accounts: Vec<BankAccount>,
     /// Other holders of this person's accounts.
@@ -1020,6 +1023,7 @@ mod tests {
             real_estate: vec![],
             land_plots: vec![],
             businesses: vec![],
+            employments: vec![],
             bank_accounts: vec![],
             account_holders: vec![],
             phone_sharers: vec![],

@@ -30,6 +30,7 @@ const LIST_COLUMNS: &[&str] = &[
     "real_estate",
     "land_plots",
     "businesses",
+    "employments",
     "bank_accounts",
     "account_holders",
     "benefits",

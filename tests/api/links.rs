@@ -662,3 +662,67 @@ fn links_shared_phones_and_accounts_are_hops_and_show_in_a_fictitious_divorce() 
         );
     });
 }
+
+#[test]
+fn links_signal_hidden_earner_is_a_working_adult_linked_to_a_recipient() {
+    run(async {
+        let mother = fresh_iin("1970-07-07", Sex::Female);
+        let son = fresh_iin("1996-08-08", Sex::Male);
+        let other = fresh_iin("1971-09-09", Sex::Female);
+        let lodger = fresh_iin("1990-10-10", Sex::Male);
+        let (a1, a2) = (
+            format!("AD-H-{}", mother.as_str()),
+            format!("AD-H2-{}", other.as_str()),
+        );
+        let mut x = Extract::default();
+        for a in [&a1, &a2] {
+            x.add("addresses.ndjson", json!({"address_id": a, "region": "TURKESTAN", "settlement": "Кентау", "settlement_type": "district_town"}));
+        }
+        x.person(&mother, "Тестова", "Гульнар")
+            .person(&son, "Тестов", "Данияр")
+            .person(&other, "Тестова", "Роза")
+            .person(&lodger, "Тестов", "Арман");
+        for (p, a) in [(&mother, &a1), (&son, &a1), (&other, &a2), (&lodger, &a2)] {
+            x.add("registrations.ndjson", json!({"iin": p.as_str(), "address_id": a, "kind": "permanent", "from": "2015-01-01"}));
+        }
+        x.add(
+            "parent_links.ndjson",
+            json!({"parent_iin": mother.as_str(), "child_iin": son.as_str(), "kind": "birth"}),
+        );
+        x.add("employments.ndjson", json!({"iin": son.as_str(), "employer_bin": "050140000011", "employer_name": "ТОО «Работодатель 1»", "from": "2024-01-01"}))
+            // The look-alike's lodger stopped working before the date.
+            .add("employments.ndjson", json!({"iin": lodger.as_str(), "employer_bin": "050140000021", "employer_name": "ТОО «Работодатель 2»", "from": "2020-01-01", "to": "2025-01-01"}));
+        for p in [&mother, &other] {
+            x.add("benefits.ndjson", json!({"iin": p.as_str(), "benefit": "asp", "amount_kzt": 30000, "from": "2025-10-01"}));
+        }
+        let s = x.load().await;
+        assert!(s.rejects.is_empty(), "{:?}", s.rejects);
+
+        let body = gql_as(
+            SIGNALS,
+            json!({"iin": mother.as_str(), "asOf": "2026-06-15"}),
+            &investigator(),
+        )
+        .await;
+        let hits = signal(&body, "hidden_earner");
+        assert_eq!(hits.len(), 1, "{body}");
+        let h = hits[0];
+        assert_eq!(fact(h, "earner"), vec![son.as_str()]);
+        assert_eq!(fact(h, "linked_as"), vec!["child", "co_registered"], "{h}");
+        assert!(fact(h, "earning")[0].contains("050140000011"), "{h}");
+        assert!(fact(h, "benefit")[0].starts_with("asp"), "{h}");
+        let ev = h["evidence"]["edges"].as_array().unwrap();
+        assert!(
+            has_edge(ev, "PARENT_OF", &pid(mother.as_str()), &pid(son.as_str())),
+            "{h}"
+        );
+
+        let body = gql_as(
+            SIGNALS,
+            json!({"iin": other.as_str(), "asOf": "2026-06-15"}),
+            &investigator(),
+        )
+        .await;
+        assert!(signal(&body, "hidden_earner").is_empty(), "{body}");
+    });
+}

@@ -1,4 +1,5 @@
-//! Fraud signals (DOMAIN §7) as pure functions over a loaded link slice, one module per signal,
+//! Fraud signals (DOMAIN §7: shared-address cluster, fictitious divorce, hidden earner, dead
+//! recipients) as pure functions over a loaded link slice, one module per signal,
 //! with their thresholds and weights as data (`rules/signals/*.toml`, one file per period of
 //! force). Each hit carries its evidence (the nodes and edges it rests on), its facts, the rule
 //! version and thresholds applied, the benefits it matters for, and a score (the rule's weight).
@@ -6,6 +7,7 @@
 
 pub mod dead_recipient;
 pub mod fictitious_divorce;
+pub mod hidden_earner;
 pub mod shared_address;
 
 use super::benefits::BenefitKind;
@@ -39,6 +41,14 @@ pub struct FictitiousDivorceRule {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct HiddenEarnerRule {
+    pub weight: u32,
+    pub adult_age: i32,
+    pub benefits: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeadRecipientRule {
     pub weight: u32,
     pub grace_days: i64,
@@ -53,6 +63,7 @@ pub struct SignalRules {
     pub effective_from: NaiveDate,
     pub shared_address_cluster: SharedAddressRule,
     pub fictitious_divorce: FictitiousDivorceRule,
+    pub hidden_earner: HiddenEarnerRule,
     pub dead_recipient: DeadRecipientRule,
 }
 
@@ -67,6 +78,7 @@ impl SignalRules {
         let weights = [
             ("shared_address_cluster", self.shared_address_cluster.weight),
             ("fictitious_divorce", self.fictitious_divorce.weight),
+            ("hidden_earner", self.hidden_earner.weight),
             ("dead_recipient", self.dead_recipient.weight),
         ];
         for (name, w) in weights {
@@ -86,6 +98,12 @@ impl SignalRules {
         if self.fictitious_divorce.benefits.is_empty() {
             return Err("fictitious_divorce.benefits must name at least one benefit".into());
         }
+        if !(14..=21).contains(&self.hidden_earner.adult_age) {
+            return Err("hidden_earner.adult_age must be 14..=21".into());
+        }
+        if self.hidden_earner.benefits.is_empty() {
+            return Err("hidden_earner.benefits must name at least one benefit".into());
+        }
         if self.dead_recipient.grace_days < 0 {
             return Err("dead_recipient.grace_days must not be negative".into());
         }
@@ -95,6 +113,7 @@ impl SignalRules {
                 &self.shared_address_cluster.benefits,
             ),
             ("fictitious_divorce", &self.fictitious_divorce.benefits),
+            ("hidden_earner", &self.hidden_earner.benefits),
             ("dead_recipient", &self.dead_recipient.benefits),
         ] {
             for b in list {
@@ -154,6 +173,7 @@ impl SignalCatalog {
 pub enum SignalKind {
     SharedAddressCluster,
     FictitiousDivorce,
+    HiddenEarner,
     DeadRecipient,
 }
 
@@ -162,6 +182,7 @@ impl SignalKind {
         match self {
             SignalKind::SharedAddressCluster => "shared_address_cluster",
             SignalKind::FictitiousDivorce => "fictitious_divorce",
+            SignalKind::HiddenEarner => "hidden_earner",
             SignalKind::DeadRecipient => "dead_recipient",
         }
     }
@@ -195,6 +216,7 @@ pub fn evaluate(slice: &Slice, focus: &Iin, as_of: NaiveDate, rules: &SignalRule
     let mut hits = vec![];
     hits.extend(shared_address::evaluate(slice, focus, as_of, rules));
     hits.extend(fictitious_divorce::evaluate(slice, focus, as_of, rules));
+    hits.extend(hidden_earner::evaluate(slice, focus, as_of, rules));
     hits.extend(dead_recipient::evaluate(slice, as_of, rules));
     hits.sort_by(|a, b| b.score.cmp(&a.score).then(a.signal.cmp(&b.signal)));
     hits
