@@ -722,8 +722,9 @@ impl Explorer {
                 self.missing.insert(a.clone());
             }
         }
-        if self.reached_target() && self.target.as_ref() != self.order.first() {
-            // A path search stops at the level that reached the target.
+        if self.reached_target() {
+            // A path search stops at the level that reached the target (the start itself: a
+            // path of no hops).
             return;
         }
         let mut next: Vec<Iin> = vec![];
@@ -1145,6 +1146,19 @@ mod tests {
         );
         run(&mut ex, &all);
         assert!(ex.paths(10).is_empty());
+        // From a person to themselves: one path of no hops, nothing explored.
+        let mut ex = Explorer::new(
+            a.clone(),
+            LinkFilter::all(None),
+            6,
+            MAX_NODES,
+            Some(a.clone()),
+        );
+        run(&mut ex, &all);
+        let p = ex.paths(10);
+        assert_eq!(p.len(), 1);
+        assert!(p[0].edges.is_empty());
+        assert_eq!(ex.slice().records.len(), 1);
     }
 
     #[test]
