@@ -985,24 +985,24 @@ pub fn timeline(r: &LinkRecord) -> Vec<TimelineEvent> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::ids::{make_iin, Sex};
     use crate::domain::registry::{
         Citizenship, Dwelling, Registration, RegistrationKind, SettlementType,
     };
 
-    fn d(s: &str) -> NaiveDate {
+    pub(crate) fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }
 
-    fn iin(n: u32) -> Iin {
+    pub(crate) fn iin(n: u32) -> Iin {
         (0..)
             .find_map(|k| make_iin(d("1990-01-01"), Sex::Male, n * 10 + k))
             .unwrap()
     }
 
-    fn rec(i: &Iin) -> LinkRecord {
+    pub(crate) fn rec(i: &Iin) -> LinkRecord {
         LinkRecord {
             person: Person {
                 iin: i.clone(),
@@ -1033,7 +1033,7 @@ mod tests {
         }
     }
 
-    fn marriage(a: &Iin, b: &Iin, on: &str, off: Option<&str>) -> Marriage {
+    pub(crate) fn marriage(a: &Iin, b: &Iin, on: &str, off: Option<&str>) -> Marriage {
         Marriage {
             marriage_id: format!("M-{}-{}", a.as_str(), b.as_str()),
             spouse_a: a.clone(),
@@ -1043,7 +1043,7 @@ mod tests {
         }
     }
 
-    fn registered(r: &mut LinkRecord, addr: &str, from: &str, to: Option<&str>) {
+    pub(crate) fn registered(r: &mut LinkRecord, addr: &str, from: &str, to: Option<&str>) {
         r.registrations.push(RegistrationAt {
             registration: Registration {
                 iin: r.person.iin.clone(),
@@ -1064,7 +1064,7 @@ mod tests {
         });
     }
 
-    fn run(ex: &mut Explorer, all: &BTreeMap<Iin, LinkRecord>) {
+    pub(crate) fn run(ex: &mut Explorer, all: &BTreeMap<Iin, LinkRecord>) {
         while let Some(w) = ex.wants() {
             ex.absorb(w.iter().filter_map(|i| all.get(i).cloned()).collect());
         }

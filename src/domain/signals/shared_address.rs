@@ -139,3 +139,60 @@ pub fn evaluate(slice: &Slice, focus: &Iin, as_of: NaiveDate, rules: &SignalRule
     }
     hits
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::family::CoRegistration;
+    use crate::domain::links::tests::{d, iin, marriage, rec, registered, run};
+    use crate::domain::links::{Explorer, LinkFilter, LinkRecord, MAX_NODES};
+    use crate::domain::registry::RegistrationKind;
+    use crate::domain::signals::SignalCatalog;
+
+    /// `n` adults at one flat; the first two married (one household).
+    fn flat(n: u32, base: u32) -> (Iin, BTreeMap<Iin, LinkRecord>) {
+        let people: Vec<Iin> = (0..n).map(|k| iin(base + k)).collect();
+        let m = marriage(&people[0], &people[1], "2015-01-01", None);
+        let mut all = BTreeMap::new();
+        for p in &people {
+            let mut r = rec(p);
+            registered(&mut r, "AD-Z", "2020-01-01", None);
+            r.co_registrations = people
+                .iter()
+                .filter(|o| *o != p)
+                .map(|o| CoRegistration {
+                    iin: o.clone(),
+                    address_id: "AD-Z".into(),
+                    kind: RegistrationKind::Permanent,
+                    from: d("2020-01-01"),
+                    to: None,
+                })
+                .collect();
+            if p == &people[0] || p == &people[1] {
+                r.marriages.push(m.clone());
+            }
+            all.insert(p.clone(), r);
+        }
+        (people[0].clone(), all)
+    }
+
+    fn hits(n: u32, base: u32) -> Vec<Hit> {
+        let (focus, all) = flat(n, base);
+        let mut ex = Explorer::new(focus.clone(), LinkFilter::all(None), 1, MAX_NODES, None);
+        run(&mut ex, &all);
+        let on = d("2026-06-15");
+        let rules = SignalCatalog::bundled().in_force(on).unwrap().clone();
+        evaluate(&ex.slice(), &focus, on, &rules)
+    }
+
+    #[test]
+    fn a_married_couple_counts_as_one_household() {
+        // 5 adults, two of them married: 4 households, the threshold.
+        let h = hits(5, 300);
+        assert_eq!(h.len(), 1);
+        assert!(h[0].facts.contains(&pair("households", 4)));
+        assert!(h[0].facts.contains(&pair("adults", 5)));
+        // 4 adults, two married: 3 households, below it.
+        assert!(hits(4, 400).is_empty());
+    }
+}
