@@ -5,6 +5,7 @@
 
 use crate::domain::benefits::BenefitCatalog;
 use crate::domain::parameters::LegalParameters;
+use crate::domain::signals::SignalCatalog;
 use crate::domain::wellbeing::MethodologyCatalog;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,8 @@ pub struct RuleSet {
     pub wellbeing: MethodologyCatalog,
     /// Every version of the benefit rules; each evaluation uses the one in force on its date.
     pub benefits: BenefitCatalog,
+    /// Fraud-signal thresholds and weights (`signals/*.toml`, one file per period of force).
+    pub signals: SignalCatalog,
     /// Where the rules came from (a directory, or "bundled").
     pub origin: String,
 }
@@ -26,12 +29,13 @@ impl RuleSet {
             legal: LegalParameters::bundled(),
             wellbeing: MethodologyCatalog::bundled(),
             benefits: BenefitCatalog::bundled(),
+            signals: SignalCatalog::bundled(),
             origin: "bundled".into(),
         }
     }
 
-    /// Reads `legal-parameters.toml`, `wellbeing/*.toml` and every `benefits/*.toml` (one file per
-    /// period of force) from `dir`, validating each; an invalid file is an error naming it.
+    /// Reads `legal-parameters.toml`, `wellbeing/*.toml`, every `benefits/*.toml` and every
+    /// `signals/*.toml` (one file per period of force) from `dir`, validating each; an invalid file is an error naming it.
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         let legal_path = dir.join("legal-parameters.toml");
         let legal = LegalParameters::from_toml(&read(&legal_path)?)
@@ -57,10 +61,17 @@ impl RuleSet {
             dir.join("benefits").display()
         );
         let benefits = BenefitCatalog::from_texts(&benefit_texts)?;
+        let signal_texts = toml_files(&dir.join("signals"))?
+            .into_iter()
+            .map(|p| Ok((p.display().to_string(), read(&p)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let signals = SignalCatalog::from_texts(&signal_texts)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("signals").display()))?;
         Ok(RuleSet {
             legal,
             wellbeing,
             benefits,
+            signals,
             origin: dir.display().to_string(),
         })
     }
@@ -98,7 +109,7 @@ mod tests {
     fn copy_rules() -> tempfile::TempDir {
         let t = tempfile::tempdir().unwrap();
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
-        for sub in ["", "wellbeing", "benefits"] {
+        for sub in ["", "wellbeing", "benefits", "signals"] {
             std::fs::create_dir_all(t.path().join(sub)).unwrap();
             for p in std::fs::read_dir(src.join(sub)).unwrap().flatten() {
                 if p.path().is_file() {
@@ -115,6 +126,7 @@ mod tests {
         let b = RuleSet::bundled();
         assert_eq!(d.legal.version, b.legal.version);
         assert_eq!(d.benefits, b.benefits);
+        assert_eq!(d.signals, b.signals);
     }
 
     #[test]
@@ -139,6 +151,16 @@ mod tests {
         };
         assert_eq!(on("2026-12-31"), "2023-06-29");
         assert_eq!(on("2027-01-01"), "2027-01-01");
+    }
+
+    #[test]
+    fn an_invalid_signal_rules_file_stops_the_load_naming_the_file() {
+        let t = copy_rules();
+        let p = t.path().join("signals/2026-01-01.toml");
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, text.replacen("weight = 40", "weight = 400", 1)).unwrap();
+        let e = format!("{:#}", RuleSet::load(t.path()).unwrap_err());
+        assert!(e.contains("2026-01-01.toml") && e.contains("weight"), "{e}");
     }
 
     #[test]

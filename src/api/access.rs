@@ -323,6 +323,25 @@ impl Gate {
         Ok(())
     }
 
+    /// A link answer (neighbourhood, paths, timeline, signals) loaded after
+    /// `require(Action::ReadLinks, …)`: each anchor person (the one asked about; both ends of a
+    /// path) must be in the principal's region scope — their region is where they are
+    /// registered today — and every person the answer names is noted for the audit trail.
+    pub fn admit_links<'a>(
+        &self,
+        what: &str,
+        object: &str,
+        anchor_regions: &[Option<&str>],
+        persons: impl IntoIterator<Item = &'a Iin>,
+    ) -> ApiResult<()> {
+        for region in anchor_regions {
+            self.require_in(Action::ReadLinks, what, object, *region)?;
+        }
+        self.note(what, object, "allowed");
+        self.note_persons(persons);
+        Ok(())
+    }
+
     /// The audit trail (auditors).
     pub fn audit_trail(&self, object: &str) -> ApiResult<()> {
         self.require(Action::ReadAudit, "audit_trail", object)?;

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod error;
 pub mod http;
 pub mod limits;
+pub mod links;
 pub mod pages;
 pub mod policy;
 pub mod proactive;

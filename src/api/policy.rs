@@ -2,14 +2,14 @@
 //! about. No I/O here: [`super::access`] applies it to loaded objects (their region) and audits
 //! the outcome; every resolver and HTTP route asks [`decide`] through it, nowhere else.
 //!
-//! | role | persons, families | offers | answer offers | payment orders | aggregates | audit trail | configuration |
-//! |---|---|---|---|---|---|---|---|
-//! | analyst | own region | own region | — | own region | own region | — | — |
-//! | investigator | scope + purpose | scope + purpose | — | scope + purpose | own region | — | — |
-//! | operator | — | own region | own region | own region | own region | — | — |
-//! | partner | — | — | — | — | own region | — | — |
-//! | auditor | — | — | — | — | — | yes | — |
-//! | admin | — | — | — | — | own region | — | yes |
+//! | role | persons, families | offers | answer offers | payment orders | aggregates | audit trail | configuration | links, signals |
+//! |---|---|---|---|---|---|---|---|---|
+//! | analyst | own region | own region | — | own region | own region | — | — | — |
+//! | investigator | scope + purpose | scope + purpose | — | scope + purpose | own region | — | — | scope + purpose |
+//! | operator | — | own region | own region | own region | own region | — | — | — |
+//! | partner | — | — | — | — | own region | — | — | — |
+//! | auditor | — | — | — | — | — | yes | — | — |
+//! | admin | — | — | — | — | own region | — | yes | — |
 //!
 //! "Own region" is the token's region claim (`*` = national). An investigator reads only under a
 //! declared purpose or case id, which the audit trail records with every read. Partners see
@@ -130,10 +130,12 @@ pub enum Action {
     ReadAggregates,
     ReadAudit,
     ReadConfiguration,
+    /// Link slices, paths, timelines and fraud signals (investigators' tools).
+    ReadLinks,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::ReadPerson,
         Action::ReadFamily,
         Action::ReadOffer,
@@ -142,6 +144,7 @@ impl Action {
         Action::ReadAggregates,
         Action::ReadAudit,
         Action::ReadConfiguration,
+        Action::ReadLinks,
     ];
 }
 
@@ -166,7 +169,7 @@ pub const fn rule(role: Role, action: Action) -> Rule {
         (Analyst, ReadPerson | ReadFamily | ReadOffer | ReadPaymentOrder | ReadAggregates) => {
             InScope
         }
-        (Investigator, ReadPerson | ReadFamily | ReadOffer | ReadPaymentOrder) => {
+        (Investigator, ReadPerson | ReadFamily | ReadOffer | ReadPaymentOrder | ReadLinks) => {
             InScopeWithPurpose
         }
         (Investigator, ReadAggregates) => InScope,
@@ -217,6 +220,7 @@ fn action_words(a: Action) -> &'static str {
         Action::ReadAggregates => "read aggregates",
         Action::ReadAudit => "read the audit trail",
         Action::ReadConfiguration => "read the configuration",
+        Action::ReadLinks => "read link slices and fraud signals",
     }
 }
 
@@ -274,12 +278,12 @@ mod tests {
     fn the_role_matrix() {
         use Action::*;
         use Rule::*;
-        let expected: &[(Role, [Rule; 8])] = &[
-            // person, family, offer, answer, payment, aggregates, audit, config
+        let expected: &[(Role, [Rule; 9])] = &[
+            // person, family, offer, answer, payment, aggregates, audit, config, links
             (
                 Role::Analyst,
                 [
-                    InScope, InScope, InScope, Deny, InScope, InScope, Deny, Deny,
+                    InScope, InScope, InScope, Deny, InScope, InScope, Deny, Deny, Deny,
                 ],
             ),
             (
@@ -293,23 +297,26 @@ mod tests {
                     InScope,
                     Deny,
                     Deny,
+                    InScopeWithPurpose,
                 ],
             ),
             (
                 Role::Operator,
-                [Deny, Deny, InScope, InScope, InScope, InScope, Deny, Deny],
+                [
+                    Deny, Deny, InScope, InScope, InScope, InScope, Deny, Deny, Deny,
+                ],
             ),
             (
                 Role::Partner,
-                [Deny, Deny, Deny, Deny, Deny, InScope, Deny, Deny],
+                [Deny, Deny, Deny, Deny, Deny, InScope, Deny, Deny, Deny],
             ),
             (
                 Role::Auditor,
-                [Deny, Deny, Deny, Deny, Deny, Deny, Always, Deny],
+                [Deny, Deny, Deny, Deny, Deny, Deny, Always, Deny, Deny],
             ),
             (
                 Role::Admin,
-                [Deny, Deny, Deny, Deny, Deny, InScope, Deny, Always],
+                [Deny, Deny, Deny, Deny, Deny, InScope, Deny, Always, Deny],
             ),
         ];
         let actions = [
@@ -321,6 +328,7 @@ mod tests {
             ReadAggregates,
             ReadAudit,
             ReadConfiguration,
+            ReadLinks,
         ];
         assert_eq!(actions, Action::ALL);
         for (role, rules) in expected {

@@ -8,11 +8,13 @@
 pub mod benefits;
 pub mod family;
 pub mod ids;
+pub mod links;
 pub mod money;
 pub mod offer;
 pub mod parameters;
 pub mod regions;
 pub mod registry;
+pub mod signals;
 pub mod snapshot;
 #[cfg(test)]
 pub(crate) mod testkit;

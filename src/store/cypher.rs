@@ -45,6 +45,8 @@ pub const INGEST_UNEMPLOYMENT: &str = include_str!("../../cypher/ingest_unemploy
 pub const INGEST_VEHICLES: &str = include_str!("../../cypher/ingest_vehicles.cypher");
 pub const JOB_CHECKPOINT_GET: &str = include_str!("../../cypher/job_checkpoint_get.cypher");
 pub const JOB_CHECKPOINT_SAVE: &str = include_str!("../../cypher/job_checkpoint_save.cypher");
+pub const LINKS_PERSONS: &str = include_str!("../../cypher/links_persons.cypher");
+pub const LINKS_PHONE_SHARERS: &str = include_str!("../../cypher/links_phone_sharers.cypher");
 pub const NOTICES_CANDIDATES: &str = include_str!("../../cypher/notices_candidates.cypher");
 pub const OFFER_GET: &str = include_str!("../../cypher/offer_get.cypher");
 pub const OFFER_TRANSITION: &str = include_str!("../../cypher/offer_transition.cypher");
@@ -118,6 +120,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("ingest_vehicles.cypher", INGEST_VEHICLES),
     ("job_checkpoint_get.cypher", JOB_CHECKPOINT_GET),
     ("job_checkpoint_save.cypher", JOB_CHECKPOINT_SAVE),
+    ("links_persons.cypher", LINKS_PERSONS),
+    ("links_phone_sharers.cypher", LINKS_PHONE_SHARERS),
     ("notices_candidates.cypher", NOTICES_CANDIDATES),
     ("offer_get.cypher", OFFER_GET),
     ("offer_transition.cypher", OFFER_TRANSITION),

@@ -8,6 +8,7 @@
 
 pub mod cypher;
 mod jobs;
+mod links;
 mod neighbourhood;
 mod offers;
 

@@ -408,7 +408,8 @@ fn abusive_documents_are_refused_quickly_and_the_server_answers_right_after() {
             assert!(body.get("data").is_none(), "{what}: {body}");
             assert!(took < Duration::from_secs(5), "{what} took {took:?}");
         }
-        // 10 MB body: 413 before anything is parsed.
+        // 10 MB body: 413 from its Content-Length, before anything is read. The server may
+        // close the connection while the client is still writing (a broken pipe): refused too.
         let big = "x".repeat(10 * 1024 * 1024);
         let r = reqwest::Client::new()
             .post(format!("{}/graphql", app().base_url))
@@ -416,9 +417,14 @@ fn abusive_documents_are_refused_quickly_and_the_server_answers_right_after() {
             .header("content-type", "application/json")
             .body(format!(r#"{{"query": "{big}"}}"#))
             .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 413);
+            .await;
+        match r {
+            Ok(r) => assert_eq!(r.status(), 413),
+            Err(e) => assert!(
+                e.is_request() || e.is_body() || e.is_connect(),
+                "neither 413 nor a refused upload: {e}"
+            ),
+        }
         // And the server answers normally right after.
         let body = gql(FAMILY_Q, json!({"iin": F01})).await;
         assert_eq!(error_code(&body), None, "{body}");

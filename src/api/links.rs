@@ -1,0 +1,473 @@
+//! Investigators' link queries: a person's neighbourhood as a graph slice, the shortest
+//! connections between two persons, a person's timeline, and the fraud signals around a person.
+//! Every one asks the policy for `ReadLinks` (investigators under a purpose, in their region
+//! scope) and notes every person it names for the audit trail ([`Gate::admit_links`]).
+
+use super::access::Gate;
+use super::assessments;
+use super::error::{ApiError, ApiResult};
+use super::policy::Action;
+use crate::domain::ids::Iin;
+use crate::domain::links::{
+    self, EdgeKind, Explorer, LinkFilter, NodeKind, Slice, MAX_NEIGHBOURHOOD_HOPS, MAX_NODES,
+    MAX_PATHS, MAX_PATH_HOPS,
+};
+use crate::domain::signals;
+use crate::family_cards::FamilyError;
+use async_graphql::{Context, Enum, Object, SimpleObject};
+use chrono::NaiveDate;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+fn gate<'a>(ctx: &'a Context<'_>) -> &'a Gate {
+    ctx.data_unchecked::<Arc<Gate>>()
+}
+
+fn parse_iin(field: &str, s: &str) -> ApiResult<Iin> {
+    Iin::parse(s).map_err(|e| ApiError::bad_input(field, e))
+}
+
+fn store_error(e: crate::store::StoreError) -> ApiError {
+    ApiError::from(FamilyError::Store(e))
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// The kind of a link (an edge of a slice).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "LinkKind")]
+pub enum LinkKindView {
+    MarriedTo,
+    ParentOf,
+    GuardianOf,
+    /// Person → dwelling; persons registered at one dwelling are one hop apart.
+    RegisteredAt,
+    OwnsVehicle,
+    OwnsRealEstate,
+    OwnsLand,
+    RunsBusiness,
+    HoldsAccount,
+    /// Two holders of one bank account.
+    SharesAccount,
+    /// Two persons with one phone number.
+    SharesPhone,
+}
+
+impl From<LinkKindView> for EdgeKind {
+    fn from(k: LinkKindView) -> Self {
+        match k {
+            LinkKindView::MarriedTo => EdgeKind::MarriedTo,
+            LinkKindView::ParentOf => EdgeKind::ParentOf,
+            LinkKindView::GuardianOf => EdgeKind::GuardianOf,
+            LinkKindView::RegisteredAt => EdgeKind::RegisteredAt,
+            LinkKindView::OwnsVehicle => EdgeKind::OwnsVehicle,
+            LinkKindView::OwnsRealEstate => EdgeKind::OwnsRealEstate,
+            LinkKindView::OwnsLand => EdgeKind::OwnsLand,
+            LinkKindView::RunsBusiness => EdgeKind::RunsBusiness,
+            LinkKindView::HoldsAccount => EdgeKind::HoldsAccount,
+            LinkKindView::SharesAccount => EdgeKind::SharesAccount,
+            LinkKindView::SharesPhone => EdgeKind::SharesPhone,
+        }
+    }
+}
+
+impl From<EdgeKind> for LinkKindView {
+    fn from(k: EdgeKind) -> Self {
+        match k {
+            EdgeKind::MarriedTo => LinkKindView::MarriedTo,
+            EdgeKind::ParentOf => LinkKindView::ParentOf,
+            EdgeKind::GuardianOf => LinkKindView::GuardianOf,
+            EdgeKind::RegisteredAt => LinkKindView::RegisteredAt,
+            EdgeKind::OwnsVehicle => LinkKindView::OwnsVehicle,
+            EdgeKind::OwnsRealEstate => LinkKindView::OwnsRealEstate,
+            EdgeKind::OwnsLand => LinkKindView::OwnsLand,
+            EdgeKind::RunsBusiness => LinkKindView::RunsBusiness,
+            EdgeKind::HoldsAccount => LinkKindView::HoldsAccount,
+            EdgeKind::SharesAccount => LinkKindView::SharesAccount,
+            EdgeKind::SharesPhone => LinkKindView::SharesPhone,
+        }
+    }
+}
+
+/// The kind of a node of a slice.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "GraphNodeKind")]
+pub enum NodeKindView {
+    Person,
+    Dwelling,
+    Vehicle,
+    RealEstate,
+    Land,
+    Business,
+    Account,
+}
+
+impl From<NodeKind> for NodeKindView {
+    fn from(k: NodeKind) -> Self {
+        match k {
+            NodeKind::Person => NodeKindView::Person,
+            NodeKind::Dwelling => NodeKindView::Dwelling,
+            NodeKind::Vehicle => NodeKindView::Vehicle,
+            NodeKind::RealEstate => NodeKindView::RealEstate,
+            NodeKind::Land => NodeKindView::Land,
+            NodeKind::Business => NodeKindView::Business,
+            NodeKind::Account => NodeKindView::Account,
+        }
+    }
+}
+
+/// A key fact of a node, or a threshold or finding of a signal.
+#[derive(SimpleObject, Clone)]
+#[graphql(name = "GraphFact")]
+pub struct FactView {
+    pub name: String,
+    pub value: String,
+}
+
+fn facts(v: &[(String, String)]) -> Vec<FactView> {
+    v.iter()
+        .map(|(n, x)| FactView {
+            name: n.clone(),
+            value: x.clone(),
+        })
+        .collect()
+}
+
+#[derive(SimpleObject, Clone)]
+#[graphql(name = "GraphNode")]
+pub struct NodeView {
+    /// `person:<iin>`, `dwelling:<address id>`, `vehicle:<id>`, `account:<iban>` …
+    pub id: String,
+    pub kind: NodeKindView,
+    pub label: String,
+    pub facts: Vec<FactView>,
+}
+
+#[derive(SimpleObject, Clone)]
+#[graphql(name = "GraphEdge")]
+pub struct EdgeView {
+    pub from: String,
+    pub to: String,
+    pub kind: LinkKindView,
+    /// First day in force (absent: unknown).
+    pub from_date: Option<NaiveDate>,
+    /// First day no longer in force (absent: still in force).
+    pub to_date: Option<NaiveDate>,
+    pub directed: bool,
+}
+
+fn edge_view(e: &links::Edge) -> EdgeView {
+    EdgeView {
+        from: e.from.clone(),
+        to: e.to.clone(),
+        kind: e.kind.into(),
+        from_date: e.from_date,
+        to_date: e.to_date,
+        directed: e.directed,
+    }
+}
+
+fn node_view(n: &links::Node) -> NodeView {
+    NodeView {
+        id: n.id.clone(),
+        kind: n.kind.into(),
+        label: n.label.clone(),
+        facts: facts(&n.facts),
+    }
+}
+
+/// A piece of the registry graph.
+#[derive(SimpleObject)]
+#[graphql(name = "GraphSlice")]
+pub struct SliceView {
+    pub nodes: Vec<NodeView>,
+    pub edges: Vec<EdgeView>,
+    /// Whether the node cap (500) cut the slice.
+    pub truncated: bool,
+}
+
+fn slice_view(s: &Slice) -> SliceView {
+    SliceView {
+        nodes: s.nodes.iter().map(node_view).collect(),
+        edges: s.edges.iter().map(edge_view).collect(),
+        truncated: s.truncated,
+    }
+}
+
+/// One shortest connection between two persons.
+#[derive(SimpleObject)]
+#[graphql(name = "GraphPath")]
+pub struct PathView {
+    /// Person hops (a co-registration is one hop of two edges through the dwelling).
+    pub length: i32,
+    /// The nodes along the path, in order.
+    pub nodes: Vec<NodeView>,
+    /// The edges along the path, in order, with their dates.
+    pub edges: Vec<EdgeView>,
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "GraphPaths")]
+pub struct PathsView {
+    /// Every shortest path found (at most 20), all of the same length.
+    pub paths: Vec<PathView>,
+    /// Whether the node cap (500) cut the search: a longer or missing path may be incomplete.
+    pub truncated: bool,
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "TimelineEvent")]
+pub struct TimelineEventView {
+    pub date: NaiveDate,
+    /// `birth`, `death`, `marriage`, `divorce`, `child_born`, `registered`, `acquired`,
+    /// `benefit_started` …
+    pub kind: String,
+    pub label: String,
+    /// The node the event concerns besides the person (spouse, child, dwelling, asset …).
+    pub node: Option<String>,
+}
+
+/// A fraud signal hit: a lead to check, with the evidence it rests on.
+#[derive(SimpleObject)]
+#[graphql(name = "SignalHit")]
+pub struct SignalHitView {
+    /// `shared_address_cluster`, `fictitious_divorce`, `hidden_earner`, `dead_recipient`.
+    pub signal: String,
+    /// The IINs the hit is about.
+    pub subjects: Vec<String>,
+    /// The rule's weight (0–100).
+    pub score: i32,
+    /// The signal rules version applied (`rules/signals/<version>.toml`).
+    pub rule_version: String,
+    pub thresholds: Vec<FactView>,
+    pub facts: Vec<FactView>,
+    /// The benefits the signal matters for.
+    pub matters_for: Vec<String>,
+    pub evidence: SliceView,
+}
+
+fn kinds_filter(
+    field: &str,
+    kinds: Option<Vec<LinkKindView>>,
+    default: &[EdgeKind],
+    as_of: Option<NaiveDate>,
+) -> ApiResult<LinkFilter> {
+    let kinds: BTreeSet<EdgeKind> = match kinds {
+        None => default.iter().copied().collect(),
+        Some(v) if v.is_empty() => {
+            return Err(ApiError::bad_input(field, "name at least one kind"))
+        }
+        Some(v) => v.into_iter().map(EdgeKind::from).collect(),
+    };
+    Ok(LinkFilter { kinds, as_of })
+}
+
+fn hop_count(field: &str, v: Option<i32>, default: usize, max: usize) -> ApiResult<usize> {
+    match v {
+        None => Ok(default),
+        Some(n) if n >= 1 && n as usize <= max => Ok(n as usize),
+        Some(_) => Err(ApiError::bad_input(field, format!("must be 1..={max}"))),
+    }
+}
+
+#[derive(Default)]
+pub struct LinksQuery;
+
+#[Object]
+impl LinksQuery {
+    /// Investigators: everything within `hops` (1–3, default 1) person hops of `iin` over the
+    /// link `kinds` (default all): civil-registry links, co-registration at a dwelling, owned
+    /// assets, shared accounts and phones. With `asOf`, only links in force that day. At most
+    /// 500 nodes (`truncated` says when the cap cut it).
+    #[graphql(complexity = "50 + child_complexity")]
+    async fn neighbourhood(
+        &self,
+        ctx: &Context<'_>,
+        iin: String,
+        hops: Option<i32>,
+        kinds: Option<Vec<LinkKindView>>,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<SliceView> {
+        let iin = parse_iin("iin", &iin)?;
+        let hops = hop_count("hops", hops, 1, MAX_NEIGHBOURHOOD_HOPS)?;
+        let filter = kinds_filter("kinds", kinds, &EdgeKind::ALL, as_of)?;
+        let g = gate(ctx);
+        let what = "neighbourhood";
+        g.require(Action::ReadLinks, what, iin.as_str())?;
+        let mut ex = Explorer::new(iin.clone(), filter, hops, MAX_NODES, None);
+        g.store().explore(&mut ex).await.map_err(store_error)?;
+        if !ex.found_start() {
+            return Err(ApiError::NotFound("no person with this IIN".into()).into());
+        }
+        let s = ex.slice();
+        let region = s.records.get(&iin).and_then(|r| r.region_on(today()));
+        g.admit_links(what, iin.as_str(), &[region], s.persons())?;
+        Ok(slice_view(&s))
+    }
+
+    /// Investigators: the shortest connections between two persons within `maxHops` (1–6,
+    /// default 4) person hops `via` the given link kinds (default: marriage, parenthood,
+    /// guardianship, co-registration, shared account, shared phone), each path with its edges
+    /// and their dates. With `asOf`, only links in force that day. No path: an empty list.
+    #[graphql(complexity = "100 + child_complexity")]
+    async fn paths(
+        &self,
+        ctx: &Context<'_>,
+        from: String,
+        to: String,
+        max_hops: Option<i32>,
+        via: Option<Vec<LinkKindView>>,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<PathsView> {
+        let a = parse_iin("from", &from)?;
+        let b = parse_iin("to", &to)?;
+        let max_hops = hop_count("maxHops", max_hops, 4, MAX_PATH_HOPS)?;
+        let filter = kinds_filter("via", via, &EdgeKind::HOPS, as_of)?;
+        let g = gate(ctx);
+        let what = "paths";
+        let object = format!("{}->{}", a.as_str(), b.as_str());
+        g.require(Action::ReadLinks, what, &object)?;
+        let target = g
+            .store()
+            .link_records(std::slice::from_ref(&b))
+            .await
+            .map_err(store_error)?;
+        let Some(target) = target.into_iter().next() else {
+            return Err(ApiError::NotFound("no person with the IIN `to`".into()).into());
+        };
+        let mut ex = Explorer::new(a.clone(), filter, max_hops, MAX_NODES, Some(b.clone()));
+        g.store().explore(&mut ex).await.map_err(store_error)?;
+        if !ex.found_start() {
+            return Err(ApiError::NotFound("no person with the IIN `from`".into()).into());
+        }
+        let s = ex.slice();
+        let found = ex.paths(MAX_PATHS);
+        let d = today();
+        let regions = [
+            s.records.get(&a).and_then(|r| r.region_on(d)),
+            target.region_on(d),
+        ];
+        let mut named: BTreeSet<Iin> = [a.clone(), b.clone()].into_iter().collect();
+        named.extend(found.iter().flat_map(|p| p.persons.iter().cloned()));
+        g.admit_links(what, &object, &regions, named.iter())?;
+        let paths = found
+            .iter()
+            .map(|p| {
+                let mut ids: Vec<String> = vec![links::person_id(&p.persons[0])];
+                for e in &p.edges {
+                    for end in [&e.from, &e.to] {
+                        if !ids.contains(end) {
+                            ids.push(end.clone());
+                        }
+                    }
+                }
+                PathView {
+                    length: (p.persons.len() - 1) as i32,
+                    nodes: ids
+                        .iter()
+                        .filter_map(|i| s.node(i))
+                        .map(node_view)
+                        .collect(),
+                    edges: p.edges.iter().map(edge_view).collect(),
+                }
+            })
+            .collect();
+        Ok(PathsView {
+            paths,
+            truncated: s.truncated,
+        })
+    }
+
+    /// Investigators: a person's life in the registries in date order — birth, marriages,
+    /// divorces, children, guardianships, registrations, asset changes, accounts, benefits, death.
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        iin: String,
+    ) -> async_graphql::Result<Vec<TimelineEventView>> {
+        let iin = parse_iin("iin", &iin)?;
+        let g = gate(ctx);
+        let what = "timeline";
+        g.require(Action::ReadLinks, what, iin.as_str())?;
+        let recs = g
+            .store()
+            .link_records(std::slice::from_ref(&iin))
+            .await
+            .map_err(store_error)?;
+        let Some(r) = recs.into_iter().next() else {
+            return Err(ApiError::NotFound("no person with this IIN".into()).into());
+        };
+        let events = links::timeline(&r);
+        let mut named: BTreeSet<Iin> = [iin.clone()].into_iter().collect();
+        named.extend(
+            events
+                .iter()
+                .filter_map(|e| e.node.as_deref()?.strip_prefix("person:"))
+                .filter_map(|i| Iin::parse(i).ok()),
+        );
+        g.admit_links(what, iin.as_str(), &[r.region_on(today())], named.iter())?;
+        Ok(events
+            .into_iter()
+            .map(|e| TimelineEventView {
+                date: e.date,
+                kind: e.kind,
+                label: e.label,
+                node: e.node,
+            })
+            .collect())
+    }
+
+    /// Investigators: the fraud signals around a person on `asOf` (default today), evaluated
+    /// over the person's one-hop neighbourhood with the signal rules in force that day
+    /// (`rules/signals/`), highest score first, each with its evidence.
+    #[graphql(complexity = "50 + child_complexity")]
+    async fn signals(
+        &self,
+        ctx: &Context<'_>,
+        iin: String,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<Vec<SignalHitView>> {
+        let iin = parse_iin("iin", &iin)?;
+        let d = as_of.unwrap_or_else(today);
+        let rules = assessments::app(ctx)
+            .rules
+            .signals
+            .in_force(d)
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::bad_input("asOf", "no signal rules are in force on this date")
+            })?;
+        let g = gate(ctx);
+        let what = "signals";
+        g.require(Action::ReadLinks, what, iin.as_str())?;
+        let mut ex = Explorer::new(iin.clone(), LinkFilter::all(None), 1, MAX_NODES, None);
+        g.store().explore(&mut ex).await.map_err(store_error)?;
+        if !ex.found_start() {
+            return Err(ApiError::NotFound("no person with this IIN".into()).into());
+        }
+        let s = ex.slice();
+        let hits = signals::evaluate(&s, &iin, d, &rules);
+        let mut named: BTreeSet<Iin> = [iin.clone()].into_iter().collect();
+        for h in &hits {
+            named.extend(h.subjects.iter().cloned());
+            named.extend(h.evidence.persons().cloned());
+        }
+        let region = s.records.get(&iin).and_then(|r| r.region_on(today()));
+        g.admit_links(what, iin.as_str(), &[region], named.iter())?;
+        Ok(hits
+            .into_iter()
+            .map(|h| SignalHitView {
+                signal: h.signal.code().into(),
+                subjects: h.subjects.iter().map(|i| i.as_str().to_string()).collect(),
+                score: h.score as i32,
+                rule_version: h.rule_version,
+                thresholds: facts(&h.thresholds),
+                facts: facts(&h.facts),
+                matters_for: h.matters_for,
+                evidence: slice_view(&h.evidence),
+            })
+            .collect())
+    }
+}
