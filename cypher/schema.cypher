@@ -27,6 +27,7 @@ CREATE CONSTRAINT pregnancies_fact_key IF NOT EXISTS FOR (n:Pregnancy) REQUIRE n
 CREATE CONSTRAINT unemployment_fact_key IF NOT EXISTS FOR (n:Unemployment) REQUIRE n.fact_key IS UNIQUE;
 CREATE CONSTRAINT benefits_fact_key IF NOT EXISTS FOR (n:BenefitReceipt) REQUIRE n.fact_key IS UNIQUE;
 CREATE INDEX person_death_date IF NOT EXISTS FOR (n:Person) ON (n.death_date);
+CREATE INDEX person_phone IF NOT EXISTS FOR (n:Person) ON (n.phone);
 CREATE CONSTRAINT wellbeing_assessment_key IF NOT EXISTS FOR (n:WellbeingAssessment) REQUIRE n.assessment_key IS UNIQUE;
 CREATE CONSTRAINT entitlement_key IF NOT EXISTS FOR (n:Entitlement) REQUIRE n.entitlement_key IS UNIQUE;
 CREATE INDEX entitlement_recipient IF NOT EXISTS FOR (n:Entitlement) ON (n.recipient_iin);

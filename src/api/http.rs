@@ -400,7 +400,11 @@ async fn execute(
             return finish(app, draft, StatusCode::SERVICE_UNAVAILABLE, media, body).await;
         }
     };
-    let request_error = resp.data == async_graphql::Value::Null && !resp.errors.is_empty();
+    // A request error (parse, validation, limits) has no path; a field error that nulled the
+    // whole data (a non-null field) is still a result: 200, with `data: null`.
+    let request_error = resp.data == async_graphql::Value::Null
+        && !resp.errors.is_empty()
+        && resp.errors.iter().all(|e| e.path.is_empty());
     let mut body =
         serde_json::to_value(&resp).unwrap_or_else(|_| errors_body("INTERNAL", "internal error"));
     if request_error {

@@ -477,6 +477,20 @@ fn graphql_over_http_negotiation_and_status_codes() {
             body.get("data").is_none() && body["errors"].is_array(),
             "{body}"
         );
+        // A field error that nulls the whole data is a result, not a request error.
+        let r = ask(
+            Some("application/graphql-response+json"),
+            r#"{"query": "{ family(iin: \"950115401235\") { size } }"}"#.into(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        assert!(
+            body["data"].is_null() && body.get("data").is_some(),
+            "{body}"
+        );
+        assert_eq!(error_code(&body).as_deref(), Some("NOT_FOUND"));
         let r = ask(None, r#"{"query": "{ benefits { "}"#.into())
             .await
             .unwrap();
