@@ -84,6 +84,7 @@ pub struct QueryRoot(
     RegistryQuery,
     super::proactive::ProactiveQuery,
     super::audit_trail::AuditQuery,
+    super::dashboard::DashboardQuery,
 );
 
 #[derive(Default)]
