@@ -36,9 +36,10 @@ pub enum LocalDbError {
         path: PathBuf,
         cause: std::io::Error,
     },
-    #[error("the local ArcadeDB did not become ready within {secs} s; last log lines:\n{log}")]
+    /// `log`: the cause in one line (see [`summarise_log`]), then the log file's path.
+    #[error("the local ArcadeDB did not become ready within {secs} s: {log}")]
     NotReady { secs: u64, log: String },
-    #[error("the local ArcadeDB exited during start-up ({status}); last log lines:\n{log}")]
+    #[error("the local ArcadeDB exited during start-up ({status}): {log}")]
     Exited { status: String, log: String },
 }
 
@@ -134,10 +135,36 @@ fn read_or_create_password(data_dir: &Path) -> Result<String, LocalDbError> {
     Ok(pw)
 }
 
-fn tail(path: &Path, lines: usize) -> String {
-    let s = std::fs::read_to_string(path).unwrap_or_default();
-    let v: Vec<&str> = s.lines().collect();
-    v[v.len().saturating_sub(lines)..].join("\n")
+/// Java's log in one line: the deepest cause it names (the last `Caused by:`, else the last
+/// exception or SEVERE/ERROR line, else the last line), then where the whole log is.
+pub fn summarise_log(text: &str, path: &Path) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let pick = lines
+        .iter()
+        .rev()
+        .find(|l| l.starts_with("Caused by:"))
+        .or_else(|| {
+            lines.iter().rev().find(|l| {
+                (l.contains("Exception") || l.contains("Error:") || l.contains("SEVERE"))
+                    && !l.starts_with("at ")
+            })
+        })
+        .or_else(|| lines.last());
+    let mut cause = pick
+        .map(|l| l.trim_start_matches("Caused by:").trim().to_string())
+        .unwrap_or_else(|| "no log output".into());
+    if cause.chars().count() > 300 {
+        cause = cause.chars().take(300).collect::<String>() + "…";
+    }
+    format!("{cause} (full log: {})", path.display())
+}
+
+fn log_summary(path: &Path) -> String {
+    summarise_log(&std::fs::read_to_string(path).unwrap_or_default(), path)
 }
 
 impl LocalDb {
@@ -262,7 +289,7 @@ impl LocalDb {
             if let Some(status) = exited {
                 return Err(LocalDbError::Exited {
                     status,
-                    log: tail(&self.log_path, 30),
+                    log: log_summary(&self.log_path),
                 });
             }
             if tokio::net::TcpStream::connect(self.config.uri.trim_start_matches("bolt://"))
@@ -275,7 +302,7 @@ impl LocalDb {
             if started.elapsed() > limit {
                 return Err(LocalDbError::NotReady {
                     secs: limit.as_secs(),
-                    log: tail(&self.log_path, 30),
+                    log: log_summary(&self.log_path),
                 });
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
@@ -325,5 +352,30 @@ fn terminate(c: &mut Child) {
 impl Drop for LocalDb {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_java_log_is_summarised_by_its_deepest_cause() {
+        let log = "INFO starting\n\
+            SEVERE Error on starting server\n\
+            com.arcadedb.exception.DatabaseOperationException: Error on creating new database 'graph'\n\
+            \tat com.arcadedb.server.ArcadeDBServer.start(ArcadeDBServer.java:120)\n\
+            Caused by: java.nio.channels.OverlappingFileLockException: the database is locked by another process\n\
+            \tat java.base/sun.nio.ch.FileLockTable.checkList(FileLockTable.java:229)\n";
+        let s = summarise_log(log, Path::new("/d/server.log"));
+        assert_eq!(
+            s,
+            "java.nio.channels.OverlappingFileLockException: the database is locked by another \
+             process (full log: /d/server.log)"
+        );
+        assert_eq!(
+            summarise_log("", Path::new("x.log")),
+            "no log output (full log: x.log)"
+        );
     }
 }

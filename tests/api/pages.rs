@@ -576,3 +576,35 @@ fn dashboard_browser(
         .unwrap_or_else(|e| panic!("no JSON report ({e}):\n{output}"));
     (out.status.success(), report, output)
 }
+
+/// The README's example query answers, and the members' ages are taken on the family's date
+/// (`asOf`), not today.
+#[test]
+fn the_readme_example_query_answers_with_ages_on_the_familys_date() {
+    let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
+    let start = readme.find("```graphql\n").expect("a graphql block") + 11;
+    let query = &readme[start..start + readme[start..].find("```").unwrap()];
+    run(async {
+        let body = gql(query, serde_json::json!({})).await;
+        assert!(body["errors"].is_null(), "{body}");
+        assert!(
+            body["data"]["family"]["size"].as_i64().unwrap() > 1,
+            "{body}"
+        );
+        let q = r#"{ family(iin: "880315401029", asOf: "2026-06-15") { asOf
+            members(first: 20) { edges { node { birthDate age ageToday: age(asOf: "2030-01-01") } } } } }"#;
+        let body = gql(q, serde_json::json!({})).await;
+        let on = date("2026-06-15");
+        for e in body["data"]["family"]["members"]["edges"]
+            .as_array()
+            .unwrap()
+        {
+            let n = &e["node"];
+            let born = date(n["birthDate"].as_str().unwrap());
+            let years = on.years_since(born).unwrap() as i64;
+            assert_eq!(n["age"].as_i64().unwrap(), years, "{n}");
+            let later = date("2030-01-01").years_since(born).unwrap() as i64;
+            assert_eq!(n["ageToday"].as_i64().unwrap(), later, "{n}");
+        }
+    });
+}
