@@ -881,9 +881,17 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Db => {
+            family_card::localdb::announce_as("db");
             let db = open_db(&cli.db).await?;
+            if let Some(r) = db.local.as_ref().and_then(|l| l.is_shared()) {
+                println!(
+                    "graph database of the running `{}` (pid {}) at {}; other commands on this --data-dir use it by themselves",
+                    r.command, r.owner_pid, r.bolt_uri
+                );
+                return Ok(());
+            }
             println!(
-                "graph database ready at {} (Ctrl-C stops it)",
+                "graph database ready at {} (Ctrl-C stops it); other commands on this --data-dir use it by themselves",
                 db.store.uri()
             );
             if db.local.is_some() {
@@ -969,8 +977,20 @@ async fn main() -> anyhow::Result<()> {
             auth,
             sms,
         } => {
-            // Before anything starts: a busy port or a missing extract fails in a second, not
-            // after the database came up.
+            // Before anything starts: a second serve on the data directory, a busy port or a
+            // missing extract fails in a second, not after the database came up.
+            if cli.db.db_uri.is_none() {
+                if let Some(r) = family_card::localdb::running(&cli.db.data_dir) {
+                    if r.command == "serve" {
+                        anyhow::bail!(
+                            "a family-card serve (pid {}) is already running on --data-dir {}: stop it, or use another --data-dir",
+                            r.owner_pid,
+                            cli.db.data_dir.display()
+                        );
+                    }
+                }
+                family_card::localdb::announce_as("serve");
+            }
             check_bind(&bind)?;
             if let Some(p) = &extract {
                 existing(p, "--load")?;
