@@ -47,11 +47,17 @@ fn assess_uses_the_running_serves_database_and_a_second_serve_refuses() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // Read serve's output on a thread that keeps draining it (a closed pipe would stop serve).
     let stdout = serve.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
     let mut port = None;
     let mut token = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(300)) {
         if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
             port.get_or_insert_with(|| rest.split('/').next().unwrap().to_string());
         }
@@ -66,6 +72,7 @@ fn assess_uses_the_running_serves_database_and_a_second_serve_refuses() {
     );
     let record = data.join(family_card::localdb::RUNNING_RECORD);
     assert!(record.exists(), "serve records how to reach its database");
+    let recorded = std::fs::read_to_string(&record).unwrap();
 
     // assess on the same directory: no second database, the same answer as GraphQL.
     let started = Instant::now();
@@ -77,7 +84,8 @@ fn assess_uses_the_running_serves_database_and_a_second_serve_refuses() {
     assert!(out.status.success(), "assess failed:\n{stderr}");
     assert!(
         stderr.contains("using the database of the running `serve`"),
-        "assess did not use serve's database:\n{stderr}"
+        "assess did not use serve's database (record {recorded}, now there: {}):\n{stderr}",
+        record.exists()
     );
     assert!(
         !stderr.contains("local ArcadeDB ready"),
