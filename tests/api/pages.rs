@@ -421,8 +421,19 @@ const DASHBOARD_QUERY: &str = r#"{ dashboard(asOf: "2026-06-15") { region asOf
 /// page in headless Chromium with the network blocked draws every chart from the sample
 /// (tools/browser-test/dashboard.mjs); the screenshot stays in
 /// `target/browser-artefacts/dashboard.png`.
+///
+/// It runs alone (the exclusive turn): a second database and a browser starting beside the
+/// other tests slow them past their timing margins.
 #[test]
 fn the_dashboard_draws_every_chart_from_the_sample_in_a_browser() {
+    run_exclusive(async {
+        tokio::task::spawn_blocking(dashboard_in_a_browser)
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    });
+}
+
+fn dashboard_in_a_browser() {
     let d = dashboard_app();
 
     // National: every region, three dates of history, two detection months, the funnel, the jobs.
