@@ -121,7 +121,7 @@
       animation: false,
       tooltip: { trigger: 'axis', renderMode: 'richText', axisPointer: { type: 'shadow' } },
       legend: { top: 0, type: 'scroll' },
-      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 24, top: 36, bottom: 24, containLabel: true },
     };
   }
   function draw(id, option, points) {
@@ -176,7 +176,7 @@
     var regions = ranked.slice().sort(function (a, b) { return a.region < b.region ? -1 : a.region > b.region ? 1 : 0; });
     var names = regions.map(function (r) { return r.region; });
     var o = base();
-    o.xAxis = { type: 'value', name: 'families' };
+    o.xAxis = { type: 'value', nameLocation: 'middle', nameGap: 26, name: 'families' };
     o.yAxis = { type: 'category', data: names, inverse: true };
     o.series = LEVELS.map(function (l) {
       return {
@@ -192,7 +192,7 @@
   function drawRanking(regions) {
     var o = base();
     o.legend = { show: false };
-    o.xAxis = { type: 'value', name: 'share at D–E', max: 1, axisLabel: { formatter: function (v) { return 100 * v + ' %'; } } };
+    o.xAxis = { type: 'value', nameLocation: 'middle', nameGap: 26, name: 'share at D–E', max: 1, axisLabel: { formatter: function (v) { return 100 * v + ' %'; } } };
     o.yAxis = {
       type: 'category',
       inverse: true,
@@ -240,7 +240,7 @@
     o.xAxis = { type: 'category', data: months };
     o.yAxis = [
       { type: 'value', name: 'entitlements' },
-      { type: 'value', name: 'amount, ₸', axisLabel: { formatter: function (v) { return (v / 1e6).toFixed(1) + 'M'; } } },
+      { type: 'value', name: 'amount, ₸', axisLabel: { formatter: function (v) { return v >= 1e6 ? (v / 1e6).toFixed(2) + 'M' : Math.round(v / 1e3) + 'k'; } } },
     ];
     o.series = benefits
       .map(function (b) {
@@ -268,7 +268,7 @@
   ];
   function drawFunnel(rows) {
     var o = base();
-    o.xAxis = { type: 'value', name: 'entitlements / offers' };
+    o.xAxis = { type: 'value', nameLocation: 'middle', nameGap: 26, name: 'entitlements / offers' };
     o.yAxis = { type: 'category', inverse: true, data: rows.map(function (r) { return r.benefit; }) };
     o.series = STAGES.map(function (s) {
       return { name: s[1], type: 'bar', data: rows.map(function (r) { return r[s[0]]; }) };
@@ -299,7 +299,7 @@
   function drawJobs(runs) {
     var o = base();
     o.legend = { show: false };
-    o.xAxis = { type: 'value', name: 'progress', max: 1, axisLabel: { formatter: function (v) { return 100 * v + ' %'; } } };
+    o.xAxis = { type: 'value', nameLocation: 'middle', nameGap: 26, name: 'progress', max: 1, axisLabel: { formatter: function (v) { return 100 * v + ' %'; } } };
     o.yAxis = { type: 'category', inverse: true, data: runs.map(function (r) { return r.job; }) };
     o.series = [
       {
