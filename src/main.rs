@@ -716,6 +716,7 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 as_of
             };
+            let started = std::time::Instant::now();
             let mut rows = vec![];
             for d in &dates {
                 rows.extend(
@@ -745,6 +746,13 @@ async fn main() -> anyhow::Result<()> {
                     )
                 }
             }
+            // The summary goes to stderr: stdout stays the report.
+            eprintln!(
+                "assess: {} rows (family card × date) on {} date(s) in {:.1} s",
+                rows.len(),
+                dates.len(),
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::Wellbeing(WellbeingCommand::WhatIf {
             methodology,
