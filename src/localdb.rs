@@ -5,6 +5,13 @@
 //! `LocalDb::start` installs the wheel into a cache directory if missing (`pip install --no-deps
 //! --target`), starts the server on free 127.0.0.1 ports with a persistent data directory, waits
 //! until Bolt answers, and stops the server when the handle is dropped.
+//!
+//! One database per data directory. While `serve` or `db` runs ([`announce_as`]), the data
+//! directory holds a record of how to reach its database ([`RUNNING_RECORD`]: the owner's pid,
+//! the server's pid and Bolt URI; the password stays in `root-password`), and `LocalDb::start` on
+//! that directory in any other process uses that database instead of starting a second one
+//! ([`LocalDb::is_shared`]; dropping a shared handle stops nothing). A record whose processes are
+//! gone is stale: it is removed and a server started as usual.
 
 use crate::store::{DbConfig, Store};
 use std::io::Read;
@@ -16,6 +23,68 @@ use std::time::{Duration, Instant};
 pub const ARCADEDB_WHEEL: &str = "arcadedb-embedded==26.10.2.post1";
 const INSTALL_DIR_NAME: &str = "arcadedb-embedded-26.10.2.post1";
 const DATABASE: &str = "graph";
+
+/// The file in a data directory that tells other commands where the running database is.
+pub const RUNNING_RECORD: &str = "running.json";
+
+/// How to reach the database a running `serve` or `db` started on a data directory.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunningRecord {
+    /// The command that owns the database (`serve` or `db`).
+    pub command: String,
+    /// Its process id.
+    pub owner_pid: u32,
+    /// The database server's process id.
+    pub db_pid: u32,
+    pub bolt_uri: String,
+    pub http_port: u16,
+    pub started_at: String,
+}
+
+static ANNOUNCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Makes the local database this process starts known to the other commands on its data
+/// directory (`serve`, `db`: long-running owners). Other commands only use a record, never
+/// write one.
+pub fn announce_as(command: &str) {
+    let _ = ANNOUNCE.set(command.to_string());
+}
+
+fn alive(pid: u32) -> bool {
+    if pid == 0 || pid > i32::MAX as u32 {
+        return false;
+    }
+    // Signal 0: no signal sent, only whether the process exists (EPERM: it does, not ours).
+    let r = unsafe { libc::kill(pid as i32, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// The record of the database running on `data_dir`, if its processes are alive. A stale record
+/// (owner or server gone) is removed.
+pub fn running(data_dir: &Path) -> Option<RunningRecord> {
+    let p = data_dir.join(RUNNING_RECORD);
+    let text = std::fs::read_to_string(&p).ok()?;
+    match serde_json::from_str::<RunningRecord>(&text) {
+        Ok(r) if r.owner_pid != std::process::id() && alive(r.owner_pid) && alive(r.db_pid) => {
+            Some(r)
+        }
+        Ok(r) if r.owner_pid == std::process::id() => None,
+        other => {
+            let _ = std::fs::remove_file(&p);
+            tracing::info!(record = %p.display(), owner_pid = other.as_ref().map(|r| r.owner_pid).unwrap_or(0),
+                "removed a stale record of a local database (its process is gone)");
+            None
+        }
+    }
+}
+
+fn write_record(data_dir: &Path, r: &RunningRecord) -> Result<(), LocalDbError> {
+    let p = data_dir.join(RUNNING_RECORD);
+    let tmp = data_dir.join(format!("{RUNNING_RECORD}.tmp-{}", std::process::id()));
+    let text = serde_json::to_string_pretty(r).expect("record serialises");
+    std::fs::write(&tmp, text).map_err(io_err(&tmp))?;
+    std::fs::rename(&tmp, &p).map_err(io_err(&p))
+}
 
 #[derive(Debug, Clone)]
 pub struct LocalDbOptions {
@@ -36,9 +105,10 @@ pub enum LocalDbError {
         path: PathBuf,
         cause: std::io::Error,
     },
-    #[error("the local ArcadeDB did not become ready within {secs} s; last log lines:\n{log}")]
+    /// `log`: the cause in one line (see [`summarise_log`]), then the log file's path.
+    #[error("the local ArcadeDB did not become ready within {secs} s: {log}")]
     NotReady { secs: u64, log: String },
-    #[error("the local ArcadeDB exited during start-up ({status}); last log lines:\n{log}")]
+    #[error("the local ArcadeDB exited during start-up ({status}): {log}")]
     Exited { status: String, log: String },
 }
 
@@ -58,6 +128,10 @@ pub struct LocalDb {
     config: DbConfig,
     http_port: u16,
     log_path: PathBuf,
+    /// Another process's database (from its record): dropping this handle stops nothing.
+    shared: Option<RunningRecord>,
+    /// The record this process wrote (removed when it stops).
+    record: Option<PathBuf>,
 }
 
 fn free_port() -> std::io::Result<u16> {
@@ -134,15 +208,44 @@ fn read_or_create_password(data_dir: &Path) -> Result<String, LocalDbError> {
     Ok(pw)
 }
 
-fn tail(path: &Path, lines: usize) -> String {
-    let s = std::fs::read_to_string(path).unwrap_or_default();
-    let v: Vec<&str> = s.lines().collect();
-    v[v.len().saturating_sub(lines)..].join("\n")
+/// Java's log in one line: the deepest cause it names (the last `Caused by:`, else the last
+/// exception or SEVERE/ERROR line, else the last line), then where the whole log is.
+pub fn summarise_log(text: &str, path: &Path) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let pick = lines
+        .iter()
+        .rev()
+        .find(|l| l.starts_with("Caused by:"))
+        .or_else(|| {
+            lines.iter().rev().find(|l| {
+                (l.contains("Exception") || l.contains("Error:") || l.contains("SEVERE"))
+                    && !l.starts_with("at ")
+            })
+        })
+        .or_else(|| lines.last());
+    let mut cause = pick
+        .map(|l| l.trim_start_matches("Caused by:").trim().to_string())
+        .unwrap_or_else(|| "no log output".into());
+    if cause.chars().count() > 300 {
+        cause = cause.chars().take(300).collect::<String>() + "…";
+    }
+    format!("{cause} (full log: {})", path.display())
+}
+
+fn log_summary(path: &Path) -> String {
+    summarise_log(&std::fs::read_to_string(path).unwrap_or_default(), path)
 }
 
 impl LocalDb {
     /// Installs if needed, starts the server and waits until it answers Bolt queries.
     pub async fn start(opts: &LocalDbOptions) -> Result<LocalDb, LocalDbError> {
+        if let Some(db) = Self::attach(&opts.data_dir).await {
+            return Ok(db);
+        }
         let cache = opts.cache_dir.clone();
         let pkg = tokio::task::spawn_blocking(move || ensure_installed(&cache))
             .await
@@ -231,7 +334,11 @@ impl LocalDb {
                 cause: std::io::Error::other("server owner thread died"),
             })?
             .map_err(io_err(&pkg))?;
+        // Another process may have started one meanwhile: the record is written only after this
+        // server is ready, so the later of two racing starts fails on the database's own lock.
         let mut db = LocalDb {
+            shared: None,
+            record: None,
             owner: Some(owner),
             stop: Some(stop_tx),
             exited: std::sync::Mutex::new(exit_rx),
@@ -248,7 +355,55 @@ impl LocalDb {
         };
         db.wait_ready(Duration::from_secs(120)).await?;
         tracing::info!(uri = %db.config.uri, data = %data.display(), "local ArcadeDB ready");
+        if let Some(command) = ANNOUNCE.get() {
+            let r = RunningRecord {
+                command: command.clone(),
+                owner_pid: std::process::id(),
+                db_pid: db.pid,
+                bolt_uri: db.config.uri.clone(),
+                http_port,
+                started_at: chrono::Utc::now().to_rfc3339(),
+            };
+            write_record(&data, &r)?;
+            db.record = Some(data.join(RUNNING_RECORD));
+        }
         Ok(db)
+    }
+
+    /// The database another process runs on `data_dir` (its record), if it answers.
+    async fn attach(data_dir: &Path) -> Option<LocalDb> {
+        let r = running(data_dir)?;
+        let password = std::fs::read_to_string(data_dir.join("root-password")).ok()?;
+        let config = DbConfig {
+            uri: r.bolt_uri.clone(),
+            user: "root".into(),
+            password: password.trim().to_string().into(),
+            database: None,
+            max_connections: 16,
+        };
+        if let Err(e) = Store::connect(&config).await {
+            tracing::warn!(uri = %r.bolt_uri, error = %e, "the recorded local database does not answer; starting another is not possible while its process runs");
+            return None;
+        }
+        tracing::info!(uri = %r.bolt_uri, command = %r.command, pid = r.owner_pid,
+            "using the database of the running `{}` on this data directory", r.command);
+        let (_tx, exit_rx) = std::sync::mpsc::channel::<String>();
+        Some(LocalDb {
+            owner: None,
+            stop: None,
+            exited: std::sync::Mutex::new(exit_rx),
+            pid: r.db_pid,
+            config,
+            http_port: r.http_port,
+            log_path: data_dir.join("server.log"),
+            shared: Some(r),
+            record: None,
+        })
+    }
+
+    /// The running process whose database this handle uses, when it is not this process's own.
+    pub fn is_shared(&self) -> Option<&RunningRecord> {
+        self.shared.as_ref()
     }
 
     async fn wait_ready(&mut self, limit: Duration) -> Result<(), LocalDbError> {
@@ -262,7 +417,7 @@ impl LocalDb {
             if let Some(status) = exited {
                 return Err(LocalDbError::Exited {
                     status,
-                    log: tail(&self.log_path, 30),
+                    log: log_summary(&self.log_path),
                 });
             }
             if tokio::net::TcpStream::connect(self.config.uri.trim_start_matches("bolt://"))
@@ -275,7 +430,7 @@ impl LocalDb {
             if started.elapsed() > limit {
                 return Err(LocalDbError::NotReady {
                     secs: limit.as_secs(),
-                    log: tail(&self.log_path, 30),
+                    log: log_summary(&self.log_path),
                 });
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
@@ -297,6 +452,16 @@ impl LocalDb {
 
     /// Stops the server and waits for it to exit (flushes the database files).
     pub fn stop(&mut self) {
+        if let Some(p) = self.record.take() {
+            // Only our own record (a later owner may have replaced a record we left stale).
+            let ours = std::fs::read_to_string(&p)
+                .ok()
+                .and_then(|t| serde_json::from_str::<RunningRecord>(&t).ok())
+                .is_some_and(|r| r.owner_pid == std::process::id());
+            if ours {
+                let _ = std::fs::remove_file(&p);
+            }
+        }
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
@@ -325,5 +490,62 @@ fn terminate(c: &mut Child) {
 impl Drop for LocalDb {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stale_record_is_detected_and_cleared() {
+        let d = tempfile::tempdir().unwrap();
+        // A pid that is gone: a child that has exited and been reaped.
+        let mut child = Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let r = RunningRecord {
+            command: "serve".into(),
+            owner_pid: dead,
+            db_pid: dead,
+            bolt_uri: "bolt://127.0.0.1:1".into(),
+            http_port: 1,
+            started_at: "2026-01-01T00:00:00Z".into(),
+        };
+        write_record(d.path(), &r).unwrap();
+        assert!(running(d.path()).is_none());
+        assert!(!d.path().join(RUNNING_RECORD).exists(), "stale record left");
+        // A live one (this test's parent process stands in for the owner) is returned.
+        let live = RunningRecord {
+            owner_pid: std::os::unix::process::parent_id(),
+            db_pid: std::os::unix::process::parent_id(),
+            ..r
+        };
+        write_record(d.path(), &live).unwrap();
+        assert_eq!(running(d.path()), Some(live));
+        // Garbage is stale too.
+        std::fs::write(d.path().join(RUNNING_RECORD), "not json").unwrap();
+        assert!(running(d.path()).is_none());
+        assert!(!d.path().join(RUNNING_RECORD).exists());
+    }
+
+    #[test]
+    fn a_java_log_is_summarised_by_its_deepest_cause() {
+        let log = "INFO starting\n\
+            SEVERE Error on starting server\n\
+            com.arcadedb.exception.DatabaseOperationException: Error on creating new database 'graph'\n\
+            \tat com.arcadedb.server.ArcadeDBServer.start(ArcadeDBServer.java:120)\n\
+            Caused by: java.nio.channels.OverlappingFileLockException: the database is locked by another process\n\
+            \tat java.base/sun.nio.ch.FileLockTable.checkList(FileLockTable.java:229)\n";
+        let s = summarise_log(log, Path::new("/d/server.log"));
+        assert_eq!(
+            s,
+            "java.nio.channels.OverlappingFileLockException: the database is locked by another \
+             process (full log: /d/server.log)"
+        );
+        assert_eq!(
+            summarise_log("", Path::new("x.log")),
+            "no log output (full log: x.log)"
+        );
     }
 }

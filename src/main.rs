@@ -24,11 +24,13 @@ struct Cli {
 }
 
 #[derive(Args, Clone)]
+#[command(next_help_heading = "Global options (database and rules; every command takes them)")]
 struct DbArgs {
     /// Bolt URI of Neo4j 5 (or any Bolt 4.4 server). Without it, a local ArcadeDB is installed
     /// (if missing) and started with the data in --data-dir.
     #[arg(long, env = "FAMILY_CARD_DB_URI", global = true)]
     db_uri: Option<String>,
+    /// User for --db-uri.
     #[arg(
         long,
         env = "FAMILY_CARD_DB_USER",
@@ -36,6 +38,7 @@ struct DbArgs {
         global = true
     )]
     db_user: String,
+    /// Password for --db-uri.
     #[arg(
         long,
         env = "FAMILY_CARD_DB_PASSWORD",
@@ -47,7 +50,8 @@ struct DbArgs {
     /// Database name (Neo4j multi-database); the server default when absent.
     #[arg(long, env = "FAMILY_CARD_DB_NAME", global = true)]
     db_name: Option<String>,
-    /// Data directory of the local database.
+    /// Data directory: the local database's files, the service's secrets (token signing key,
+    /// family-id key) and its audit trail.
     #[arg(
         long,
         env = "FAMILY_CARD_DATA_DIR",
@@ -55,7 +59,7 @@ struct DbArgs {
         global = true
     )]
     data_dir: PathBuf,
-    /// Where the local database is installed.
+    /// Where the local database is installed (default ~/.cache/family-card).
     #[arg(long, env = "FAMILY_CARD_CACHE", global = true)]
     cache_dir: Option<PathBuf>,
     /// JVM heap of the local database.
@@ -128,6 +132,7 @@ impl JobArgs {
 enum RecomputeCommand {
     /// Evaluate every family's well-being level and store what changed (resumable after a crash).
     Wellbeing {
+        /// The date levels are computed for (YYYY-MM-DD; default today).
         #[arg(long)]
         as_of: Option<NaiveDate>,
         /// Also time the raw snapshot query over all families in the same run, for comparison.
@@ -146,6 +151,7 @@ enum WellbeingCommand {
         /// The draft methodology (TOML, same format as rules/wellbeing/*.toml).
         #[arg(long)]
         methodology: PathBuf,
+        /// The date levels are computed for (YYYY-MM-DD; default today).
         #[arg(long)]
         as_of: Option<NaiveDate>,
         #[command(flatten)]
@@ -170,6 +176,7 @@ enum ProactiveCommand {
     Report,
     /// Payment orders as CSV for the paying organisation.
     ExportPayments {
+        /// The CSV file to write (`;`-separated, with a header line).
         #[arg(long)]
         out: PathBuf,
     },
@@ -179,6 +186,7 @@ enum ProactiveCommand {
 enum Command {
     /// The main job: database up, registry loaded (with --load), GraphQL API served.
     Serve {
+        /// HOST:PORT to serve on (checked before anything starts; port 0 = any free port).
         #[arg(long, env = "FAMILY_CARD_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
         /// A registry extract to load before serving (e.g. fixtures/sample).
@@ -226,10 +234,12 @@ enum Command {
     Audit(AuditCommand),
     /// Import a registry extract (a directory of NDJSON files; see fixtures/README.md).
     Load {
+        /// The extract: a directory of NDJSON files (e.g. fixtures/sample).
         path: PathBuf,
         /// Where rejected lines are written (default: <path>/../<name>.rejects.ndjson).
         #[arg(long)]
         rejects: Option<PathBuf>,
+        /// Records per write (one UNWIND statement).
         #[arg(long, default_value_t = 5_000)]
         batch_size: usize,
         /// The date family cards are materialised for (default today).
@@ -238,10 +248,13 @@ enum Command {
     },
     /// Write a deterministic, country-shaped synthetic registry in the ingest format.
     Generate {
+        /// How many persons to generate.
         #[arg(long)]
         persons: u64,
+        /// Random seed: the same seed gives the same registry.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// The directory to write the NDJSON files to (created if missing).
         #[arg(long)]
         out: PathBuf,
         /// The registry's "today" (ages, income months).
@@ -255,6 +268,7 @@ enum Command {
     Recompute(RecomputeCommand),
     /// Detect every family's new entitlements (idempotent; resumable) for the proactive flow.
     Detect {
+        /// The date entitlements are evaluated on (YYYY-MM-DD; default today).
         #[arg(long)]
         as_of: Option<NaiveDate>,
         #[command(flatten)]
@@ -291,6 +305,7 @@ enum AuditCommand {
     Verify,
     /// Write matching records as NDJSON to standard output.
     Export {
+        /// Records of this subject (the token's `sub`).
         #[arg(long)]
         subject: Option<String>,
         /// Records that loaded, disclosed or asked for this IIN.
@@ -349,11 +364,55 @@ enum AssessFormat {
 enum BenchCommand {
     /// Latency of `family(iin:)` through the HTTP API for random stored persons.
     FamilyLookup {
+        /// How many lookups to time.
         #[arg(long, default_value_t = 1_000)]
         samples: usize,
+        /// Random seed for the choice of persons.
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+}
+
+/// Checks `--bind` before anything starts: the address must parse and the port be free. A busy
+/// port names the flag and the environment variable, in one line.
+fn check_bind(bind: &str) -> anyhow::Result<()> {
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<std::net::SocketAddr> = bind
+        .to_socket_addrs()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "--bind {bind:?} is not a HOST:PORT address ({e}); e.g. --bind 127.0.0.1:8080 \
+                 (or FAMILY_CARD_BIND)"
+            )
+        })?
+        .collect();
+    let Some(addr) = addrs.first() else {
+        anyhow::bail!("--bind {bind:?} resolves to no address (or FAMILY_CARD_BIND)");
+    };
+    match std::net::TcpListener::bind(addr) {
+        Ok(l) => {
+            drop(l);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => anyhow::bail!(
+            "{addr} is already in use (another family-card serve?): choose a free port with \
+             --bind HOST:PORT or FAMILY_CARD_BIND, e.g. --bind {}:{}",
+            addr.ip(),
+            addr.port().checked_add(1).unwrap_or(8081)
+        ),
+        Err(e) => anyhow::bail!(
+            "cannot listen on {addr} ({e}): choose another address with --bind HOST:PORT or \
+             FAMILY_CARD_BIND"
+        ),
+    }
+}
+
+/// A path the user named: it must exist (says which option named it when it does not).
+fn existing(path: &std::path::Path, what: &str) -> anyhow::Result<()> {
+    if !path.exists() {
+        anyhow::bail!("{what} {}: does not exist", path.display());
+    }
+    Ok(())
 }
 
 struct Db {
@@ -363,6 +422,9 @@ struct Db {
 }
 
 async fn open_db(a: &DbArgs) -> anyhow::Result<Db> {
+    if let Some(r) = &a.rules_dir {
+        existing(r, "--rules-dir")?;
+    }
     // Family ids are keyed: every command that reads or writes cards uses the same key.
     family_card::app::install_id_key(&family_card::app::id_key_in(&a.data_dir)?);
     let (cfg, local) = match &a.db_uri {
@@ -667,6 +729,7 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 as_of
             };
+            let started = std::time::Instant::now();
             let mut rows = vec![];
             for d in &dates {
                 rows.extend(
@@ -696,12 +759,20 @@ async fn main() -> anyhow::Result<()> {
                     )
                 }
             }
+            // The summary goes to stderr: stdout stays the report.
+            eprintln!(
+                "assess: {} rows (family card × date) on {} date(s) in {:.1} s",
+                rows.len(),
+                dates.len(),
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::Wellbeing(WellbeingCommand::WhatIf {
             methodology,
             as_of,
             job,
         }) => {
+            existing(&methodology, "--methodology")?;
             let text = std::fs::read_to_string(&methodology)
                 .with_context(|| format!("reading {}", methodology.display()))?;
             let draft = family_card::domain::wellbeing::Methodology::from_toml(&text)
@@ -767,30 +838,54 @@ async fn main() -> anyhow::Result<()> {
                     );
                 }
                 ProactiveCommand::Report => {
-                    println!(
-                        "{:<28} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-                        "benefit",
-                        "detected",
-                        "notified",
-                        "replied",
-                        "consented",
-                        "refused",
-                        "expired",
-                        "assigned",
-                        "ordered"
-                    );
-                    for f in family_card::proactive::figures(&app.store).await? {
+                    let line = |cells: [&dyn std::fmt::Display; 11]| {
+                        let mut l = format!("{:<28}", cells[0].to_string());
+                        for c in &cells[1..] {
+                            l.push_str(&format!(" {:>9}", c.to_string()));
+                        }
+                        println!("{l}");
+                    };
+                    line([
+                        &"benefit",
+                        &"detected",
+                        &"no offer",
+                        &"notified",
+                        &"replied",
+                        &"consented",
+                        &"refused",
+                        &"expired",
+                        &"assigned",
+                        &"ordered",
+                        &"amount ₸",
+                    ]);
+                    let figures = family_card::proactive::figures(&app.store).await?;
+                    for f in &figures {
+                        line([
+                            &f.benefit,
+                            &f.detected,
+                            &f.awaiting_offer,
+                            &f.notified,
+                            &f.replied,
+                            &f.consented,
+                            &f.refused,
+                            &f.expired,
+                            &f.assigned,
+                            &f.payment_ordered,
+                            &f.amount_kzt,
+                        ]);
+                    }
+                    if figures.is_empty() {
+                        println!("nothing detected yet: run `family-card detect`, then `family-card proactive run`");
+                    } else {
+                        let waiting: i64 = figures.iter().map(|f| f.awaiting_offer).sum();
                         println!(
-                            "{:<28} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-                            f.benefit,
-                            f.detected,
-                            f.notified,
-                            f.replied,
-                            f.consented,
-                            f.refused,
-                            f.expired,
-                            f.assigned,
-                            f.payment_ordered
+                            "{} entitlements detected, {waiting} without an offer yet{}",
+                            figures.iter().map(|f| f.detected).sum::<i64>(),
+                            if waiting > 0 {
+                                " (`family-card proactive run` makes them)"
+                            } else {
+                                ""
+                            }
                         );
                     }
                 }
@@ -807,9 +902,17 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Db => {
+            family_card::localdb::announce_as("db");
             let db = open_db(&cli.db).await?;
+            if let Some(r) = db.local.as_ref().and_then(|l| l.is_shared()) {
+                println!(
+                    "graph database of the running `{}` (pid {}) at {}; other commands on this --data-dir use it by themselves",
+                    r.command, r.owner_pid, r.bolt_uri
+                );
+                return Ok(());
+            }
             println!(
-                "graph database ready at {} (Ctrl-C stops it)",
+                "graph database ready at {} (Ctrl-C stops it); other commands on this --data-dir use it by themselves",
                 db.store.uri()
             );
             if db.local.is_some() {
@@ -827,6 +930,7 @@ async fn main() -> anyhow::Result<()> {
             batch_size,
             cards_as_of,
         } => {
+            existing(&path, "the extract")?;
             let db = open_db(&cli.db).await?;
             load(
                 &db.store,
@@ -894,6 +998,24 @@ async fn main() -> anyhow::Result<()> {
             auth,
             sms,
         } => {
+            // Before anything starts: a second serve on the data directory, a busy port or a
+            // missing extract fails in a second, not after the database came up.
+            if cli.db.db_uri.is_none() {
+                if let Some(r) = family_card::localdb::running(&cli.db.data_dir) {
+                    if r.command == "serve" {
+                        anyhow::bail!(
+                            "a family-card serve (pid {}) is already running on --data-dir {}: stop it, or use another --data-dir",
+                            r.owner_pid,
+                            cli.db.data_dir.display()
+                        );
+                    }
+                }
+                family_card::localdb::announce_as("serve");
+            }
+            check_bind(&bind)?;
+            if let Some(p) = &extract {
+                existing(p, "--load")?;
+            }
             let mut settings = family_card::app::Settings::local(&cli.db.data_dir)?;
             settings.bind = bind;
             settings.limits.introspection = auth.graphql_introspection;
@@ -950,7 +1072,7 @@ async fn main() -> anyhow::Result<()> {
                 });
             }
             let port = application.port;
-            println!("family-card API: http://127.0.0.1:{port}/ (GraphiQL), POST http://127.0.0.1:{port}/graphql; Ctrl-C stops");
+            println!("family-card API: http://127.0.0.1:{port}/ (GraphiQL), http://127.0.0.1:{port}/dashboard (dashboard), POST http://127.0.0.1:{port}/graphql; Ctrl-C stops");
             match &app.local_issuer {
                 Some(issuer) => {
                     let token = issuer.mint(&family_card::api::auth::local::TokenRequest {
@@ -962,6 +1084,7 @@ async fn main() -> anyhow::Result<()> {
                         ttl: std::time::Duration::from_secs(12 * 3600),
                     })?;
                     println!("sign in (analyst, national scope, 12 h): open http://127.0.0.1:{port}/#token={token}");
+                    println!("  dashboard: http://127.0.0.1:{port}/dashboard#token={token}");
                     println!("  or send  Authorization: Bearer {token}");
                     println!("  more tokens: family-card token --role investigator|operator|partner|auditor|admin --region '*' --subject NAME [--purpose CASE-ID]");
                 }
@@ -977,4 +1100,77 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_option_and_command_has_help_text() {
+        fn walk(c: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in c.get_arguments() {
+                let id = a.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for s in c.get_subcommands() {
+                if s.get_name() == "help" {
+                    continue;
+                }
+                if s.get_about().is_none() {
+                    missing.push(format!("{path} {} (command)", s.get_name()));
+                }
+                walk(s, &format!("{path} {}", s.get_name()), missing);
+            }
+        }
+        let mut missing = vec![];
+        walk(&Cli::command(), "family-card", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:#?}");
+    }
+
+    #[test]
+    fn global_options_are_listed_apart_from_a_commands_own() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let serve = cmd.find_subcommand_mut("serve").unwrap();
+        let help = serve.render_help().to_string();
+        let global = help
+            .find("Global options")
+            .unwrap_or_else(|| panic!("{help}"));
+        assert!(help.find("--bind").unwrap() < global, "{help}");
+        assert!(help.find("--db-uri").unwrap() > global, "{help}");
+    }
+
+    #[test]
+    fn a_busy_port_fails_at_once_naming_the_flag_and_the_variable() {
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = held.local_addr().unwrap().to_string();
+        let started = std::time::Instant::now();
+        let e = check_bind(&addr).unwrap_err().to_string();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(e.contains("already in use"), "{e}");
+        assert!(
+            e.contains("--bind") && e.contains("FAMILY_CARD_BIND"),
+            "{e}"
+        );
+        assert!(!e.contains('\n'), "one line: {e}");
+        drop(held);
+        assert!(check_bind(&addr).is_ok());
+        let bad = check_bind("localhost").unwrap_err().to_string();
+        assert!(bad.contains("--bind") && bad.contains("HOST:PORT"), "{bad}");
+    }
+
+    #[test]
+    fn a_missing_path_says_it_does_not_exist() {
+        let e = existing(std::path::Path::new("no/such/extract"), "--load")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "--load no/such/extract: does not exist");
+    }
 }

@@ -13,14 +13,20 @@ mkdir -p "$out"
 cp node_modules/react/umd/react.production.min.js "$out/"
 cp node_modules/react-dom/umd/react-dom.production.min.js "$out/"
 cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css "$out/"
+# The dashboard's charts: ECharts' "common" UMD bundle (global `echarts`; line, bar, pie, scatter,
+# canvas and SVG renderers, zrender inside; no map loader, so no `new Function`).
+cp node_modules/echarts/dist/echarts.common.min.js "$out/"
 cp node_modules/react/LICENSE "$out/LICENSE.react"
 cp node_modules/react-dom/LICENSE "$out/LICENSE.react-dom"
 cp node_modules/graphiql/LICENSE "$out/LICENSE.graphiql"
+cp node_modules/echarts/LICENSE "$out/LICENSE.echarts"
+cp node_modules/echarts/NOTICE "$out/NOTICE.echarts"
+cp node_modules/zrender/LICENSE "$out/LICENSE.zrender"  # bundled inside echarts.common.min.js
 node -e '
   const v = (p) => require("./node_modules/" + p + "/package.json").version;
-  for (const p of ["react", "react-dom", "graphiql", "graphql"]) console.log(p + " " + v(p));
+  for (const p of ["react", "react-dom", "graphiql", "graphql", "echarts"]) console.log(p + " " + v(p));
 ' > "$out/VERSIONS"
-(cd "$out" && sha256sum LICENSE.* VERSIONS *.js *.css > SHA256SUMS)
+(cd "$out" && sha256sum LICENSE.* NOTICE.* VERSIONS *.js *.css > SHA256SUMS)
 if [ "$out" != vendor ]; then
   diff -r vendor "$out" && echo "web/vendor matches web/package-lock.json"
 fi

@@ -8,6 +8,7 @@ pub mod access;
 pub mod assessments;
 pub mod audit_trail;
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod http;
 pub mod limits;

@@ -1,4 +1,5 @@
-//! The service's web pages: GraphiQL at `/` and `/graphiql`, its files under `/assets/`.
+//! The service's web pages: GraphiQL at `/` and `/graphiql`, the dashboard at `/dashboard`, their
+//! files under `/assets/`.
 //!
 //! Every byte a page needs is embedded in the binary at build time from `web/` (the vendored npm
 //! bundles in `web/vendor/`, pinned by `web/package-lock.json`, and the page's own script and
@@ -6,6 +7,10 @@
 //! the content (`/assets/<digest>/<name>`), so they are cached for a year and a new build can
 //! never be served a stale file. The pages' Content-Security-Policy allows nothing but this
 //! service: no inline script, no other origin.
+//!
+//! The pages themselves carry no data: the dashboard's figures come from the GraphQL API
+//! (`dashboard { … }`), with the token the page keeps (the same as GraphiQL's), under the same
+//! authentication, policy and region scope as every other query.
 
 use axum::extract::Path;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -58,49 +63,69 @@ const ASSETS: &[Asset] = &[
     asset!("react-dom.production.min.js", JS, "vendor/"),
     asset!("graphiql.min.js", JS, "vendor/"),
     asset!("graphiql.min.css", CSS, "vendor/"),
+    asset!("echarts.common.min.js", JS, "vendor/"),
     asset!("graphiql.js", JS, ""),
+    asset!("dashboard.js", JS, ""),
+    asset!("dashboard.css", CSS, ""),
     asset!("graphiql-page.css", CSS, ""),
     asset!("favicon.svg", SVG, ""),
 ];
 
-/// The GraphiQL page with `{{name}}` placeholders for its assets' paths.
+/// The pages with `{{name}}` placeholders for their assets' paths.
 const GRAPHIQL_TEMPLATE: &str = include_str!("../../web/graphiql.html");
+const DASHBOARD_TEMPLATE: &str = include_str!("../../web/dashboard.html");
 
 struct Site {
     graphiql_html: String,
+    dashboard_html: String,
     /// `"<digest>/<name>"` → asset.
     assets: HashMap<String, &'static Asset>,
 }
 
 static SITE: LazyLock<Site> = LazyLock::new(|| {
-    let mut html = GRAPHIQL_TEMPLATE.to_string();
+    let mut graphiql = GRAPHIQL_TEMPLATE.to_string();
+    let mut dashboard = DASHBOARD_TEMPLATE.to_string();
     let mut assets = HashMap::new();
     for a in ASSETS {
         let digest = hex::encode(&Sha256::digest(a.bytes)[..8]);
         let key = format!("{digest}/{}", a.name);
-        html = html.replace(&format!("{{{{{}}}}}", a.name), &format!("/assets/{key}"));
+        for html in [&mut graphiql, &mut dashboard] {
+            *html = html.replace(&format!("{{{{{}}}}}", a.name), &format!("/assets/{key}"));
+        }
         assets.insert(key, a);
     }
     debug_assert!(
-        !html.contains("{{"),
-        "an asset of web/graphiql.html is not embedded"
+        !graphiql.contains("{{") && !dashboard.contains("{{"),
+        "an asset of a page in web/ is not embedded"
     );
     Site {
-        graphiql_html: html,
+        graphiql_html: graphiql,
+        dashboard_html: dashboard,
         assets,
     }
 });
 
-/// `/` and `/graphiql` (GraphiQL) and `/assets/<digest>/<name>`, for any router state.
+/// `/` and `/graphiql` (GraphiQL), `/dashboard` and `/assets/<digest>/<name>`, for any router
+/// state.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/", get(graphiql))
         .route("/graphiql", get(graphiql))
+        .route("/dashboard", get(dashboard))
         .route("/assets/{digest}/{name}", get(asset))
 }
 
 /// The GraphiQL page (also served by `GET /graphql`).
 pub async fn graphiql() -> Response {
+    page(SITE.graphiql_html.clone())
+}
+
+/// The dashboard page: charts drawn from `dashboard { … }` aggregates.
+pub async fn dashboard() -> Response {
+    page(SITE.dashboard_html.clone())
+}
+
+fn page(html: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(HTML)),
@@ -118,7 +143,7 @@ pub async fn graphiql() -> Response {
                 HeaderValue::from_static("no-referrer"),
             ),
         ],
-        SITE.graphiql_html.clone(),
+        html,
     )
         .into_response()
 }
@@ -161,13 +186,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_asset_of_the_page_is_embedded_and_nothing_else_is() {
-        let html = &SITE.graphiql_html;
-        assert!(!html.contains("{{"), "unfilled placeholder in {html}");
-        for key in SITE.assets.keys() {
-            assert!(html.contains(&format!("\"/assets/{key}\"")), "{key} unused");
+    fn every_asset_of_the_pages_is_embedded_and_nothing_else_is() {
+        let pages = [&SITE.graphiql_html, &SITE.dashboard_html];
+        for html in pages {
+            assert!(!html.contains("{{"), "unfilled placeholder in {html}");
+            assert!(!html.contains("http://") && !html.contains("https://"));
+            assert!(!html.contains("<script>"), "inline script");
+            assert!(!html.contains(" style="), "inline style");
         }
-        assert!(!html.contains("http://") && !html.contains("https://"));
-        assert!(!html.contains("<script>"), "inline script");
+        for key in SITE.assets.keys() {
+            let used = pages
+                .iter()
+                .any(|html| html.contains(&format!("\"/assets/{key}\"")));
+            assert!(used, "{key} unused");
+        }
     }
 }

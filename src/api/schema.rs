@@ -85,6 +85,7 @@ pub struct QueryRoot(
     super::proactive::ProactiveQuery,
     super::audit_trail::AuditQuery,
     super::links::LinksQuery,
+    super::dashboard::DashboardQuery,
 );
 
 #[derive(Default)]
@@ -105,6 +106,7 @@ impl RegistryQuery {
             facts: Arc::new(f),
             role: None,
             basis: None,
+            as_of: None,
         }))
     }
 
@@ -497,6 +499,7 @@ impl FamilyView {
                 facts: Arc::new(m.facts.clone()),
                 role: Some(m.role),
                 basis: self.s.composition.member(m.iin()).map(|x| x.basis.clone()),
+                as_of: Some(self.s.as_of()),
             })
             .collect();
         Ok(paginate(items, after, first)?)
@@ -568,6 +571,8 @@ pub struct PersonView {
     /// Role in the family, when listed as a member.
     pub role: Option<FamilyRole>,
     pub basis: Option<String>,
+    /// The family's date when the person is reached as one of its members (`age` defaults to it).
+    pub as_of: Option<NaiveDate>,
 }
 
 #[Object(name = "Person")]
@@ -590,9 +595,12 @@ impl PersonView {
     async fn citizenship(&self) -> String {
         snake(&self.facts.person.citizenship)
     }
-    /// Age in whole years on `asOf` (default today).
+    /// Age in whole years on `asOf`; by default on the family's `asOf` when the person is reached
+    /// as a member of a family, otherwise today.
     async fn age(&self, as_of: Option<NaiveDate>) -> i32 {
-        self.facts.person.age_on(as_of.unwrap_or_else(today))
+        self.facts
+            .person
+            .age_on(as_of.or(self.as_of).unwrap_or_else(today))
     }
     /// Role in the family (members only): head, spouse, child, adopted_child, ward,
     /// student_dependant, other_dependant.

@@ -599,8 +599,9 @@ pub async fn dispatch(
     Ok(())
 }
 
-/// Campaign figures per benefit: detected, notified, replied, consented, refused, expired,
-/// assigned (the pilot's "56.9k SMS, 12.9k replied" report).
+/// Campaign figures per benefit: detected (every recorded entitlement, with or without an offer
+/// yet), notified (an offer SMS or a notice went out), replied, consented, refused, expired,
+/// assigned, payment ordered (the pilot's "56.9k SMS, 12.9k replied" report).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BenefitFigures {
     pub benefit: String,
@@ -612,18 +613,48 @@ pub struct BenefitFigures {
     pub expired: i64,
     pub assigned: i64,
     pub payment_ordered: i64,
+    /// Detected entitlements that have no offer yet (`proactive run` makes them).
+    pub awaiting_offer: i64,
+    /// The amounts of the detected entitlements, tenge (one period's amount each).
+    pub amount_kzt: i64,
 }
 
+/// Campaign figures per benefit over the whole country.
 pub async fn figures(store: &Store) -> Result<Vec<BenefitFigures>, StoreError> {
+    let ents = store.dashboard_entitlements(None).await?;
+    let offers = store.offers_summary().await?;
+    Ok(fold_figures(&ents, &offers))
+}
+
+/// Campaign figures per benefit in one region (`None`: the whole country): entitlements in the
+/// region of the recipient's open registration, offers in the region they were made for.
+pub async fn figures_in(
+    store: &Store,
+    region: Option<&str>,
+) -> Result<Vec<BenefitFigures>, StoreError> {
+    let ents = store.dashboard_entitlements(region).await?;
+    let offers = store.dashboard_offers(region).await?;
+    Ok(fold_figures(&ents, &offers))
+}
+
+/// Folds entitlement rows (`{benefit, status, entitlements, amount_kzt}`) and offer rows
+/// (`{benefit, state, offers, replied}`) into figures per benefit. An offer's state counts every
+/// stage it passed (an assigned offer was consented to and notified); an entitlement with status
+/// NOTIFIED without an offer is a notice (pension age), counted as notified.
+pub fn fold_figures(entitlements: &[Value], offers: &[Value]) -> Vec<BenefitFigures> {
     let mut by: BTreeMap<String, BenefitFigures> = BTreeMap::new();
-    for row in store.offers_summary().await? {
-        let benefit = row["benefit"].as_str().unwrap_or_default().to_string();
-        let n = row["offers"].as_i64().unwrap_or(0);
-        let f = by.entry(benefit.clone()).or_insert_with(|| BenefitFigures {
-            benefit,
+    let mut offered: BTreeMap<String, i64> = BTreeMap::new();
+    fn slot<'a>(by: &'a mut BTreeMap<String, BenefitFigures>, b: &str) -> &'a mut BenefitFigures {
+        by.entry(b.to_string()).or_insert_with(|| BenefitFigures {
+            benefit: b.to_string(),
             ..Default::default()
-        });
-        f.detected += n;
+        })
+    }
+    for row in offers {
+        let benefit = row["benefit"].as_str().unwrap_or_default();
+        let n = row["offers"].as_i64().unwrap_or(0);
+        *offered.entry(benefit.to_string()).or_default() += n;
+        let f = slot(&mut by, benefit);
         f.replied += row["replied"].as_i64().unwrap_or(0);
         let st = OfferState::parse(row["state"].as_str().unwrap_or_default());
         use OfferState as S;
@@ -646,7 +677,29 @@ pub async fn figures(store: &Store) -> Result<Vec<BenefitFigures>, StoreError> {
             _ => {}
         }
     }
-    Ok(by.into_values().collect())
+    let mut recorded: BTreeMap<String, i64> = BTreeMap::new();
+    let mut notices: BTreeMap<String, i64> = BTreeMap::new();
+    for row in entitlements {
+        let benefit = row["benefit"].as_str().unwrap_or_default();
+        let n = row["entitlements"].as_i64().unwrap_or(0);
+        *recorded.entry(benefit.to_string()).or_default() += n;
+        if row["status"].as_str() == Some("NOTIFIED") {
+            *notices.entry(benefit.to_string()).or_default() += n;
+        }
+        let f = slot(&mut by, benefit);
+        f.amount_kzt += row["amount_kzt"].as_i64().unwrap_or(0);
+    }
+    for (benefit, f) in by.iter_mut() {
+        let offers = offered.get(benefit).copied().unwrap_or(0);
+        let ents = recorded.get(benefit).copied().unwrap_or(0);
+        let notices = notices.get(benefit).copied().unwrap_or(0);
+        // Every offer has its entitlement; the larger count guards against an offer whose
+        // entitlement was recorded elsewhere (another region at the time).
+        f.detected = ents.max(offers);
+        f.notified += notices;
+        f.awaiting_offer = (ents - offers - notices).max(0);
+    }
+    by.into_values().collect()
 }
 
 /// Writes every payment order as CSV (`;`-separated, header line) for the paying organisation.

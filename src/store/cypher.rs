@@ -2,6 +2,13 @@
 //! Statements take parameters only; nothing is spliced into their text.
 
 pub const COUNTS: &str = include_str!("../../cypher/counts.cypher");
+pub const DASHBOARD_ENTITLEMENTS: &str = include_str!("../../cypher/dashboard_entitlements.cypher");
+pub const DASHBOARD_JOB_RUNS: &str = include_str!("../../cypher/dashboard_job_runs.cypher");
+pub const DASHBOARD_OFFERS: &str = include_str!("../../cypher/dashboard_offers.cypher");
+pub const DASHBOARD_WELLBEING_BY_REGION: &str =
+    include_str!("../../cypher/dashboard_wellbeing_by_region.cypher");
+pub const DASHBOARD_WELLBEING_DATES: &str =
+    include_str!("../../cypher/dashboard_wellbeing_dates.cypher");
 pub const ENTITLEMENTS_OF_FAMILY: &str = include_str!("../../cypher/entitlements_of_family.cypher");
 pub const ENTITLEMENTS_RECORD: &str = include_str!("../../cypher/entitlements_record.cypher");
 pub const ENTITLEMENTS_SUMMARY: &str = include_str!("../../cypher/entitlements_summary.cypher");
@@ -74,6 +81,17 @@ pub const WELLBEING_RECORD: &str = include_str!("../../cypher/wellbeing_record.c
 /// Every statement by file name, for the Neo4j-grammar check in the test run.
 pub const ALL: &[(&str, &str)] = &[
     ("counts.cypher", COUNTS),
+    ("dashboard_entitlements.cypher", DASHBOARD_ENTITLEMENTS),
+    ("dashboard_job_runs.cypher", DASHBOARD_JOB_RUNS),
+    ("dashboard_offers.cypher", DASHBOARD_OFFERS),
+    (
+        "dashboard_wellbeing_by_region.cypher",
+        DASHBOARD_WELLBEING_BY_REGION,
+    ),
+    (
+        "dashboard_wellbeing_dates.cypher",
+        DASHBOARD_WELLBEING_DATES,
+    ),
     ("entitlements_of_family.cypher", ENTITLEMENTS_OF_FAMILY),
     ("entitlements_record.cypher", ENTITLEMENTS_RECORD),
     ("entitlements_summary.cypher", ENTITLEMENTS_SUMMARY),

@@ -7,6 +7,7 @@
 //! its own auto-commit calls, never explicit transactions.
 
 pub mod cypher;
+mod dashboard;
 mod jobs;
 mod links;
 mod neighbourhood;

@@ -257,3 +257,365 @@ fn the_browser_test_blocks_and_reports_requests_outside_the_service() {
         assert!(blocked.contains(u), "{u} not reported as blocked: {report}");
     }
 }
+
+/// A service of its own for the dashboard test: a second local ArcadeDB with the sample, on which
+/// the country-wide jobs run on three dates and a campaign goes out — writes the shared database's
+/// tests must not see (their campaigns would offer the sample's entitlements).
+struct DashboardApp {
+    rt: tokio::runtime::Runtime,
+    base_url: String,
+    ctx: family_card::api::AppContext,
+    _db: family_card::localdb::LocalDb,
+    _dir: tempfile::TempDir,
+}
+
+fn dashboard_app() -> DashboardApp {
+    use family_card::domain::offer::{OfferEvent, ProactiveRules};
+    use family_card::jobs::JobOptions;
+    use family_card::localdb::{default_cache_dir, LocalDb, LocalDbOptions};
+    use family_card::proactive::gateway::{FileGateway, SmsGateway};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (db, base_url, ctx) = rt.block_on(async {
+        let mut settings = family_card::app::Settings::local(&dir.path().join("state")).unwrap();
+        settings.bind = "127.0.0.1:0".into();
+        settings.id_key = family_card::secret::Secret::new(TEST_ID_KEY);
+        family_card::app::install_id_key(&settings.id_key);
+        let db = LocalDb::start(&LocalDbOptions {
+            cache_dir: default_cache_dir(),
+            data_dir: dir.path().join("db"),
+            heap: "512m".into(),
+        })
+        .await
+        .expect("a second local ArcadeDB starts");
+        let store = family_card::store::Store::connect(&db.db_config())
+            .await
+            .unwrap();
+        store.apply_schema().await.unwrap();
+        family_card::ingest::load_dir(&store, &repo_path("fixtures/sample"), &Default::default())
+            .await
+            .unwrap();
+        family_card::family_cards::materialise_family_cards(&store, reference_date())
+            .await
+            .unwrap();
+        // The stored history: levels on the three dates of fixtures/expected; detection on two.
+        let rules = family_card::rules::RuleSet::bundled();
+        let opts = JobOptions::default();
+        for d in ["2024-06-15", "2025-06-15", "2026-06-15"] {
+            let r = family_card::jobs::recompute::recompute_wellbeing(
+                &store,
+                &rules.wellbeing,
+                &rules.legal,
+                date(d),
+                &opts,
+            )
+            .await
+            .unwrap();
+            assert!(r.finished);
+        }
+        for d in ["2026-05-15", "2026-06-15"] {
+            let r = family_card::jobs::detect::detect(
+                &store,
+                &rules.benefits,
+                &rules.legal,
+                date(d),
+                &opts,
+            )
+            .await
+            .unwrap();
+            assert!(r.finished);
+        }
+        // A campaign (SMS to a file), then one offer consented to and one refused.
+        let proactive_rules = ProactiveRules::bundled();
+        let titles = family_card::api::benefit_titles();
+        let sms = SmsGateway::File(FileGateway::new(dir.path().join("sms.ndjson")));
+        family_card::proactive::run_campaign(
+            &store,
+            &proactive_rules,
+            &titles,
+            &sms,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        let notified = store.offers_in_state("NOTIFIED", "", 10).await.unwrap();
+        assert!(notified.len() >= 2, "offers sent: {notified:?}");
+        for (o, event) in notified
+            .iter()
+            .zip([OfferEvent::Consent { account: None }, OfferEvent::Refuse])
+        {
+            family_card::proactive::answer(
+                &store,
+                &proactive_rules,
+                &titles,
+                o["offer_id"].as_str().unwrap(),
+                event,
+                "operator:dashboard-test",
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+        }
+        let application =
+            family_card::app::Application::build(settings, store, rules, proactive_rules)
+                .await
+                .unwrap();
+        let base_url = format!("http://127.0.0.1:{}", application.port);
+        let ctx = application.app.clone();
+        tokio::spawn(application.run_until(std::future::pending()));
+        (db, base_url, ctx)
+    });
+    DashboardApp {
+        rt,
+        base_url,
+        ctx,
+        _db: db,
+        _dir: dir,
+    }
+}
+
+impl DashboardApp {
+    fn token(&self, role: &str, region: &str) -> String {
+        self.ctx
+            .local_issuer
+            .as_ref()
+            .unwrap()
+            .mint(&family_card::api::auth::local::TokenRequest {
+                subject: format!("dashboard-{role}"),
+                role: role.into(),
+                region: region.into(),
+                partner_id: (role == "partner").then(|| "partner-test".into()),
+                purpose: None,
+                ttl: std::time::Duration::from_secs(3600),
+            })
+            .unwrap()
+    }
+    fn gql(&self, query: &str, token: &str) -> serde_json::Value {
+        self.rt.block_on(async {
+            reqwest::Client::new()
+                .post(format!("{}/graphql", self.base_url))
+                .bearer_auth(token)
+                .json(&serde_json::json!({"query": query}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        })
+    }
+}
+
+const DASHBOARD_QUERY: &str = r#"{ dashboard(asOf: "2026-06-15") { region asOf
+  regions { region families needShare rank levels { level families } }
+  wellbeingTrend { asOf families levels { level families } }
+  benefitsByMonth { month benefit entitlements amountKzt }
+  funnel { benefit detected notified consented refused expired assigned paid awaitingOffer notifiedRate overallRate }
+  jobRuns { job runId seconds processed total progress finished } } }"#;
+
+/// The dashboard: its aggregates over GraphQL (region scope applied, no personal data), then the
+/// page in headless Chromium with the network blocked draws every chart from the sample
+/// (tools/browser-test/dashboard.mjs); the screenshot stays in
+/// `target/browser-artefacts/dashboard.png`.
+///
+/// It runs alone (the exclusive turn): a second database and a browser starting beside the
+/// other tests slow them past their timing margins.
+#[test]
+fn the_dashboard_draws_every_chart_from_the_sample_in_a_browser() {
+    run_exclusive(async {
+        tokio::task::spawn_blocking(dashboard_in_a_browser)
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    });
+}
+
+fn dashboard_in_a_browser() {
+    let d = dashboard_app();
+
+    // National: every region, three dates of history, two detection months, the funnel, the jobs.
+    let national = d.gql(DASHBOARD_QUERY, &d.token("analyst", "*"));
+    assert!(national["errors"].is_null(), "{national}");
+    let dash = &national["data"]["dashboard"];
+    assert_eq!(dash["region"], serde_json::Value::Null);
+    let regions = dash["regions"].as_array().unwrap();
+    assert!(regions.len() >= 3, "{dash}");
+    assert_eq!(regions[0]["rank"], 1);
+    let families: i64 = regions
+        .iter()
+        .map(|r| r["families"].as_i64().unwrap())
+        .sum();
+    let trend = dash["wellbeingTrend"].as_array().unwrap();
+    let dates: Vec<&str> = trend.iter().map(|p| p["asOf"].as_str().unwrap()).collect();
+    assert_eq!(dates, ["2024-06-15", "2025-06-15", "2026-06-15"], "{dash}");
+    assert_eq!(trend[2]["families"].as_i64().unwrap(), families);
+    let months: std::collections::BTreeSet<&str> = dash["benefitsByMonth"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["month"].as_str().unwrap())
+        .collect();
+    assert!(months.contains("2026-06"), "{dash}");
+    let funnel = dash["funnel"].as_array().unwrap();
+    let sum = |k: &str| -> i64 { funnel.iter().map(|f| f[k].as_i64().unwrap()).sum() };
+    assert!(
+        sum("detected") >= sum("notified") && sum("notified") >= 2,
+        "{dash}"
+    );
+    assert_eq!(sum("consented"), 1, "{dash}");
+    assert_eq!(sum("refused"), 1, "{dash}");
+    let jobs = dash["jobRuns"].as_array().unwrap();
+    assert_eq!(
+        jobs.len(),
+        5,
+        "three recompute dates, two detection dates: {dash}"
+    );
+    assert!(jobs
+        .iter()
+        .all(|j| j["finished"] == true && j["progress"] == 1.0));
+    let text = national.to_string();
+    for p in sample_records("persons.ndjson") {
+        assert!(
+            !text.contains(p["iin"].as_str().unwrap()),
+            "the dashboard shows a person's IIN"
+        );
+    }
+
+    // A regional analyst sees its own region only, and no job runs (they have no region).
+    let astana = d.gql(DASHBOARD_QUERY, &d.token("analyst", "ASTANA"));
+    let dash = &astana["data"]["dashboard"];
+    assert_eq!(dash["region"], "ASTANA", "{astana}");
+    let regions = dash["regions"].as_array().unwrap();
+    assert!(regions.iter().all(|r| r["region"] == "ASTANA"), "{astana}");
+    assert_eq!(dash["jobRuns"], serde_json::Value::Null);
+    assert_eq!(
+        error_code(&astana).as_deref(),
+        Some("FORBIDDEN"),
+        "{astana}"
+    );
+    let other = d.gql(
+        r#"{ dashboard(region: "SHYMKENT") { region } }"#,
+        &d.token("analyst", "ASTANA"),
+    );
+    assert_eq!(error_code(&other).as_deref(), Some("FORBIDDEN"), "{other}");
+    // Auditors read no aggregates; without a token nothing is answered.
+    let auditor = d.gql(DASHBOARD_QUERY, &d.token("auditor", "*"));
+    assert_eq!(
+        error_code(&auditor).as_deref(),
+        Some("FORBIDDEN"),
+        "{auditor}"
+    );
+    let anonymous = d.rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{}/graphql", d.base_url))
+            .json(&serde_json::json!({"query": "{ dashboard { region } }"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(anonymous, 401);
+
+    // The page: no data in it, its own script, the same CSP as GraphiQL.
+    let page = d.rt.block_on(async {
+        let r = reqwest::get(format!("{}/dashboard", d.base_url))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let csp = header(&r, "content-security-policy").to_string();
+        assert!(
+            csp.starts_with("default-src 'self'") && !csp.contains("unsafe"),
+            "{csp}"
+        );
+        r.text().await.unwrap()
+    });
+    assert!(
+        !page.contains("<script>") && !page.contains("https://"),
+        "{page}"
+    );
+    let links = linked_paths(&page);
+    for name in ["echarts.common.min.js", "dashboard.js", "dashboard.css"] {
+        assert!(links.iter().any(|l| l.ends_with(name)), "{name}: {links:?}");
+    }
+
+    // In the browser, national: every chart drawn.
+    let shot = target_dir().join("browser-artefacts/dashboard.png");
+    let (ok, report, output) = dashboard_browser(&d.base_url, &d.token("analyst", "*"), &[], &shot);
+    assert!(ok, "dashboard browser test failed:\n{output}");
+    assert_eq!(report["blocked"], serde_json::json!([]), "{report}");
+    assert!(shot.exists(), "no screenshot at {}", shot.display());
+    eprintln!("dashboard browser test: {report}");
+    // Regional: the same page, the job runs panel explains the refusal.
+    let shot = target_dir().join("browser-artefacts/dashboard-astana.png");
+    let (ok, report, output) = dashboard_browser(
+        &d.base_url,
+        &d.token("analyst", "ASTANA"),
+        &["--expect", "jobs-forbidden"],
+        &shot,
+    );
+    assert!(ok, "regional dashboard browser test failed:\n{output}");
+    eprintln!("regional dashboard browser test: {report}");
+}
+
+fn dashboard_browser(
+    url: &str,
+    token: &str,
+    args: &[&str],
+    screenshot: &Path,
+) -> (bool, serde_json::Value, String) {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(Path::new(&chromium).exists(), "no Chromium at {chromium}");
+    let _ = std::fs::remove_file(screenshot);
+    let out = Command::new("node")
+        .arg(repo_path("tools/browser-test/dashboard.mjs"))
+        .args(["--url", url, "--chromium", &chromium, "--token", token])
+        .args(args)
+        .arg("--screenshot")
+        .arg(screenshot)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let output = format!(
+        "({})\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("no JSON report ({e}):\n{output}"));
+    (out.status.success(), report, output)
+}
+
+/// The README's example query answers, and the members' ages are taken on the family's date
+/// (`asOf`), not today.
+#[test]
+fn the_readme_example_query_answers_with_ages_on_the_familys_date() {
+    let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
+    let start = readme.find("```graphql\n").expect("a graphql block") + 11;
+    let query = &readme[start..start + readme[start..].find("```").unwrap()];
+    run(async {
+        let body = gql(query, serde_json::json!({})).await;
+        assert!(body["errors"].is_null(), "{body}");
+        assert!(
+            body["data"]["family"]["size"].as_i64().unwrap() > 1,
+            "{body}"
+        );
+        let q = r#"{ family(iin: "880315401029", asOf: "2026-06-15") { asOf
+            members(first: 20) { edges { node { birthDate age ageToday: age(asOf: "2030-01-01") } } } } }"#;
+        let body = gql(q, serde_json::json!({})).await;
+        let on = date("2026-06-15");
+        for e in body["data"]["family"]["members"]["edges"]
+            .as_array()
+            .unwrap()
+        {
+            let n = &e["node"];
+            let born = date(n["birthDate"].as_str().unwrap());
+            let years = on.years_since(born).unwrap() as i64;
+            assert_eq!(n["age"].as_i64().unwrap(), years, "{n}");
+            let later = date("2030-01-01").years_since(born).unwrap() as i64;
+            assert_eq!(n["ageToday"].as_i64().unwrap(), later, "{n}");
+        }
+    });
+}
