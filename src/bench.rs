@@ -85,32 +85,21 @@ pub async fn family_lookup_latency(
     let application = start(true, "synced").await?;
     // … the same without the audit trail's fsync (to tell its share) …
     let unsynced = start(false, "unsynced").await?;
-    let token = application
-        .app
-        .local_issuer
-        .as_ref()
-        .expect("local issuer")
-        .mint(&crate::api::auth::local::TokenRequest {
-            subject: "bench".into(),
-            role: "analyst".into(),
-            region: "*".into(),
-            partner_id: None,
-            purpose: None,
-            ttl: Duration::from_secs(3600),
-        })?;
-    let unsynced_token = unsynced
-        .app
-        .local_issuer
-        .as_ref()
-        .expect("local issuer")
-        .mint(&crate::api::auth::local::TokenRequest {
-            subject: "bench".into(),
-            role: "analyst".into(),
-            region: "*".into(),
-            partner_id: None,
-            purpose: None,
-            ttl: Duration::from_secs(3600),
-        })?;
+    // A national analyst's token from each service's own issuer.
+    let analyst_token = |a: &crate::app::Application| {
+        a.app.local_issuer.as_ref().expect("local issuer").mint(
+            &crate::api::auth::local::TokenRequest {
+                subject: "bench".into(),
+                role: "analyst".into(),
+                region: "*".into(),
+                partner_id: None,
+                purpose: None,
+                ttl: Duration::from_secs(3600),
+            },
+        )
+    };
+    let token = analyst_token(&application)?;
+    let unsynced_token = analyst_token(&unsynced)?;
     let unsynced_url = format!("http://127.0.0.1:{}/graphql", unsynced.port);
     let full_url = format!("http://127.0.0.1:{}/graphql", application.port);
     // … and the same schema behind a bare route: no token, no limits, no masking, no audit.

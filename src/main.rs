@@ -10,6 +10,14 @@ use family_card::proactive::gateway::{FileGateway, HttpGateway, SmsGateway};
 use family_card::store::{DbConfig, Store};
 use std::path::PathBuf;
 
+/// `println!` that ignores a closed standard output (`serve | head -1` must not kill the server).
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "family-card",
@@ -1072,7 +1080,7 @@ async fn main() -> anyhow::Result<()> {
                 });
             }
             let port = application.port;
-            println!("family-card API: http://127.0.0.1:{port}/ (GraphiQL), http://127.0.0.1:{port}/dashboard (dashboard), POST http://127.0.0.1:{port}/graphql; Ctrl-C stops");
+            say!("family-card API: http://127.0.0.1:{port}/ (GraphiQL), http://127.0.0.1:{port}/dashboard (dashboard), POST http://127.0.0.1:{port}/graphql; Ctrl-C stops");
             match &app.local_issuer {
                 Some(issuer) => {
                     let token = issuer.mint(&family_card::api::auth::local::TokenRequest {
@@ -1083,14 +1091,14 @@ async fn main() -> anyhow::Result<()> {
                         purpose: None,
                         ttl: std::time::Duration::from_secs(12 * 3600),
                     })?;
-                    println!("sign in (analyst, national scope, 12 h): open http://127.0.0.1:{port}/#token={token}");
-                    println!("  dashboard: http://127.0.0.1:{port}/dashboard#token={token}");
-                    println!("  or send  Authorization: Bearer {token}");
-                    println!("  more tokens: family-card token --role investigator|operator|partner|auditor|admin --region '*' --subject NAME [--purpose CASE-ID]");
+                    say!("sign in (analyst, national scope, 12 h): open http://127.0.0.1:{port}/#token={token}");
+                    say!("  dashboard: http://127.0.0.1:{port}/dashboard#token={token}");
+                    say!("  or send  Authorization: Bearer {token}");
+                    say!("  more tokens: family-card token --role investigator|operator|partner|auditor|admin --region '*' --subject NAME [--purpose CASE-ID]");
                 }
-                None => println!("tokens: from the identity provider {}", app.auth.issuer()),
+                None => say!("tokens: from the identity provider {}", app.auth.issuer()),
             }
-            println!("SMS webhook /sms/inbound: {}", app.webhook.describe());
+            say!("SMS webhook /sms/inbound: {}", app.webhook.describe());
             application
                 .run_until(async {
                     let _ = tokio::signal::ctrl_c().await;

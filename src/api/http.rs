@@ -319,19 +319,14 @@ async fn execute(
     let app = &st.app;
     let l = &app.limits;
     let mut draft = AuditDraft {
-        at: crate::audit::now_ts(),
-        request_id: crate::secret::random_hex::<8>(),
-        subject: who.subject.clone(),
-        role: who.role.as_str().into(),
         partner_id: who.partner_id.clone(),
         purpose: who.purpose.clone(),
         token_id: who.token_id.clone(),
-        channel: "graphql".into(),
         operation: p.operation_name.clone().filter(|o| o.len() <= 100),
         query_sha256: Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
             p.query.as_bytes(),
         ))),
-        ..Default::default()
+        ..new_draft(who.subject.clone(), who.role.as_str(), "graphql")
     };
     // Limits before the parser, then the parsed document's.
     let doc = limits::check_text(&p.query, l)
@@ -448,6 +443,18 @@ async fn execute(
     finish(app, draft, status, media, body).await
 }
 
+/// A new audit record of `channel` for `subject` in `role` (the rest filled as the request goes).
+fn new_draft(subject: String, role: &str, channel: &str) -> AuditDraft {
+    AuditDraft {
+        at: crate::audit::now_ts(),
+        request_id: crate::secret::random_hex::<8>(),
+        subject,
+        role: role.into(),
+        channel: channel.into(),
+        ..Default::default()
+    }
+}
+
 fn note_gate(draft: &mut AuditDraft, gate: &Gate) {
     let n = gate.notes();
     draft.accesses = n.accesses;
@@ -501,14 +508,7 @@ async fn audit_export(
             limit: usize::MAX,
         })
     })();
-    let mut draft = AuditDraft {
-        at: crate::audit::now_ts(),
-        request_id: crate::secret::random_hex::<8>(),
-        subject: who.subject.clone(),
-        role: who.role.as_str().into(),
-        channel: "audit_export".into(),
-        ..Default::default()
-    };
+    let mut draft = new_draft(who.subject.clone(), who.role.as_str(), "audit_export");
     let filter = match filter {
         Ok(f) => f,
         Err(e) => {
@@ -616,11 +616,6 @@ async fn sms_inbound(
     match handle_inbound(&a.store, &a.proactive, &a.titles, &sms, now).await {
         Ok(out) => {
             let draft = AuditDraft {
-                at: crate::audit::now_ts(),
-                request_id: crate::secret::random_hex::<8>(),
-                subject: format!("sms:{}", sms.from),
-                role: "citizen".into(),
-                channel: "sms_inbound".into(),
                 accesses: vec![crate::audit::AuditAccess {
                     action: "sms_reply".into(),
                     object: out.offer_id.clone().unwrap_or_default(),
@@ -628,7 +623,7 @@ async fn sms_inbound(
                 }],
                 outcome: out.outcome.clone(),
                 change: out.outcome == "applied",
-                ..Default::default()
+                ..new_draft(format!("sms:{}", sms.from), "citizen", "sms_inbound")
             };
             if a.audit.append(draft).await.is_err() {
                 return StatusCode::SERVICE_UNAVAILABLE.into_response();
