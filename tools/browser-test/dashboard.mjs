@@ -15,6 +15,7 @@ import puppeteer from 'puppeteer-core';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { chromiumArgs, guardPage } from './offline.mjs';
 
 const CHARTS = ['chart-regions', 'chart-ranking', 'chart-trend', 'chart-benefits', 'chart-funnel', 'chart-jobs'];
 
@@ -59,22 +60,7 @@ const steps = [];
 const step = (name) => steps.push({ name, ms: Date.now() - started });
 
 const userDataDir = mkdtempSync(join(tmpdir(), 'family-card-chromium-'));
-const args = [
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-default-apps',
-  '--disable-extensions',
-  '--no-first-run',
-  '--no-default-browser-check',
-  '--disable-quic',
-  '--no-proxy-server',
-  `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE ${service.hostname}`,
-  `--user-data-dir=${userDataDir}`,
-  '--window-size=1280,1600',
-];
-if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
+const args = chromiumArgs(service, userDataDir, 1280, 1600);
 
 let browser;
 let result = null;
@@ -90,24 +76,8 @@ try {
   step('browser started');
   const page = await browser.newPage();
   page.setDefaultTimeout(opts.timeoutMs);
-  await page.evaluateOnNewDocument(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
-    });
-  });
-  await page.setRequestInterception(true);
-  page.on('request', (req) => {
-    const u = new URL(req.url());
-    const local = ['data:', 'blob:', 'about:'].includes(u.protocol);
-    if (!local && u.host !== service.host) {
-      blocked.push(`${req.method()} ${req.url()}`);
-      req.abort('blockedbyclient');
-      return;
-    }
-    if (u.host === service.host && u.pathname === '/graphql' && req.method() === 'POST') {
-      graphqlRequests.push({ authorization: req.headers()['authorization'] || null });
-    }
-    req.continue();
+  await guardPage(page, service, blocked, (req) => {
+    graphqlRequests.push({ authorization: req.headers()['authorization'] || null });
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (msg) => {

@@ -17,6 +17,7 @@ import puppeteer from 'puppeteer-core';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { chromiumArgs, guardPage } from './offline.mjs';
 
 function parseArgs(argv) {
   const opts = {
@@ -65,24 +66,7 @@ const steps = [];
 const step = (name) => steps.push({ name, ms: Date.now() - started });
 
 const userDataDir = mkdtempSync(join(tmpdir(), 'family-card-chromium-'));
-const args = [
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-default-apps',
-  '--disable-extensions',
-  '--no-first-run',
-  '--no-default-browser-check',
-  '--disable-quic',
-  '--no-proxy-server',
-  // Second wall behind the request interception: no host name resolves except the service's
-  // (catches traffic of the browser itself, which page interception does not see).
-  `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE ${service.hostname}`,
-  `--user-data-dir=${userDataDir}`,
-  '--window-size=1280,800',
-];
-if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
+const args = chromiumArgs(service, userDataDir, 1280, 800);
 
 let browser;
 let result = null;
@@ -98,28 +82,9 @@ try {
   step('browser started');
   const page = await browser.newPage();
   page.setDefaultTimeout(opts.timeoutMs);
-  await page.evaluateOnNewDocument(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
-    });
-  });
-  await page.setRequestInterception(true);
-  page.on('request', (req) => {
-    const u = new URL(req.url());
-    const local = ['data:', 'blob:', 'about:'].includes(u.protocol);
-    if (!local && u.host !== service.host) {
-      blocked.push(`${req.method()} ${req.url()}`);
-      req.abort('blockedbyclient');
-      return;
-    }
-    if (u.host === service.host && u.pathname === '/graphql' && req.method() === 'POST') {
-      graphqlRequests.push({ authorization: req.headers()['authorization'] || null, accept: req.headers()['accept'] || null });
-      if (opts.extraHeader) {
-        req.continue({ headers: { ...req.headers(), [opts.extraHeader[0]]: opts.extraHeader[1] } });
-        return;
-      }
-    }
-    req.continue();
+  await guardPage(page, service, blocked, (req) => {
+    graphqlRequests.push({ authorization: req.headers()['authorization'] || null, accept: req.headers()['accept'] || null });
+    return opts.extraHeader ? { ...req.headers(), [opts.extraHeader[0]]: opts.extraHeader[1] } : undefined;
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (msg) => {
