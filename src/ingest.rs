@@ -1261,7 +1261,7 @@ pub async fn load_dir_on(
             file: kind.file.to_string(),
             ..Default::default()
         };
-        let mut rounds = Rounds::new(opts.batch_size);
+        let mut rounds = Rounds::new(opts.batch_size, crate::store::series::is_series(kind.file));
         let mut file_rejects: Vec<Reject> = vec![];
         let mut checker = FileChecker::new(kind, *ctx);
         let mut reader = BufReader::new(f);
@@ -1324,6 +1324,9 @@ pub async fn load_dir_on(
 /// batch size, the rest at the end of the file. Neo4j does not need this and does not mind it.
 struct Rounds {
     batch_size: usize,
+    /// Rows of a yearly series file (`store::series`) stay together: the write groups them into one
+    /// row per person, so they need no dealing.
+    grouped: bool,
     open: Vec<(std::collections::HashSet<String>, Vec<Row>)>,
 }
 
@@ -1331,9 +1334,10 @@ struct Rounds {
 const MAX_OPEN_ROUNDS: usize = 64;
 
 impl Rounds {
-    fn new(batch_size: usize) -> Self {
+    fn new(batch_size: usize, grouped: bool) -> Self {
         Rounds {
             batch_size: batch_size.max(1),
+            grouped,
             open: vec![],
         }
     }
@@ -1347,7 +1351,11 @@ impl Rounds {
 
     /// Adds a row; returns a full round to write, if any.
     fn push(&mut self, row: Row) -> Option<Vec<Row>> {
-        let ends = Self::endpoints(&row.value);
+        let ends = if self.grouped {
+            vec![]
+        } else {
+            Self::endpoints(&row.value)
+        };
         let slot = self
             .open
             .iter()
@@ -1389,7 +1397,7 @@ async fn write(
     if batch.is_empty() {
         return Ok(());
     }
-    let rows = Value::Array(batch.iter().map(|r| r.value.clone()).collect());
+    let rows = crate::store::series::group_batch(kind.file, batch.iter().map(|r| &r.value));
     let accepted = store.write_batch(kind.statement, &rows).await?;
     let accepted: std::collections::HashSet<i64> = accepted.into_iter().collect();
     for r in batch.drain(..) {

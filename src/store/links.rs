@@ -59,6 +59,9 @@ impl Store {
             for c in LIST_COLUMNS {
                 let v = match &row[*c] {
                     Value::Null => Value::Array(vec![]),
+                    v if *c == "benefit_incomes" => serde_json::to_value(
+                        super::series::incomes_json(v).map_err(shape("benefit_incomes"))?,
+                    )?,
                     v => v.clone(),
                 };
                 m.insert((*c).into(), v);

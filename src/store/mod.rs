@@ -12,6 +12,7 @@ mod jobs;
 mod links;
 mod neighbourhood;
 mod offers;
+pub mod series;
 
 pub use jobs::Checkpoint;
 

@@ -130,8 +130,9 @@ fn assemble(iin: &Iin, rows: Vec<Value>) -> StoreResult<LoadedNeighbourhood> {
         f.vehicles = list(&row["vehicles"], "vehicles")?;
         f.land_plots = list(&row["land_plots"], "land_plots")?;
         f.farms = list(&row["farms"], "farms")?;
-        f.incomes = list(&row["incomes"], "incomes")?;
-        f.contributions = list(&row["contributions"], "contributions")?;
+        f.incomes = super::series::incomes_json(&row["incomes"]).map_err(shape("incomes"))?;
+        f.contributions = super::series::contributions_json(&row["contributions"])
+            .map_err(shape("contributions"))?;
         f.loans = list(&row["loans"], "loans")?;
         f.employments = list(&row["employments"], "employments")?;
         f.businesses = list(&row["businesses"], "businesses")?;
