@@ -11,39 +11,72 @@ use crate::domain::family::FamilyId;
 use crate::domain::parameters::LegalParameters;
 use crate::store::Store;
 use chrono::NaiveDate;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 pub fn job_name(as_of: NaiveDate) -> String {
     format!("detect-benefits:{as_of}")
 }
 
-/// The graph record of one eligible entitlement.
+/// The graph record of one eligible entitlement, as `cypher/entitlements_record.cypher` takes it.
+#[derive(Debug, Serialize)]
+pub struct EntitlementRow {
+    pub family_id: String,
+    pub entitlement_key: String,
+    pub as_of: String,
+    pub now: String,
+    pub props: EntitlementProps,
+}
+
+/// The stored properties of an `Entitlement` node.
+#[derive(Debug, Serialize)]
+pub struct EntitlementProps {
+    pub benefit: String,
+    pub family_id: String,
+    pub recipient_iin: Option<String>,
+    pub recipient_iban: Option<String>,
+    pub subject_iin: Option<String>,
+    pub amount_kzt: Option<i64>,
+    pub payment: Option<String>,
+    pub period_from: Option<String>,
+    pub period_to: Option<String>,
+    pub rules_version: String,
+    pub assumed: Option<String>,
+    /// The reasons as a JSON list in a string (one property).
+    pub reasons: String,
+}
+
 pub fn entitlement_row(
     family_id: &FamilyId,
     e: &Entitlement,
     as_of: NaiveDate,
     now: &str,
-) -> Value {
-    json!({
-        "family_id": family_id.as_str(),
-        "entitlement_key": e.key(),
-        "as_of": as_of.to_string(),
-        "now": now,
-        "props": {
-            "benefit": e.benefit.code(),
-            "family_id": family_id.as_str(),
-            "recipient_iin": e.recipient.as_ref().map(|r| r.iin.as_str().to_string()),
-            "recipient_iban": e.recipient.as_ref().and_then(|r| r.iban.as_ref()).map(|i| i.as_str().to_string()),
-            "subject_iin": e.subject_iin.as_ref().map(|i| i.as_str().to_string()),
-            "amount_kzt": e.amount_kzt,
-            "payment": serde_json::to_value(e.payment).ok().and_then(|v| v.as_str().map(str::to_string)),
-            "period_from": e.period.as_ref().map(|p| p.from.to_string()),
-            "period_to": e.period.as_ref().and_then(|p| p.to).map(|d| d.to_string()),
-            "rules_version": e.rules_version,
-            "assumed": e.assumed,
-            "reasons": serde_json::to_string(&e.reasons).unwrap_or_default(),
-        }
-    })
+) -> EntitlementRow {
+    EntitlementRow {
+        family_id: family_id.as_str().to_string(),
+        entitlement_key: e.key(),
+        as_of: as_of.to_string(),
+        now: now.to_string(),
+        props: EntitlementProps {
+            benefit: e.benefit.code().to_string(),
+            family_id: family_id.as_str().to_string(),
+            recipient_iin: e.recipient.as_ref().map(|r| r.iin.as_str().to_string()),
+            recipient_iban: e
+                .recipient
+                .as_ref()
+                .and_then(|r| r.iban.as_ref())
+                .map(|i| i.as_str().to_string()),
+            subject_iin: e.subject_iin.as_ref().map(|i| i.as_str().to_string()),
+            amount_kzt: e.amount_kzt,
+            payment: serde_json::to_value(e.payment)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string)),
+            period_from: e.period.as_ref().map(|p| p.from.to_string()),
+            period_to: e.period.as_ref().and_then(|p| p.to).map(|d| d.to_string()),
+            rules_version: e.rules_version.clone(),
+            assumed: e.assumed.clone(),
+            reasons: serde_json::to_string(&e.reasons).unwrap_or_default(),
+        },
+    }
 }
 
 /// Whether detection records `e` (eligible, not yet paid, and not resting on an assumed figure
@@ -78,11 +111,11 @@ pub async fn detect(
         },
         |rows: Vec<(FamilyId, Vec<Entitlement>)>| async move {
             let now = chrono::Utc::now().to_rfc3339();
-            let out: Vec<Value> = rows
+            let out: Vec<EntitlementRow> = rows
                 .iter()
                 .flat_map(|(fid, es)| es.iter().map(|e| entitlement_row(fid, e, as_of, &now)))
                 .collect();
-            store.record_entitlements(&Value::Array(out)).await
+            store.record_entitlements(&out).await
         },
     )
     .await

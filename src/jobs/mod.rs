@@ -1,11 +1,16 @@
 //! Country-wide jobs over every family card: the well-being recompute and benefit detection.
 //!
-//! One runner ([`run_family_job`]) does the part they share: stream the `Family` cards in keyset
-//! pages, load each page's snapshots in batched single-round-trip reads with a few batches in
-//! flight, evaluate each family with a pure function, write the page's results in one batch, then
-//! save a checkpoint. Memory is bounded by one page. After a crash or `kill -9` the job resumes
-//! after the last checkpointed page; the page in flight is re-run, and because every result write
-//! is idempotent (keyed MERGE) nothing is counted twice.
+//! One runner ([`run_family_job`]) does the part they share, as a pipeline at the database's pace:
+//! the family cards come as one keyset stream ([`Store::pages`]); page n+1 is read and its
+//! snapshots loaded (batched single-round-trip reads, `concurrency` in flight) while page n is
+//! evaluated by a pure function and page n−1's results are written together with its checkpoint.
+//! Memory is bounded by the pages in flight (three). After a crash or `kill -9` the job resumes
+//! after the last checkpointed page; pages in flight are re-run, and because every result write is
+//! idempotent (keyed MERGE) nothing is counted twice.
+//!
+//! Sharding (`--shard i/n`): each worker takes a disjoint range of family ids
+//! ([`KeyRange::hex_shard`]) and keeps its own checkpoint, so several machines run one job
+//! against one database.
 
 pub mod assess;
 pub mod detect;
@@ -14,11 +19,15 @@ pub mod recompute;
 use crate::domain::family::FamilyId;
 use crate::domain::ids::Iin;
 use crate::domain::snapshot::FamilySnapshot;
-use crate::store::{Checkpoint, Store, StoreError};
+use crate::store::pages::KeyRange;
+use crate::store::{Checkpoint, FamilyRef, Store, StoreError};
 use chrono::NaiveDate;
 use futures::{StreamExt, TryStreamExt};
 use std::future::Future;
 use std::time::Instant;
+
+/// Pages read ahead of the one being written (page n+1 loads while n evaluates and n−1 writes).
+const PAGES_AHEAD: usize = 2;
 
 /// Tuning of a country-wide job.
 #[derive(Debug, Clone)]
@@ -27,7 +36,7 @@ pub struct JobOptions {
     pub page_size: usize,
     /// Families per snapshot read (one round trip).
     pub load_batch: usize,
-    /// Snapshot reads in flight.
+    /// Snapshot reads in flight per page.
     pub concurrency: usize,
     /// Ignore an unfinished checkpoint and start from the first family.
     pub restart: bool,
@@ -36,6 +45,8 @@ pub struct JobOptions {
     pub max_pages: Option<usize>,
     /// Keep a checkpoint in the graph (off for read-only runs such as a what-if).
     pub checkpoint: bool,
+    /// `(i, n)`: run only shard i (0-based) of n disjoint family-id ranges, with its own checkpoint.
+    pub shard: Option<(u32, u32)>,
 }
 
 impl Default for JobOptions {
@@ -48,6 +59,25 @@ impl Default for JobOptions {
             progress: false,
             max_pages: None,
             checkpoint: true,
+            shard: None,
+        }
+    }
+}
+
+impl JobOptions {
+    /// The family ids this run covers.
+    pub fn range(&self) -> KeyRange {
+        match self.shard {
+            Some((i, n)) => KeyRange::hex_shard("FAM-", i, n),
+            None => KeyRange::all(),
+        }
+    }
+
+    /// The checkpoint name of `job` for this run (one per shard).
+    pub fn checkpoint_name(&self, job: &str) -> String {
+        match self.shard {
+            Some((i, n)) => format!("{job}#shard-{}-of-{n}", i + 1),
+            None => job.to_string(),
         }
     }
 }
@@ -111,6 +141,8 @@ where
     WF: Future<Output = Result<u64, StoreError>>,
 {
     let started = Instant::now();
+    let job = opts.checkpoint_name(job);
+    let job = job.as_str();
     let previous = if opts.checkpoint {
         store.checkpoint(job).await?
     } else {
@@ -132,7 +164,7 @@ where
             None,
         ),
     };
-    let total = store.count_families().await?;
+    let total = store.count_families().await? / opts.shard.map_or(1, |(_, n)| n as u64);
     let bar = progress_bar(opts.progress, total, cp.processed, job);
     let mut report = JobReport {
         job: job.to_string(),
@@ -140,33 +172,64 @@ where
         resumed_after,
         ..Default::default()
     };
+    let range = opts.range();
+    let max_pages = opts.max_pages.unwrap_or(usize::MAX);
+    let evaluate = &evaluate;
+    let evaluated = store
+        .pages(
+            cp.after.clone(),
+            opts.page_size,
+            move |s, after, limit| {
+                let range = range.clone();
+                async move { s.family_refs_page(&range, &after, limit).await }
+            },
+            |f: &FamilyRef| f.family_id.clone(),
+        )
+        .take(max_pages)
+        .map(|page| async move {
+            let page = page?;
+            let families = page.rows.len() as u64;
+            let batches: Vec<Vec<FamilyRef>> = page
+                .rows
+                .chunks(opts.load_batch.max(1))
+                .map(|c| c.to_vec())
+                .collect();
+            let items: Vec<Vec<PageItem<R>>> = futures::stream::iter(batches)
+                .map(|batch| load_and_evaluate(store, batch, as_of, evaluate))
+                .buffered(opts.concurrency.max(1))
+                .try_collect()
+                .await?;
+            Ok::<_, JobError>((page.after, families, items))
+        })
+        .buffered(PAGES_AHEAD);
+    futures::pin_mut!(evaluated);
     let mut pages = 0usize;
+    // Families of the pages handed to the writer (checkpointed once their write is done).
+    let mut queued = cp.processed;
+    // The write of the previous page and its checkpoint, run while the next page is read.
+    let mut pending: Option<
+        std::pin::Pin<Box<dyn Future<Output = Result<(u64, Checkpoint), JobError>> + '_>>,
+    > = None;
     loop {
-        if opts.max_pages.is_some_and(|m| pages >= m) {
-            break;
-        }
-        let page = store
-            .families_page(&cp.after, opts.page_size as i64)
-            .await?;
-        let Some((last_id, _)) = page.last().cloned() else {
-            cp.finished = true;
-            if opts.checkpoint {
-                store.save_checkpoint(job, &cp).await?;
+        let previous = pending.take();
+        let (next, written) = futures::join!(evaluated.next(), async move {
+            match previous {
+                Some(w) => Some(w.await),
+                None => None,
             }
-            break;
-        };
-        let batches: Vec<Vec<(String, String)>> = page
-            .chunks(opts.load_batch.max(1))
-            .map(|c| c.to_vec())
-            .collect();
-        let evaluate = &evaluate;
-        let results: Vec<Vec<PageItem<R>>> = futures::stream::iter(batches)
-            .map(|batch| async move { load_and_evaluate(store, batch, as_of, evaluate).await })
-            .buffered(opts.concurrency.max(1))
-            .try_collect()
-            .await?;
+        });
+        if let Some(w) = written {
+            let (n, saved) = w?;
+            report.written += n;
+            cp = saved;
+            if let Some(b) = &bar {
+                b.set_position(cp.processed);
+            }
+        }
+        let Some(next) = next else { break };
+        let (after, families, items) = next?;
         let mut rows = vec![];
-        for item in results.into_iter().flatten() {
+        for item in items.into_iter().flatten() {
             match item {
                 PageItem::Row(id, r) => rows.push((id, r)),
                 PageItem::Nothing => {}
@@ -174,17 +237,27 @@ where
                 PageItem::Failed => report.failed += 1,
             }
         }
-        report.written += write(rows).await?;
-        report.families += page.len() as u64;
-        cp.processed += page.len() as u64;
-        cp.after = last_id;
+        report.families += families;
+        pages += 1;
+        queued += families;
+        let mut next_cp = cp.clone();
+        next_cp.processed = queued;
+        next_cp.after = after;
+        let write = write(rows);
+        let checkpoint = opts.checkpoint;
+        pending = Some(Box::pin(async move {
+            let n = write.await?;
+            if checkpoint {
+                store.save_checkpoint(job, &next_cp).await?;
+            }
+            Ok((n, next_cp))
+        }));
+    }
+    if pages < max_pages {
+        cp.finished = true;
         if opts.checkpoint {
             store.save_checkpoint(job, &cp).await?;
         }
-        if let Some(b) = &bar {
-            b.set_position(cp.processed);
-        }
-        pages += 1;
     }
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -204,7 +277,7 @@ enum PageItem<R> {
 
 async fn load_and_evaluate<R, E>(
     store: &Store,
-    batch: Vec<(String, String)>,
+    batch: Vec<FamilyRef>,
     as_of: NaiveDate,
     evaluate: &E,
 ) -> Result<Vec<PageItem<R>>, JobError>
@@ -213,7 +286,7 @@ where
 {
     let anchors: Vec<(String, Iin)> = batch
         .into_iter()
-        .filter_map(|(fid, anchor)| match Iin::parse(&anchor) {
+        .filter_map(|FamilyRef { family_id: fid, anchor_iin: anchor }| match Iin::parse(&anchor) {
             Ok(i) => Some((fid, i)),
             Err(e) => {
                 tracing::error!(family_id = %fid, error = %e, "family card with an invalid anchor IIN");
@@ -269,31 +342,62 @@ fn progress_bar(on: bool, total: u64, pos: u64, job: &str) -> Option<indicatif::
     Some(b)
 }
 
-/// Streams the raw snapshot query over every family without evaluating or writing: the
-/// database's own rate for the read the jobs do, to compare a job's rate with.
-pub async fn stream_snapshots_raw(
-    store: &Store,
-    opts: &JobOptions,
-) -> Result<(u64, f64), JobError> {
-    let started = Instant::now();
-    let mut after = String::new();
-    let mut families = 0u64;
-    loop {
-        let page = store.families_page(&after, opts.page_size as i64).await?;
-        let Some((last, _)) = page.last().cloned() else {
-            break;
-        };
-        let batches: Vec<Vec<Iin>> = page
-            .chunks(opts.load_batch.max(1))
-            .map(|c| c.iter().filter_map(|(_, a)| Iin::parse(a).ok()).collect())
-            .collect();
-        let loaded: Vec<usize> = futures::stream::iter(batches)
-            .map(|b| async move { store.load_neighbourhoods(&b).await.map(|v| v.len()) })
-            .buffered(opts.concurrency.max(1))
-            .try_collect()
-            .await?;
-        families += loaded.iter().sum::<usize>() as u64;
-        after = last;
+/// What the raw snapshot stream measured.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawStream {
+    pub families: u64,
+    /// Rows received (one per person of each neighbourhood), counted, not decoded.
+    pub rows: u64,
+    pub seconds: f64,
+}
+
+impl RawStream {
+    pub fn families_per_second(&self) -> f64 {
+        self.families as f64 / self.seconds.max(1e-9)
     }
-    Ok((families, started.elapsed().as_secs_f64()))
+}
+
+/// Streams the jobs' snapshot statement over the same families (range, pages, batches, reads in
+/// flight and pages ahead as [`run_family_job`]) and only counts the rows received: the rate of
+/// the database and the wire, to compare a job's rate with. Nothing is decoded, evaluated or
+/// written.
+pub async fn stream_snapshots_raw(store: &Store, opts: &JobOptions) -> Result<RawStream, JobError> {
+    let started = Instant::now();
+    let range = opts.range();
+    let counted: Vec<(u64, u64)> = store
+        .pages(
+            String::new(),
+            opts.page_size,
+            move |s, after, limit| {
+                let range = range.clone();
+                async move { s.family_refs_page(&range, &after, limit).await }
+            },
+            |f: &FamilyRef| f.family_id.clone(),
+        )
+        .map(|page| async move {
+            let page = page?;
+            let batches: Vec<Vec<Iin>> = page
+                .rows
+                .chunks(opts.load_batch.max(1))
+                .map(|c| {
+                    c.iter()
+                        .filter_map(|f| Iin::parse(&f.anchor_iin).ok())
+                        .collect()
+                })
+                .collect();
+            let rows: Vec<u64> = futures::stream::iter(batches)
+                .map(|b| async move { store.count_neighbourhood_rows(&b).await })
+                .buffered(opts.concurrency.max(1))
+                .try_collect()
+                .await?;
+            Ok::<_, JobError>((page.rows.len() as u64, rows.iter().sum::<u64>()))
+        })
+        .buffered(PAGES_AHEAD)
+        .try_collect()
+        .await?;
+    Ok(RawStream {
+        families: counted.iter().map(|c| c.0).sum(),
+        rows: counted.iter().map(|c| c.1).sum(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }

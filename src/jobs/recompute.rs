@@ -9,7 +9,7 @@ use crate::domain::wellbeing::{
 };
 use crate::store::{Store, StoreError};
 use chrono::NaiveDate;
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
@@ -60,6 +60,29 @@ pub async fn recompute_wellbeing(
     .await
 }
 
+/// One assessment as `cypher/wellbeing_record.cypher` takes it.
+#[derive(Serialize)]
+struct AssessmentRow<'a> {
+    family_id: &'a str,
+    assessment_key: String,
+    props: AssessmentProps<'a>,
+}
+
+/// The stored properties of a `WellbeingAssessment` node.
+#[derive(Serialize)]
+struct AssessmentProps<'a> {
+    family_id: &'a str,
+    as_of: &'a str,
+    methodology_version: &'a str,
+    inputs_hash: String,
+    level: &'a str,
+    total: i64,
+    /// Points per direction, as a JSON object in a string (one property).
+    direction_points: String,
+    region: Option<&'a str>,
+    evaluated_at: &'a str,
+}
+
 async fn write_changed(
     store: &Store,
     rows: Vec<(FamilyId, Evaluation)>,
@@ -78,8 +101,8 @@ async fn write_changed(
         }
     }
     let evaluated_at = chrono::Utc::now().to_rfc3339();
-    let out: Vec<Value> = rows
-        .into_iter()
+    let out: Vec<AssessmentRow> = rows
+        .iter()
         .filter_map(|(fid, ev)| {
             let hash = ev.assessment.inputs_hash();
             if latest.get(fid.as_str()).is_some_and(|(_, h)| *h == hash) {
@@ -91,24 +114,24 @@ async fn write_changed(
                 .iter()
                 .map(|d| (d.code.as_str(), d.points))
                 .collect();
-            Some(json!({
-                "family_id": fid.as_str(),
-                "assessment_key": format!("{}/{}", fid.as_str(), as_of),
-                "props": {
-                    "family_id": fid.as_str(),
-                    "as_of": as_of,
-                    "methodology_version": a.methodology_version,
-                    "inputs_hash": hash,
-                    "level": a.level.as_str(),
-                    "total": a.total,
-                    "direction_points": serde_json::to_string(&directions).unwrap_or_default(),
-                    "region": ev.region,
-                    "evaluated_at": evaluated_at,
-                }
-            }))
+            Some(AssessmentRow {
+                family_id: fid.as_str(),
+                assessment_key: format!("{}/{}", fid.as_str(), as_of),
+                props: AssessmentProps {
+                    family_id: fid.as_str(),
+                    as_of,
+                    methodology_version: &a.methodology_version,
+                    inputs_hash: hash,
+                    level: a.level.as_str(),
+                    total: a.total,
+                    direction_points: serde_json::to_string(&directions).unwrap_or_default(),
+                    region: ev.region.as_deref(),
+                    evaluated_at: &evaluated_at,
+                },
+            })
         })
         .collect();
-    store.record_wellbeing(&Value::Array(out)).await
+    store.record_wellbeing(&out).await
 }
 
 /// The result of a what-if run.

@@ -16,6 +16,7 @@ use crate::domain::ids::Iban;
 use crate::domain::offer::{render, transition, OfferEvent, OfferState, ProactiveRules};
 use crate::store::{Store, StoreError, TransitionWrite};
 use chrono::{DateTime, SecondsFormat, Utc};
+use futures::TryStreamExt;
 use gateway::{GatewayError, OutgoingSms, SmsGateway};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -349,14 +350,15 @@ async fn create_offers(
     r: &mut CampaignReport,
     now: DateTime<Utc>,
 ) -> Result<(), FlowError> {
-    let mut after = String::new();
-    loop {
-        let page = store.offer_candidates(&after, 500).await?;
-        let Some(last) = page.last() else { break };
-        after = last.0["entitlement_key"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+    let pages = store.pages(
+        String::new(),
+        500,
+        |s, after, limit| async move { s.offer_candidates(&after, limit).await },
+        |row: &(Value, Option<String>, Option<String>)| key_of(&row.0, "entitlement_key"),
+    );
+    futures::pin_mut!(pages);
+    while let Some(page) = pages.try_next().await? {
+        let page = page.rows;
         let mut rows = vec![];
         for (e, phone, region) in &page {
             if e["payment"].as_str() == Some("notification") {
@@ -445,14 +447,15 @@ async fn enqueue_notices(
     r: &mut CampaignReport,
     now: DateTime<Utc>,
 ) -> Result<(), FlowError> {
-    let mut after = String::new();
-    loop {
-        let page = store.notice_candidates(&after, 500).await?;
-        let Some(last) = page.last() else { break };
-        after = last.0["entitlement_key"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+    let pages = store.pages(
+        String::new(),
+        500,
+        |s, after, limit| async move { s.notice_candidates(&after, limit).await },
+        |row: &(Value, Option<String>)| key_of(&row.0, "entitlement_key"),
+    );
+    futures::pin_mut!(pages);
+    while let Some(page) = pages.try_next().await? {
+        let page = page.rows;
         let rows: Vec<Value> = page
             .iter()
             .filter_map(|(e, phone)| {
@@ -490,11 +493,15 @@ async fn remind_and_expire(
     now: DateTime<Utc>,
 ) -> Result<(), FlowError> {
     let now_s = ts(now);
-    let mut after = String::new();
-    loop {
-        let page = store.offers_in_state("NOTIFIED", &after, 500).await?;
-        let Some(last) = page.last() else { break };
-        after = last["offer_id"].as_str().unwrap_or_default().to_string();
+    let pages = store.pages(
+        String::new(),
+        500,
+        |s, after, limit| async move { s.offers_in_state("NOTIFIED", &after, limit).await },
+        |row: &Value| key_of(row, "offer_id"),
+    );
+    futures::pin_mut!(pages);
+    while let Some(page) = pages.try_next().await? {
+        let page = page.rows;
         for v in &page {
             let o = Offer::from_value(v)?;
             let res = if o.expires_at.as_deref().is_some_and(|e| e <= now_s.as_str()) {
@@ -537,6 +544,11 @@ async fn remind_and_expire(
         }
     }
     Ok(())
+}
+
+/// The keyset position of a page row: its text field `field`.
+fn key_of(row: &Value, field: &str) -> String {
+    row[field].as_str().unwrap_or_default().to_string()
 }
 
 /// Sends every due outbox message. A message is marked SENT only after the gateway accepted it;
@@ -717,12 +729,16 @@ pub async fn export_payment_orders(
             cause: e.to_string(),
         })
     })?;
-    let mut after = String::new();
     let mut n = 0;
-    loop {
-        let page = store.payment_orders_page(&after, 1000).await?;
-        let Some(last) = page.last() else { break };
-        after = last["order_id"].as_str().unwrap_or_default().to_string();
+    let pages = store.pages(
+        String::new(),
+        1000,
+        |s, after, limit| async move { s.payment_orders_page(&after, limit).await },
+        |row: &Value| key_of(row, "order_id"),
+    );
+    futures::pin_mut!(pages);
+    while let Some(page) = pages.try_next().await? {
+        let page = page.rows;
         for p in &page {
             let s = |k: &str| match &p[k] {
                 Value::Null => String::new(),

@@ -14,6 +14,7 @@ pub const ENTITLEMENTS_RECORD: &str = include_str!("../../cypher/entitlements_re
 pub const ENTITLEMENTS_SUMMARY: &str = include_str!("../../cypher/entitlements_summary.cypher");
 pub const FAMILIES_COUNT: &str = include_str!("../../cypher/families_count.cypher");
 pub const FAMILIES_PAGE: &str = include_str!("../../cypher/families_page.cypher");
+pub const FAMILIES_RANGE_PAGE: &str = include_str!("../../cypher/families_range_page.cypher");
 pub const FAMILY_BY_ID: &str = include_str!("../../cypher/family_by_id.cypher");
 pub const FAMILY_CANDIDATES_PAGE: &str = include_str!("../../cypher/family_candidates_page.cypher");
 pub const FAMILY_NEIGHBOURHOOD: &str = include_str!("../../cypher/family_neighbourhood.cypher");
@@ -97,6 +98,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("entitlements_summary.cypher", ENTITLEMENTS_SUMMARY),
     ("families_count.cypher", FAMILIES_COUNT),
     ("families_page.cypher", FAMILIES_PAGE),
+    ("families_range_page.cypher", FAMILIES_RANGE_PAGE),
     ("family_by_id.cypher", FAMILY_BY_ID),
     ("family_candidates_page.cypher", FAMILY_CANDIDATES_PAGE),
     ("family_neighbourhood.cypher", FAMILY_NEIGHBOURHOOD),

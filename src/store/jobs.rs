@@ -1,9 +1,23 @@
-//! Store side of country-wide jobs: checkpoints, well-being assessments and detected entitlements.
-//! Rows travel as JSON maps built by the job modules; this file only knows the statements.
+//! Store side of country-wide jobs: family-card pages (typed, by key range), the raw snapshot
+//! stream, checkpoints, well-being assessments and detected entitlements. Job modules hand typed
+//! rows (`Serialize` structs) that become the statements' parameters; this file knows the statements.
 
-use super::{bolt, cypher, Store, StoreResult};
+use super::pages::KeyRange;
+use super::{bolt, cypher, shape, Store, StoreResult};
+use crate::domain::ids::Iin;
 use neo4rs::query;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// A family card as the jobs page through them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct FamilyRef {
+    pub family_id: String,
+    pub anchor_iin: String,
+}
+
+/// Above every family id (`FAM-` + hex): the upper bound of an unbounded range.
+const KEY_MAX: &str = "\u{10FFFF}";
 
 /// Where a resumable job stands.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -43,6 +57,47 @@ impl Store {
                 .param("run_id", c.run_id.as_str())
                 .param("updated_at", now.as_str());
             self.fetch_column::<String>(q, "job").await.map(|_| ())
+        })
+        .await
+    }
+
+    /// A page of family cards in `range` after `after` (keyset on family id), typed.
+    pub async fn family_refs_page(
+        &self,
+        range: &KeyRange,
+        after: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<FamilyRef>> {
+        let q = query(cypher::FAMILIES_RANGE_PAGE)
+            .param("after", after)
+            .param("from", range.from.as_str())
+            .param("to", range.to.as_deref().unwrap_or(KEY_MAX))
+            .param("limit", limit);
+        let mut s = self.graph.execute(q).await?;
+        let mut out = vec![];
+        while let Some(row) = s.next().await? {
+            out.push(row.to::<FamilyRef>().map_err(shape("family page"))?);
+        }
+        Ok(out)
+    }
+
+    /// The raw snapshot stream: runs the jobs' neighbourhood statement for `iins` and counts the
+    /// rows received, decoding none of them (the database's and the wire's share of a job's read).
+    pub async fn count_neighbourhood_rows(&self, iins: &[Iin]) -> StoreResult<u64> {
+        let list: Vec<&str> = iins.iter().map(|i| i.as_str()).collect();
+        self.with_retry(|| async {
+            let q = query(cypher::FAMILY_NEIGHBOURHOOD)
+                .param("iins", list.clone())
+                .param(
+                    "max_co_registrations",
+                    super::neighbourhood::MAX_CO_REGISTRATIONS,
+                );
+            let mut s = self.graph.execute(q).await?;
+            let mut n = 0u64;
+            while s.next().await?.is_some() {
+                n += 1;
+            }
+            Ok(n)
         })
         .await
     }
@@ -93,7 +148,8 @@ impl Store {
     }
 
     /// Writes assessments (`rows`: `[{family_id, assessment_key, props}]`); returns how many.
-    pub async fn record_wellbeing(&self, rows: &Value) -> StoreResult<u64> {
+    pub async fn record_wellbeing<T: Serialize + ?Sized>(&self, rows: &T) -> StoreResult<u64> {
+        let rows = serde_json::to_value(rows)?;
         if rows.as_array().is_none_or(|a| a.is_empty()) {
             return Ok(0);
         }
@@ -133,7 +189,8 @@ impl Store {
 
     /// Records entitlements once (`rows`: `[{family_id, entitlement_key, as_of, now, props}]`);
     /// returns how many were new.
-    pub async fn record_entitlements(&self, rows: &Value) -> StoreResult<u64> {
+    pub async fn record_entitlements<T: Serialize + ?Sized>(&self, rows: &T) -> StoreResult<u64> {
+        let rows = serde_json::to_value(rows)?;
         if rows.as_array().is_none_or(|a| a.is_empty()) {
             return Ok(0);
         }

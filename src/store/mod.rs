@@ -12,9 +12,10 @@ mod jobs;
 mod links;
 mod neighbourhood;
 mod offers;
+pub mod pages;
 pub mod series;
 
-pub use jobs::Checkpoint;
+pub use jobs::{Checkpoint, FamilyRef};
 
 pub use neighbourhood::LoadedNeighbourhood;
 pub use offers::TransitionWrite;
