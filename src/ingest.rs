@@ -1192,6 +1192,33 @@ pub fn check_file(file: &str, content: &[u8], ctx: &Context) -> Option<CheckedFi
     Some(out)
 }
 
+/// Every valid row of one extract file exactly as [`load_dir`] would write it (before the database
+/// checks references), in file order, without a database: `row(line, value)` gets the statement
+/// row (`{key?, owner?, target?, from?, props}`), `reject` each rejected line. For exporters
+/// (`export`). `None` for an unknown file name.
+pub fn for_each_row<R: BufRead>(
+    file: &str,
+    mut reader: R,
+    ctx: &Context,
+    mut row: impl FnMut(usize, &Value) -> std::io::Result<()>,
+    mut reject: impl FnMut(Reject),
+) -> Option<std::io::Result<()>> {
+    let kind = KINDS.iter().find(|k| k.file == file)?;
+    let mut checker = FileChecker::new(kind, *ctx);
+    let mut buf = Vec::new();
+    let mut run = || -> std::io::Result<()> {
+        while let Some(len) = read_line_bounded(&mut reader, &mut buf, LINE_MAX_BYTES)? {
+            match checker.next(&buf, len) {
+                Line::Blank => {}
+                Line::Valid(r) => row(r.line, &r.value)?,
+                Line::Rejected(r) => reject(r),
+            }
+        }
+        Ok(())
+    };
+    Some(run())
+}
+
 /// Loads every known file present in `dir`, validated as of [`kazakhstan_today`].
 pub async fn load_dir(
     store: &Store,

@@ -142,6 +142,20 @@ impl JobArgs {
 }
 
 #[derive(Subcommand)]
+enum ExportCommand {
+    /// Node and relationship CSV files for `neo4j-admin database import full` (the first load of
+    /// a whole country; docs/deployment-bulk-load.md), validated exactly as `load` validates.
+    Neo4jAdmin {
+        /// The extract: a directory of NDJSON files.
+        #[arg(long)]
+        from: PathBuf,
+        /// The directory the CSV files are written to (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum RecomputeCommand {
     /// Evaluate every family's well-being level and store what changed (resumable after a crash).
     Wellbeing {
@@ -246,6 +260,16 @@ enum Command {
     /// The audit trail in --data-dir/audit.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Materialise the family cards of the stored registry (after a bulk import; `load` does it
+    /// itself).
+    Cards {
+        /// The date family cards are materialised for (default today).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
+    /// Write a registry extract in a bulk importer's format (no database needed).
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Import a registry extract (a directory of NDJSON files; see fixtures/README.md).
     Load {
         /// The extract: a directory of NDJSON files (e.g. fixtures/sample).
@@ -943,6 +967,34 @@ async fn main() -> anyhow::Result<()> {
                     println!("{n} payment orders written to {}", out.display());
                 }
             }
+        }
+        Command::Cards { as_of } => {
+            let db = open_db(&cli.db).await?;
+            let as_of = as_of.unwrap_or_else(today);
+            let started = std::time::Instant::now();
+            let cards =
+                family_card::family_cards::materialise_family_cards(&db.store, as_of).await?;
+            println!(
+                "family cards materialised as of {as_of}: {cards} ({:.1} s)",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Export(ExportCommand::Neo4jAdmin { from, out }) => {
+            existing(&from, "--from")?;
+            let ctx = family_card::ingest::Context::on(family_card::ingest::kazakhstan_today());
+            let s = family_card::export::export_neo4j_admin(&from, &out, &ctx)?;
+            for (f, n) in &s.files {
+                println!("{f:<44} {n:>10}");
+            }
+            println!(
+                "{} lines read, {} rejected ({}), in {:.1} s ({:.0} records/s)\nimport with:\n  neo4j-admin database import full neo4j --id-type=string {}",
+                s.read,
+                s.rejected,
+                out.join("rejects.ndjson").display(),
+                s.seconds,
+                s.read as f64 / s.seconds.max(1e-9),
+                s.import_args.join(" ")
+            );
         }
         Command::Db => {
             family_card::localdb::announce_as("db");
