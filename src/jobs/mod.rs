@@ -207,9 +207,7 @@ where
     // Families of the pages handed to the writer (checkpointed once their write is done).
     let mut queued = cp.processed;
     // The write of the previous page and its checkpoint, run while the next page is read.
-    let mut pending: Option<
-        std::pin::Pin<Box<dyn Future<Output = Result<(u64, Checkpoint), JobError>> + '_>>,
-    > = None;
+    let mut pending: Option<PendingWrite<'_>> = None;
     loop {
         let previous = pending.take();
         let (next, written) = futures::join!(evaluated.next(), async move {
@@ -267,6 +265,10 @@ where
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
+
+/// A page's write and checkpoint in flight: records written and the checkpoint saved after it.
+type PendingWrite<'a> =
+    std::pin::Pin<Box<dyn Future<Output = Result<(u64, Checkpoint), JobError>> + 'a>>;
 
 enum PageItem<R> {
     Row(FamilyId, R),

@@ -64,6 +64,9 @@ fn text(v: &Value) -> &str {
     v.as_str().unwrap_or("")
 }
 
+/// One series being grouped: its node properties and the extract lines it holds.
+type SeriesRow = (Map<String, Value>, Vec<Value>);
+
 /// One batch of validated ingest rows (`{owner, key, props: {month, …}, line}`) as the write
 /// statement takes them. For a series file: one row per person,
 /// `{owner, series: [{key, props: {year, identity…, measure_MM…}, lines: [..]}]}`; a month that
@@ -74,8 +77,7 @@ pub fn group_batch<'a>(file: &str, rows: impl IntoIterator<Item = &'a Value>) ->
         return Value::Array(rows.into_iter().cloned().collect());
     };
     // owner → series key → (props, lines); BTreeMaps keep the statement's rows in a stable order.
-    let mut persons: BTreeMap<String, BTreeMap<String, (Map<String, Value>, Vec<Value>)>> =
-        BTreeMap::new();
+    let mut persons: BTreeMap<String, BTreeMap<String, SeriesRow>> = BTreeMap::new();
     for row in rows {
         let owner = text(&row["owner"]).to_string();
         let props = &row["props"];
