@@ -233,7 +233,8 @@ pub struct TimelineEventView {
 #[derive(SimpleObject)]
 #[graphql(name = "SignalHit")]
 pub struct SignalHitView {
-    /// `shared_address_cluster`, `fictitious_divorce`, `hidden_earner`, `dead_recipient`.
+    /// `shared_address_cluster`, `fictitious_divorce`, `hidden_earner`, `dead_recipient`,
+    /// `assets_on_relatives`, `registration_mismatch`, `double_counting`, `ring`.
     pub signal: String,
     /// The IINs the hit is about.
     pub subjects: Vec<String>,
@@ -420,7 +421,8 @@ impl LinksQuery {
     }
 
     /// Investigators: the fraud signals around a person on `asOf` (default today), evaluated
-    /// over the person's one-hop neighbourhood with the signal rules in force that day
+    /// over the person's two-hop neighbourhood and their relatives (civil links, as far as the
+    /// assets-on-relatives rule reaches) with the signal rules in force that day
     /// (`rules/signals/`), highest score first, each with its evidence.
     #[graphql(complexity = "50 + child_complexity")]
     async fn signals(
@@ -442,12 +444,14 @@ impl LinksQuery {
         let g = gate(ctx);
         let what = "signals";
         g.require(Action::ReadLinks, what, iin.as_str())?;
-        let mut ex = Explorer::new(iin.clone(), LinkFilter::all(None), 1, MAX_NODES, None);
-        g.store().explore(&mut ex).await.map_err(store_error)?;
-        if !ex.found_start() {
+        let Some(s) = g
+            .store()
+            .signal_slice(&iin, rules.assets_on_relatives.max_links)
+            .await
+            .map_err(store_error)?
+        else {
             return Err(ApiError::NotFound("no person with this IIN".into()).into());
-        }
-        let s = ex.slice();
+        };
         let hits = signals::evaluate(&s, &iin, d, &rules);
         let mut named: BTreeSet<Iin> = [iin.clone()].into_iter().collect();
         for h in &hits {
