@@ -726,3 +726,144 @@ fn links_signal_hidden_earner_is_a_working_adult_linked_to_a_recipient() {
         assert!(signal(&body, "hidden_earner").is_empty(), "{body}");
     });
 }
+
+/// The signals of the sample person with this name on the reference day.
+async fn signals_of(surname: &str, first: &str) -> (String, Value) {
+    let iin = sample_iin(surname, first);
+    let body = gql_as(
+        SIGNALS,
+        json!({"iin": iin, "asOf": "2026-06-15"}),
+        &investigator(),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    (iin, body)
+}
+
+fn evidence_kinds(hit: &Value) -> Vec<&str> {
+    hit["evidence"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn links_signal_assets_on_relatives_is_found_at_f29_and_not_at_f30() {
+    run(async {
+        let (_, body) = signals_of("Есенова", "Айжан").await;
+        let father_in_law = sample_iin("Есенов", "Кайрат");
+        let hits = signal(&body, "assets_on_relatives");
+        assert_eq!(hits.len(), 1, "{body}");
+        let h = hits[0];
+        assert_eq!(
+            fact(h, "relative"),
+            vec![format!("{father_in_law} (spouse>parent)")],
+            "{h}"
+        );
+        let assets = fact(h, "asset");
+        assert_eq!(assets.len(), 2, "{h}");
+        assert!(assets.iter().any(|a| a.contains("Land Cruiser")), "{h}");
+        assert!(assets.iter().any(|a| a.contains("19-301-029-001")), "{h}");
+        assert_eq!(fact(h, "declared_assets"), vec!["0"]);
+        assert_eq!(h["score"], 45);
+        let kinds = evidence_kinds(h);
+        for k in ["MARRIED_TO", "PARENT_OF", "OWNS_VEHICLE", "OWNS_LAND"] {
+            assert!(kinds.contains(&k), "{k} missing in {h}");
+        }
+        // The look-alike: the father sold his car in 2023, before the date.
+        let (_, body) = signals_of("Султанова", "Динара").await;
+        assert!(signal(&body, "assets_on_relatives").is_empty(), "{body}");
+    });
+}
+
+#[test]
+fn links_signal_registration_mismatch_is_found_at_f31_and_not_at_f32() {
+    run(async {
+        let (mother, body) = signals_of("Ермекова", "Сауле").await;
+        let hits = signal(&body, "registration_mismatch");
+        assert_eq!(hits.len(), 1, "{body}");
+        let h = hits[0];
+        assert_eq!(fact(h, "family_region"), vec!["ALMATY_CITY"]);
+        // Three minor children, each at the village school and the village clinic (the eldest
+        // turned 18 on 2026-04-04 and no longer counts).
+        assert_eq!(fact(h, "attachment").len(), 6, "{h}");
+        assert!(fact(h, "attachment")
+            .iter()
+            .all(|a| a.contains("(TURKESTAN)")));
+        assert_eq!(h["subjects"].as_array().unwrap().len(), 4, "{h}");
+        assert_eq!(h["subjects"][0], mother);
+        assert!(fact(h, "benefit")[0].starts_with("large_family"), "{h}");
+        let kinds = evidence_kinds(h);
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "PARENT_OF").count(),
+            4,
+            "{h}"
+        );
+        assert!(kinds.contains(&"REGISTERED_AT"), "{h}");
+        let (_, body) = signals_of("Жумабаева", "Алия").await;
+        assert!(signal(&body, "registration_mismatch").is_empty(), "{body}");
+    });
+}
+
+#[test]
+fn links_signal_double_counting_is_found_at_f33_and_not_at_f34() {
+    run(async {
+        let (mother, body) = signals_of("Оспанова", "Гульнур").await;
+        let father = sample_iin("Оспанов", "Данияр");
+        let son = sample_iin("Оспанов", "Нурислам");
+        let hits = signal(&body, "double_counting");
+        assert_eq!(hits.len(), 1, "{body}");
+        let h = hits[0];
+        assert_eq!(fact(h, "child"), vec![son.as_str()]);
+        assert_eq!(
+            fact(h, "counted_by"),
+            vec![mother.as_str(), father.as_str()]
+        );
+        assert_eq!(fact(h, "benefit").len(), 2, "{h}");
+        let ev = h["evidence"]["edges"].as_array().unwrap();
+        assert!(has_edge(ev, "PARENT_OF", &pid(&mother), &pid(&son)), "{h}");
+        assert!(has_edge(ev, "PARENT_OF", &pid(&father), &pid(&son)), "{h}");
+        // The father's new wife receives two mutually exclusive care payments.
+        let (wife, body) = signals_of("Оспанова", "Жадыра").await;
+        let hits = signal(&body, "double_counting");
+        assert_eq!(hits.len(), 1, "{body}");
+        assert_eq!(fact(hits[0], "recipient"), vec![wife.as_str()]);
+        assert_eq!(
+            fact(hits[0], "exclusive"),
+            vec!["child_care_allowance+child_care_insurance"]
+        );
+        // The look-alike: the father claims nothing.
+        let (_, body) = signals_of("Толеуова", "Мадина").await;
+        assert!(signal(&body, "double_counting").is_empty(), "{body}");
+    });
+}
+
+#[test]
+fn links_signal_ring_is_found_at_f35_and_not_at_f36() {
+    run(async {
+        let (_, body) = signals_of("Каримова", "Асель").await;
+        let hits = signal(&body, "ring");
+        assert_eq!(hits.len(), 1, "{body}");
+        let h = hits[0];
+        assert_eq!(fact(h, "families"), vec!["3"]);
+        assert_eq!(fact(h, "recipient_families"), vec!["3"]);
+        assert_eq!(fact(h, "shared").len(), 2, "{h}");
+        assert_eq!(h["score"], 40);
+        assert_eq!(h["subjects"].as_array().unwrap().len(), 3, "{h}");
+        let kinds = evidence_kinds(h);
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "SHARES_ACCOUNT").count(),
+            2,
+            "{h}"
+        );
+        assert!(kinds.contains(&"HOLDS_ACCOUNT"), "{h}");
+        // Seen from the middle family, the same ring.
+        let (_, body2) = signals_of("Нургалиева", "Жанар").await;
+        assert_eq!(signal(&body2, "ring")[0]["subjects"], h["subjects"]);
+        // The look-alike: two families sharing one account.
+        let (_, body) = signals_of("Ахметова", "Раушан").await;
+        assert!(signal(&body, "ring").is_empty(), "{body}");
+    });
+}
