@@ -629,6 +629,9 @@ async fn main() -> anyhow::Result<()> {
             for (f, n) in &s.records {
                 println!("{f:<28} {n:>10}");
             }
+            for (p, n) in &s.planted {
+                println!("planted {p:<40} {n:>6}");
+            }
             println!(
                 "{} persons in {} households, {} records, written to {} in {:.1} s",
                 s.persons,
