@@ -379,6 +379,20 @@ enum BenchCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Investigators' link queries: neighbourhood (2 hops) and paths (up to 6 hops) latency
+    /// against the raw statements, and (with `--planted`) recall of the generator's patterns.
+    Links {
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// `planted.tsv` of the generated extract that was loaded.
+        #[arg(long)]
+        planted: Option<PathBuf>,
+        /// The generator's `--as-of` (the date the planted patterns are evaluated on).
+        #[arg(long, default_value = "2026-06-15")]
+        as_of: NaiveDate,
+    },
 }
 
 /// Checks `--bind` before anything starts: the address must parse and the port be free. A busy
@@ -643,6 +657,28 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Schema => {
             print!("{}", family_card::api::sdl());
+        }
+        Command::Bench(BenchCommand::Links {
+            samples,
+            seed,
+            planted,
+            as_of,
+        }) => {
+            let db = open_db(&cli.db).await?;
+            let rules = family_card::rules::RuleSet::from_option(cli.db.rules_dir.as_deref())?;
+            use family_card::bench_links as bl;
+            bl::print_timing(
+                "neighbourhood(hops: 2)",
+                &bl::neighbourhood(&db.store, samples, seed).await?,
+            );
+            bl::print_timing(
+                "paths(maxHops: 6) between random persons",
+                &bl::paths(&db.store, samples, seed).await?,
+            );
+            if let Some(p) = planted {
+                existing(&p, "--planted")?;
+                bl::print_recall(&bl::recall(&db.store, &rules.signals, &p, as_of).await?);
+            }
         }
         Command::Bench(BenchCommand::FamilyLookup { samples, seed }) => {
             let db = open_db(&cli.db).await?;
