@@ -285,6 +285,9 @@ enum Command {
     /// Well-being tools.
     #[command(subcommand)]
     Wellbeing(WellbeingCommand),
+    /// Investigators' fraud signals.
+    #[command(subcommand)]
+    Signals(SignalsCommand),
     /// Report every family card on one or more dates: members, well-being level, eligible benefits
     /// and amounts (writes nothing). For extracts and samples: rows are collected in memory.
     Assess {
@@ -366,6 +369,19 @@ fn parse_ttl(s: &str) -> anyhow::Result<std::time::Duration> {
 enum AssessFormat {
     Tsv,
     Markdown,
+}
+
+#[derive(Subcommand)]
+enum SignalsCommand {
+    /// Evaluate the fraud signals of every family card and store the hits with their evidence
+    /// (idempotent; resumable; stale hits of the date removed when the run finishes).
+    Run {
+        /// The date the signals are evaluated on (YYYY-MM-DD; default today).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        #[command(flatten)]
+        job: JobArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -749,6 +765,20 @@ async fn main() -> anyhow::Result<()> {
                     100.0 * r.families_per_second() / (n as f64 / secs.max(1e-9))
                 );
             }
+        }
+        Command::Signals(SignalsCommand::Run { as_of, job }) => {
+            let db = open_db(&cli.db).await?;
+            let app = app_context(&cli.db, db.store.clone())?;
+            let as_of = as_of.unwrap_or_else(today);
+            let r = family_card::jobs::signals::run_signals(
+                &app.store,
+                &app.rules.signals,
+                as_of,
+                &job.options(),
+            )
+            .await?;
+            print_report(&r.job);
+            println!("stale hits removed: {}", r.pruned);
         }
         Command::Detect { as_of, job } => {
             let db = open_db(&cli.db).await?;

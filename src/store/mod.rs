@@ -12,6 +12,7 @@ mod jobs;
 mod links;
 mod neighbourhood;
 mod offers;
+mod signals;
 
 pub use jobs::Checkpoint;
 

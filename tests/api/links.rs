@@ -867,3 +867,106 @@ fn links_signal_ring_is_found_at_f35_and_not_at_f36() {
         assert!(signal(&body, "ring").is_empty(), "{body}");
     });
 }
+
+/// The stored hits of the family card of a sample person: (signal, hit key).
+async fn stored_hits(surname: &str, first: &str) -> Vec<(String, String)> {
+    let fid = family_id_of(&sample_iin(surname, first)).await;
+    let mut v: Vec<(String, String)> = app()
+        .store
+        .signal_hits_of_family(&fid)
+        .await
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["signal"].as_str().unwrap().to_string(),
+                h["hit_key"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn links_signals_run_stores_hits_with_evidence_idempotently_and_prunes_stale_ones() {
+    run_exclusive(async {
+        use family_card::jobs::signals::run_signals;
+        use family_card::jobs::JobOptions;
+        let on = date("2026-06-15");
+        let catalog = family_card::domain::signals::SignalCatalog::bundled();
+        let opts = JobOptions {
+            page_size: 40,
+            load_batch: 10,
+            restart: true,
+            ..Default::default()
+        };
+        let first = run_signals(&app().store, &catalog, on, &opts)
+            .await
+            .unwrap();
+        assert!(
+            first.job.finished && first.job.written > 0,
+            "{:?}",
+            first.job
+        );
+        let f29 = stored_hits("Есенова", "Айжан").await;
+        assert!(
+            f29.iter().any(|(s, _)| s == "assets_on_relatives"),
+            "{f29:?}"
+        );
+        let fid = family_id_of(&sample_iin("Есенова", "Айжан")).await;
+        let hit = app()
+            .store
+            .signal_hits_of_family(&fid)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|h| h["signal"] == "assets_on_relatives")
+            .unwrap();
+        let evidence: Value = serde_json::from_str(hit["evidence"].as_str().unwrap()).unwrap();
+        assert!(
+            evidence["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "owns_vehicle"),
+            "{hit}"
+        );
+        assert_eq!(hit["rule_version"], "2026-01-01");
+        assert_eq!(hit["region"], "TURKESTAN");
+        // The ring is one record, though found from each of its three families' adults.
+        let ring = [
+            ("Каримова", "Асель"),
+            ("Нургалиева", "Жанар"),
+            ("Сейтказина", "Айгуль"),
+        ];
+        let mut keys = std::collections::BTreeSet::new();
+        for (s, f) in ring {
+            for (sig, k) in stored_hits(s, f).await {
+                if sig == "ring" {
+                    keys.insert(k);
+                }
+            }
+        }
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        // A stale hit of the date (left by an older run) is removed by the next finished run;
+        // what is found again keeps its key.
+        let stale = json!([{"family_id": fid, "hit_key": "SIG-stale-test", "props": {
+            "signal": "ring", "as_of": "2026-06-15", "score": 1, "family_id": fid}}]);
+        app()
+            .store
+            .record_signal_hits("an-old-run", &stale)
+            .await
+            .unwrap();
+        let second = run_signals(&app().store, &catalog, on, &opts)
+            .await
+            .unwrap();
+        assert!(second.pruned >= 1, "{}", second.pruned);
+        assert_eq!(stored_hits("Есенова", "Айжан").await, f29);
+        // The look-alikes have nothing stored.
+        for (s, f) in [("Султанова", "Динара"), ("Ахметова", "Раушан")]
+        {
+            assert!(stored_hits(s, f).await.is_empty(), "{s} {f}");
+        }
+    });
+}

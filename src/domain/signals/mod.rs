@@ -373,6 +373,34 @@ pub struct Hit {
     pub evidence: Slice,
 }
 
+impl Hit {
+    /// The stable key of a hit found on `as_of`: the signal, the date and its subjects, each
+    /// subject keyed like a family id (no IIN can be recovered from it). The same hit found
+    /// from any of its subjects, in any run, has the same key.
+    pub fn key(&self, as_of: NaiveDate) -> String {
+        use sha2::{Digest, Sha256};
+        let mut subjects: Vec<String> = self
+            .subjects
+            .iter()
+            .map(|i| super::family::FamilyId::for_anchor(i).0)
+            .collect();
+        subjects.sort();
+        let mut h = Sha256::new();
+        h.update(self.signal.code().as_bytes());
+        h.update(b"/");
+        h.update(as_of.to_string().as_bytes());
+        for s in subjects {
+            h.update(b"/");
+            h.update(s.as_bytes());
+        }
+        let hex: String = h.finalize()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("SIG-{hex}")
+    }
+}
+
 pub(crate) fn pair(name: &str, value: impl ToString) -> (String, String) {
     (name.to_string(), value.to_string())
 }
