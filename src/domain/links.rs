@@ -97,7 +97,7 @@ impl EdgeKind {
 }
 
 /// A node of a slice. `facts` are its key facts as name/value pairs, for display.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     pub id: String,
     pub kind: NodeKind,
@@ -106,7 +106,7 @@ pub struct Node {
 }
 
 /// An edge of a slice with its period (`[from, to)`; `None` = open).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Edge {
     pub from: String,
     pub to: String,
