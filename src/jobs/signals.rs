@@ -15,6 +15,9 @@ use chrono::NaiveDate;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// What the pure step hands the writer per card: its living adults and its region.
+type Card = (Vec<Iin>, Option<String>);
+
 pub fn job_name(as_of: NaiveDate) -> String {
     format!("signals:{as_of}")
 }
@@ -119,7 +122,7 @@ pub async fn run_signals(
                 Evaluated::Row((adults, s.region().map(str::to_string)))
             })
         },
-        |rows: Vec<(FamilyId, (Vec<Iin>, Option<String>))>| async move {
+        |rows: Vec<(FamilyId, Card)>| async move {
             // Hits of this page by key (one record for a hit seen from two subjects).
             let mut found: BTreeMap<String, Value> = BTreeMap::new();
             for (fid, (adults, region)) in &rows {

@@ -118,6 +118,9 @@ pub(crate) fn own_family(
     fam
 }
 
+/// A walk from the applicant: where it is, the relation so far (`spouse>parent`), its steps.
+type Walk = (Iin, String, Vec<(Iin, Iin)>);
+
 pub fn evaluate(slice: &Slice, focus: &Iin, as_of: NaiveDate, rules: &SignalRules) -> Vec<Hit> {
     let rule = &rules.assets_on_relatives;
     let receipts = receives(slice, focus, &rule.benefits, as_of);
@@ -136,8 +139,7 @@ pub fn evaluate(slice: &Slice, focus: &Iin, as_of: NaiveDate, rules: &SignalRule
     // Breadth first over civil links from the family, at most `max_links` from the applicant.
     let mut relation: BTreeMap<Iin, (String, Vec<(Iin, Iin)>)> = BTreeMap::new();
     let mut seen: BTreeSet<Iin> = family.clone();
-    let mut frontier: Vec<(Iin, String, Vec<(Iin, Iin)>)> =
-        vec![(focus.clone(), String::new(), vec![])];
+    let mut frontier: Vec<Walk> = vec![(focus.clone(), String::new(), vec![])];
     for _ in 0..rule.max_links {
         let mut next = vec![];
         for (at, how, chain) in &frontier {
