@@ -398,8 +398,10 @@ enum BenchCommand {
     /// Investigators' link queries: neighbourhood (2 hops) and paths (up to 6 hops) latency
     /// against the raw statements, and (with `--planted`) recall of the generator's patterns.
     Links {
+        /// How many neighbourhoods and how many paths to time.
         #[arg(long, default_value_t = 200)]
         samples: usize,
+        /// Random seed for the choice of persons.
         #[arg(long, default_value_t = 42)]
         seed: u64,
         /// `planted.tsv` of the generated extract that was loaded.
