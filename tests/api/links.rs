@@ -798,7 +798,7 @@ fn links_signal_registration_mismatch_is_found_at_f31_and_not_at_f32() {
         let kinds = evidence_kinds(h);
         assert_eq!(
             kinds.iter().filter(|k| **k == "PARENT_OF").count(),
-            4,
+            3,
             "{h}"
         );
         assert!(kinds.contains(&"REGISTERED_AT"), "{h}");
