@@ -5,6 +5,7 @@ CREATE CONSTRAINT person_iin IF NOT EXISTS FOR (n:Person) REQUIRE n.iin IS UNIQU
 CREATE CONSTRAINT dwelling_address_id IF NOT EXISTS FOR (n:Dwelling) REQUIRE n.address_id IS UNIQUE;
 CREATE CONSTRAINT family_id IF NOT EXISTS FOR (n:Family) REQUIRE n.family_id IS UNIQUE;
 CREATE CONSTRAINT job_checkpoint_job IF NOT EXISTS FOR (n:JobCheckpoint) REQUIRE n.job IS UNIQUE;
+CREATE CONSTRAINT signal_hit_key IF NOT EXISTS FOR (n:SignalHit) REQUIRE n.hit_key IS UNIQUE;
 CREATE CONSTRAINT real_estate_fact_key IF NOT EXISTS FOR (n:RealEstate) REQUIRE n.fact_key IS UNIQUE;
 CREATE CONSTRAINT vehicles_fact_key IF NOT EXISTS FOR (n:Vehicle) REQUIRE n.fact_key IS UNIQUE;
 CREATE CONSTRAINT land_plots_fact_key IF NOT EXISTS FOR (n:LandPlot) REQUIRE n.fact_key IS UNIQUE;

@@ -319,6 +319,9 @@ enum Command {
     /// Well-being tools.
     #[command(subcommand)]
     Wellbeing(WellbeingCommand),
+    /// Investigators' fraud signals.
+    #[command(subcommand)]
+    Signals(SignalsCommand),
     /// Report every family card on one or more dates: members, well-being level, eligible benefits
     /// and amounts (writes nothing). For extracts and samples: rows are collected in memory.
     Assess {
@@ -403,6 +406,19 @@ enum AssessFormat {
 }
 
 #[derive(Subcommand)]
+enum SignalsCommand {
+    /// Evaluate the fraud signals of every family card and store the hits with their evidence
+    /// (idempotent; resumable; stale hits of the date removed when the run finishes).
+    Run {
+        /// The date the signals are evaluated on (YYYY-MM-DD; default today).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        #[command(flatten)]
+        job: JobArgs,
+    },
+}
+
+#[derive(Subcommand)]
 enum BenchCommand {
     /// Latency of `family(iin:)` through the HTTP API for random stored persons.
     FamilyLookup {
@@ -412,6 +428,22 @@ enum BenchCommand {
         /// Random seed for the choice of persons.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+    /// Investigators' link queries: neighbourhood (2 hops) and paths (up to 6 hops) latency
+    /// against the raw statements, and (with `--planted`) recall of the generator's patterns.
+    Links {
+        /// How many neighbourhoods and how many paths to time.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        /// Random seed for the choice of persons.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// `planted.tsv` of the generated extract that was loaded.
+        #[arg(long)]
+        planted: Option<PathBuf>,
+        /// The generator's `--as-of` (the date the planted patterns are evaluated on).
+        #[arg(long, default_value = "2026-06-15")]
+        as_of: NaiveDate,
     },
 }
 
@@ -688,6 +720,9 @@ async fn main() -> anyhow::Result<()> {
             for (f, n) in &s.records {
                 println!("{f:<28} {n:>10}");
             }
+            for (p, n) in &s.planted {
+                println!("planted {p:<40} {n:>6}");
+            }
             println!(
                 "{} persons in {} households, {} records, written to {} in {:.1} s",
                 s.persons,
@@ -699,6 +734,28 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Schema => {
             print!("{}", family_card::api::sdl());
+        }
+        Command::Bench(BenchCommand::Links {
+            samples,
+            seed,
+            planted,
+            as_of,
+        }) => {
+            let db = open_db(&cli.db).await?;
+            let rules = family_card::rules::RuleSet::from_option(cli.db.rules_dir.as_deref())?;
+            use family_card::bench_links as bl;
+            bl::print_timing(
+                "neighbourhood(hops: 2)",
+                &bl::neighbourhood(&db.store, samples, seed).await?,
+            );
+            bl::print_timing(
+                "paths(maxHops: 6) between random persons",
+                &bl::paths(&db.store, samples, seed).await?,
+            );
+            if let Some(p) = planted {
+                existing(&p, "--planted")?;
+                bl::print_recall(&bl::recall(&db.store, &rules.signals, &p, as_of).await?);
+            }
         }
         Command::Bench(BenchCommand::FamilyLookup { samples, seed }) => {
             let db = open_db(&cli.db).await?;
@@ -762,6 +819,20 @@ async fn main() -> anyhow::Result<()> {
             if compare_raw {
                 compare_with_raw(&app.store, &job.options(), &r).await?;
             }
+        }
+        Command::Signals(SignalsCommand::Run { as_of, job }) => {
+            let db = open_db(&cli.db).await?;
+            let app = app_context(&cli.db, db.store.clone())?;
+            let as_of = as_of.unwrap_or_else(today);
+            let r = family_card::jobs::signals::run_signals(
+                &app.store,
+                &app.rules.signals,
+                as_of,
+                &job.options(),
+            )
+            .await?;
+            print_report(&r.job);
+            println!("stale hits removed: {}", r.pruned);
         }
         Command::Detect {
             as_of,

@@ -77,6 +77,14 @@ impl FamilyView {
 
 #[Object(name = "Family")]
 impl FamilyView {
+    /// Investigators: the fraud-signal hits stored for this card by `family-card signals run`.
+    #[graphql(complexity = "20 + child_complexity")]
+    async fn signals(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::links::StoredSignalHitView>> {
+        super::links::family_signal_hits(ctx, self.s.composition.family_id.as_str()).await
+    }
     /// The well-being level A–E on `asOf` (default: the family's date) by the methodology in
     /// force that day, with points per direction and indicator and the facts used.
     #[graphql(complexity = "5 + child_complexity")]

@@ -233,7 +233,8 @@ pub struct TimelineEventView {
 #[derive(SimpleObject)]
 #[graphql(name = "SignalHit")]
 pub struct SignalHitView {
-    /// `shared_address_cluster`, `fictitious_divorce`, `hidden_earner`, `dead_recipient`.
+    /// `shared_address_cluster`, `fictitious_divorce`, `hidden_earner`, `dead_recipient`,
+    /// `assets_on_relatives`, `registration_mismatch`, `double_counting`, `ring`.
     pub signal: String,
     /// The IINs the hit is about.
     pub subjects: Vec<String>,
@@ -420,7 +421,8 @@ impl LinksQuery {
     }
 
     /// Investigators: the fraud signals around a person on `asOf` (default today), evaluated
-    /// over the person's one-hop neighbourhood with the signal rules in force that day
+    /// over the person's two-hop neighbourhood and their relatives (civil links, as far as the
+    /// assets-on-relatives rule reaches) with the signal rules in force that day
     /// (`rules/signals/`), highest score first, each with its evidence.
     #[graphql(complexity = "50 + child_complexity")]
     async fn signals(
@@ -442,12 +444,14 @@ impl LinksQuery {
         let g = gate(ctx);
         let what = "signals";
         g.require(Action::ReadLinks, what, iin.as_str())?;
-        let mut ex = Explorer::new(iin.clone(), LinkFilter::all(None), 1, MAX_NODES, None);
-        g.store().explore(&mut ex).await.map_err(store_error)?;
-        if !ex.found_start() {
+        let Some(s) = g
+            .store()
+            .signal_slice(&iin, rules.assets_on_relatives.max_links)
+            .await
+            .map_err(store_error)?
+        else {
             return Err(ApiError::NotFound("no person with this IIN".into()).into());
-        }
-        let s = ex.slice();
+        };
         let hits = signals::evaluate(&s, &iin, d, &rules);
         let mut named: BTreeSet<Iin> = [iin.clone()].into_iter().collect();
         for h in &hits {
@@ -469,5 +473,188 @@ impl LinksQuery {
                 evidence: slice_view(&h.evidence),
             })
             .collect())
+    }
+}
+
+/// A fraud-signal hit stored by a signals run (`family-card signals run`), with its evidence.
+#[derive(SimpleObject)]
+#[graphql(name = "StoredSignalHit")]
+pub struct StoredSignalHitView {
+    pub signal: String,
+    /// The family card the hit was found from.
+    pub family_id: String,
+    /// The region of that card's dwelling.
+    pub region: Option<String>,
+    /// The date the signals were evaluated on.
+    pub as_of: Option<NaiveDate>,
+    pub score: i32,
+    pub rule_version: Option<String>,
+    pub subjects: Vec<String>,
+    pub thresholds: Vec<FactView>,
+    pub facts: Vec<FactView>,
+    pub matters_for: Vec<String>,
+    pub evidence: SliceView,
+}
+
+fn json_facts(v: &serde_json::Value) -> Vec<FactView> {
+    let parsed: serde_json::Value = v
+        .as_str()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    parsed
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| FactView {
+            name: f["name"].as_str().unwrap_or_default().into(),
+            value: f["value"].as_str().unwrap_or_default().into(),
+        })
+        .collect()
+}
+
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str().map(str::to_string))
+        .collect()
+}
+
+/// A stored hit (the node's properties) as its view; the evidence is stored as JSON.
+fn stored_hit_view(h: &serde_json::Value) -> StoredSignalHitView {
+    #[derive(serde::Deserialize, Default)]
+    struct Evidence {
+        #[serde(default)]
+        nodes: Vec<links::Node>,
+        #[serde(default)]
+        edges: Vec<links::Edge>,
+    }
+    let ev: Evidence = h["evidence"]
+        .as_str()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    StoredSignalHitView {
+        signal: h["signal"].as_str().unwrap_or_default().into(),
+        family_id: h["family_id"].as_str().unwrap_or_default().into(),
+        region: h["region"].as_str().map(str::to_string),
+        as_of: h["as_of"].as_str().and_then(|d| d.parse().ok()),
+        score: h["score"].as_i64().unwrap_or_default() as i32,
+        rule_version: h["rule_version"].as_str().map(str::to_string),
+        subjects: strings(&h["subjects"]),
+        thresholds: json_facts(&h["thresholds"]),
+        facts: json_facts(&h["facts"]),
+        matters_for: strings(&h["matters_for"]),
+        evidence: slice_view(&Slice {
+            nodes: ev.nodes,
+            edges: ev.edges,
+            truncated: false,
+            records: Default::default(),
+        }),
+    }
+}
+
+/// Admits stored hits: the policy for every region they come from, every person they name noted.
+fn admit_stored(g: &Gate, what: &str, object: &str, hits: &[serde_json::Value]) -> ApiResult<()> {
+    let regions: BTreeSet<Option<&str>> = hits.iter().map(|h| h["region"].as_str()).collect();
+    let regions: Vec<Option<&str>> = if regions.is_empty() {
+        vec![None]
+    } else {
+        regions.into_iter().collect()
+    };
+    let named: BTreeSet<Iin> = hits
+        .iter()
+        .flat_map(|h| strings(&h["subjects"]))
+        .filter_map(|i| Iin::parse(&i).ok())
+        .collect();
+    g.admit_links(what, object, &regions, named.iter())
+}
+
+/// The stored hits of one family card (the `Family.signals` field).
+pub(super) async fn family_signal_hits(
+    ctx: &Context<'_>,
+    family_id: &str,
+) -> async_graphql::Result<Vec<StoredSignalHitView>> {
+    let g = gate(ctx);
+    let what = "family_signals";
+    g.require(Action::ReadLinks, what, family_id)?;
+    let hits = g
+        .store()
+        .signal_hits_of_family(family_id)
+        .await
+        .map_err(store_error)?;
+    admit_stored(g, what, family_id, &hits)?;
+    Ok(hits.iter().map(stored_hit_view).collect())
+}
+
+#[derive(Default)]
+pub struct SignalHitsQuery;
+
+#[Object]
+impl SignalHitsQuery {
+    /// Investigators: the hits stored by the country-wide signals run (`family-card signals
+    /// run`), highest score first, filtered by `region`, signal `kind` and `minScore`, with cursor
+    /// pagination. An investigator scoped to regions names one of them in `region`.
+    #[graphql(complexity = "50 + child_complexity")]
+    async fn signal_hits(
+        &self,
+        ctx: &Context<'_>,
+        region: Option<String>,
+        kind: Option<String>,
+        min_score: Option<i32>,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<
+        async_graphql::connection::Connection<
+            String,
+            StoredSignalHitView,
+            async_graphql::connection::EmptyFields,
+            async_graphql::connection::EmptyFields,
+        >,
+    > {
+        if let Some(k) = &kind {
+            if signals::SignalKind::parse(k).is_none() {
+                return Err(ApiError::bad_input("kind", "not a signal code").into());
+            }
+        }
+        if let Some(r) = &region {
+            if !crate::domain::regions::is_region(r) {
+                return Err(ApiError::bad_input("region", "not a region code").into());
+            }
+        }
+        let min_score = min_score.unwrap_or(0);
+        if !(0..=100).contains(&min_score) {
+            return Err(ApiError::bad_input("minScore", "must be 0..=100").into());
+        }
+        let g = gate(ctx);
+        let what = "signal_hits";
+        let object = region.as_deref().unwrap_or("*");
+        g.require(Action::ReadLinks, what, object)?;
+        // Enough rows for the page the cursor asks for (offset cursors of `paginate`).
+        let start = match after
+            .as_deref()
+            .map(|c| c.strip_prefix("i:").map(str::parse::<usize>))
+        {
+            None => 0,
+            Some(Some(Ok(n))) => n + 1,
+            Some(_) => {
+                return Err(ApiError::bad_input("after", "not a cursor from this list").into())
+            }
+        };
+        let want =
+            start + first.unwrap_or(50).clamp(0, super::schema::MAX_PAGE as i32) as usize + 1;
+        let hits = g
+            .store()
+            .signal_hits_page(
+                region.as_deref(),
+                kind.as_deref(),
+                min_score as i64,
+                None,
+                want as i64,
+            )
+            .await
+            .map_err(store_error)?;
+        admit_stored(g, what, object, &hits)?;
+        let views: Vec<StoredSignalHitView> = hits.iter().map(stored_hit_view).collect();
+        Ok(super::schema::paginate(views, after, first)?)
     }
 }

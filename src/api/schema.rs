@@ -84,6 +84,7 @@ pub struct QueryRoot(
     super::proactive::ProactiveQuery,
     super::audit_trail::AuditQuery,
     super::links::LinksQuery,
+    super::links::SignalHitsQuery,
     super::dashboard::DashboardQuery,
 );
 

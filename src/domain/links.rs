@@ -10,8 +10,9 @@
 use super::family::CoRegistration;
 use super::ids::{Iban, Iin};
 use super::registry::{
-    covers, BankAccount, BenefitReceipt, Business, Employment, Guardianship, Income, LandPlot,
-    Marriage, ParentLink, Person, RealEstate, RegistrationAt, Vehicle,
+    covers, BankAccount, BenefitReceipt, Business, EducationAttachment, Employment, Guardianship,
+    HealthAttachment, Income, LandPlot, Marriage, ParentLink, Person, RealEstate, RegistrationAt,
+    Vehicle,
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -81,6 +82,12 @@ impl EdgeKind {
         EdgeKind::SharesAccount,
         EdgeKind::SharesPhone,
     ];
+    /// The civil-registry kinds (what relatives are reached by).
+    pub const CIVIL: [EdgeKind; 3] = [
+        EdgeKind::MarriedTo,
+        EdgeKind::ParentOf,
+        EdgeKind::GuardianOf,
+    ];
     pub fn is_civil(self) -> bool {
         matches!(
             self,
@@ -90,7 +97,7 @@ impl EdgeKind {
 }
 
 /// A node of a slice. `facts` are its key facts as name/value pairs, for display.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     pub id: String,
     pub kind: NodeKind,
@@ -99,7 +106,7 @@ pub struct Node {
 }
 
 /// An edge of a slice with its period (`[from, to)`; `None` = open).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Edge {
     pub from: String,
     pub to: String,
@@ -179,6 +186,12 @@ pub struct LinkRecord {
     /// Incomes with source `benefit` (payments made).
     #[serde(default)]
     pub benefit_incomes: Vec<Income>,
+    /// Schools, kindergartens … the person is attached to (registration-mismatch signal).
+    #[serde(default)]
+    pub education: Vec<EducationAttachment>,
+    /// Polyclinics the person is attached to (registration-mismatch signal).
+    #[serde(default)]
+    pub health_attachments: Vec<HealthAttachment>,
 }
 
 pub fn person_id(iin: &Iin) -> String {
@@ -610,6 +623,21 @@ impl Slice {
     pub fn persons(&self) -> impl Iterator<Item = &Iin> {
         self.records.keys()
     }
+    /// This slice with everything of `other` added (nodes and records by id, edges once).
+    pub fn merge(mut self, other: Slice) -> Slice {
+        let ids: BTreeSet<String> = self.nodes.iter().map(|n| n.id.clone()).collect();
+        self.nodes
+            .extend(other.nodes.into_iter().filter(|n| !ids.contains(&n.id)));
+        let mut edges: BTreeSet<Edge> = self.edges.into_iter().collect();
+        edges.extend(other.edges);
+        self.edges = edges.into_iter().collect();
+        self.truncated |= other.truncated;
+        for (i, r) in other.records {
+            self.records.entry(i).or_insert(r);
+        }
+        self
+    }
+
     /// A sub-slice of the given nodes and edges (evidence), nodes in this slice's order.
     pub fn subset(&self, node_ids: &BTreeSet<String>, edges: Vec<Edge>) -> Slice {
         let mut edges = edges;
@@ -1030,6 +1058,8 @@ pub(crate) mod tests {
             phone_sharers: vec![],
             benefits: vec![],
             benefit_incomes: vec![],
+            education: vec![],
+            health_attachments: vec![],
         }
     }
 

@@ -15,6 +15,7 @@
 pub mod assess;
 pub mod detect;
 pub mod recompute;
+pub mod signals;
 
 use crate::domain::family::FamilyId;
 use crate::domain::ids::Iin;

@@ -73,6 +73,10 @@ pub const PERSONS_PAGE: &str = include_str!("../../cypher/persons_page.cypher");
 pub const PING: &str = include_str!("../../cypher/ping.cypher");
 pub const RELATIONSHIP_COUNTS: &str = include_str!("../../cypher/relationship_counts.cypher");
 pub const SCHEMA: &str = include_str!("../../cypher/schema.cypher");
+pub const SIGNAL_OF_FAMILY: &str = include_str!("../../cypher/signal_of_family.cypher");
+pub const SIGNAL_PAGE: &str = include_str!("../../cypher/signal_page.cypher");
+pub const SIGNAL_PRUNE: &str = include_str!("../../cypher/signal_prune.cypher");
+pub const SIGNAL_RECORD: &str = include_str!("../../cypher/signal_record.cypher");
 pub const UPSERT_FAMILIES: &str = include_str!("../../cypher/upsert_families.cypher");
 pub const WELLBEING_DISTRIBUTION: &str = include_str!("../../cypher/wellbeing_distribution.cypher");
 pub const WELLBEING_HISTORY: &str = include_str!("../../cypher/wellbeing_history.cypher");
@@ -160,6 +164,10 @@ pub const ALL: &[(&str, &str)] = &[
     ("ping.cypher", PING),
     ("relationship_counts.cypher", RELATIONSHIP_COUNTS),
     ("schema.cypher", SCHEMA),
+    ("signal_of_family.cypher", SIGNAL_OF_FAMILY),
+    ("signal_page.cypher", SIGNAL_PAGE),
+    ("signal_prune.cypher", SIGNAL_PRUNE),
+    ("signal_record.cypher", SIGNAL_RECORD),
     ("upsert_families.cypher", UPSERT_FAMILIES),
     ("wellbeing_distribution.cypher", WELLBEING_DISTRIBUTION),
     ("wellbeing_history.cypher", WELLBEING_HISTORY),

@@ -5,7 +5,7 @@
 use super::neighbourhood::MAX_CO_REGISTRATIONS;
 use super::{cypher, shape, Store, StoreResult};
 use crate::domain::ids::Iin;
-use crate::domain::links::{Explorer, LinkRecord};
+use crate::domain::links::{EdgeKind, Explorer, LinkFilter, LinkRecord, Slice, MAX_NODES};
 use crate::domain::registry::{Dwelling, Registration, RegistrationAt};
 use neo4rs::query;
 use serde_json::Value;
@@ -35,6 +35,8 @@ const LIST_COLUMNS: &[&str] = &[
     "account_holders",
     "benefits",
     "benefit_incomes",
+    "education",
+    "health_attachments",
 ];
 
 impl Store {
@@ -114,6 +116,24 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// The slice fraud signals are evaluated over around `iin`: every kind of link two hops
+    /// out (households, shared identifiers, the other parent of a child), merged with the civil
+    /// links `civil_hops` out (relatives and in-laws). `None` when nobody has this IIN.
+    pub async fn signal_slice(&self, iin: &Iin, civil_hops: usize) -> StoreResult<Option<Slice>> {
+        let mut ex = Explorer::new(iin.clone(), LinkFilter::all(None), 2, MAX_NODES, None);
+        self.explore(&mut ex).await?;
+        if !ex.found_start() {
+            return Ok(None);
+        }
+        let civil = LinkFilter {
+            kinds: EdgeKind::CIVIL.into_iter().collect(),
+            as_of: None,
+        };
+        let mut rel = Explorer::new(iin.clone(), civil, civil_hops, MAX_NODES, None);
+        self.explore(&mut rel).await?;
+        Ok(Some(ex.slice().merge(rel.slice())))
     }
 
     /// Runs a breadth-first exploration to its end, one hop (a few statements) at a time.

@@ -14,6 +14,7 @@ mod neighbourhood;
 mod offers;
 pub mod pages;
 pub mod series;
+mod signals;
 
 pub use jobs::{Checkpoint, FamilyRef};
 

@@ -726,3 +726,247 @@ fn links_signal_hidden_earner_is_a_working_adult_linked_to_a_recipient() {
         assert!(signal(&body, "hidden_earner").is_empty(), "{body}");
     });
 }
+
+/// The signals of the sample person with this name on the reference day.
+async fn signals_of(surname: &str, first: &str) -> (String, Value) {
+    let iin = sample_iin(surname, first);
+    let body = gql_as(
+        SIGNALS,
+        json!({"iin": iin, "asOf": "2026-06-15"}),
+        &investigator(),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    (iin, body)
+}
+
+fn evidence_kinds(hit: &Value) -> Vec<&str> {
+    hit["evidence"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn links_signal_assets_on_relatives_is_found_at_f29_and_not_at_f30() {
+    run(async {
+        let (_, body) = signals_of("Есенова", "Айжан").await;
+        let father_in_law = sample_iin("Есенов", "Кайрат");
+        let hits = signal(&body, "assets_on_relatives");
+        assert_eq!(hits.len(), 1, "{body}");
+        let h = hits[0];
+        assert_eq!(
+            fact(h, "relative"),
+            vec![format!("{father_in_law} (spouse>parent)")],
+            "{h}"
+        );
+        let assets = fact(h, "asset");
+        assert_eq!(assets.len(), 2, "{h}");
+        assert!(assets.iter().any(|a| a.contains("Land Cruiser")), "{h}");
+        assert!(assets.iter().any(|a| a.contains("19-301-029-001")), "{h}");
+        assert_eq!(fact(h, "declared_assets"), vec!["0"]);
+        assert_eq!(h["score"], 45);
+        let kinds = evidence_kinds(h);
+        for k in ["MARRIED_TO", "PARENT_OF", "OWNS_VEHICLE", "OWNS_LAND"] {
+            assert!(kinds.contains(&k), "{k} missing in {h}");
+        }
+        // The look-alike: the father sold his car in 2023, before the date.
+        let (_, body) = signals_of("Султанова", "Динара").await;
+        assert!(signal(&body, "assets_on_relatives").is_empty(), "{body}");
+    });
+}
+
+#[test]
+fn links_signal_registration_mismatch_is_found_at_f31_and_not_at_f32() {
+    run(async {
+        let (mother, body) = signals_of("Ермекова", "Сауле").await;
+        let hits = signal(&body, "registration_mismatch");
+        assert_eq!(hits.len(), 1, "{body}");
+        let h = hits[0];
+        assert_eq!(fact(h, "family_region"), vec!["ALMATY_CITY"]);
+        // Three minor children, each at the village school and the village clinic (the eldest
+        // turned 18 on 2026-04-04 and no longer counts).
+        assert_eq!(fact(h, "attachment").len(), 6, "{h}");
+        assert!(fact(h, "attachment")
+            .iter()
+            .all(|a| a.contains("(TURKESTAN)")));
+        assert_eq!(h["subjects"].as_array().unwrap().len(), 4, "{h}");
+        assert_eq!(h["subjects"][0], mother);
+        assert!(fact(h, "benefit")[0].starts_with("large_family"), "{h}");
+        let kinds = evidence_kinds(h);
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "PARENT_OF").count(),
+            3,
+            "{h}"
+        );
+        assert!(kinds.contains(&"REGISTERED_AT"), "{h}");
+        let (_, body) = signals_of("Жумабаева", "Алия").await;
+        assert!(signal(&body, "registration_mismatch").is_empty(), "{body}");
+    });
+}
+
+#[test]
+fn links_signal_double_counting_is_found_at_f33_and_not_at_f34() {
+    run(async {
+        let (mother, body) = signals_of("Оспанова", "Гульнур").await;
+        let father = sample_iin("Оспанов", "Данияр");
+        let son = sample_iin("Оспанов", "Нурислам");
+        let hits = signal(&body, "double_counting");
+        assert_eq!(hits.len(), 1, "{body}");
+        let h = hits[0];
+        assert_eq!(fact(h, "child"), vec![son.as_str()]);
+        assert_eq!(
+            fact(h, "counted_by"),
+            vec![mother.as_str(), father.as_str()]
+        );
+        assert_eq!(fact(h, "benefit").len(), 2, "{h}");
+        let ev = h["evidence"]["edges"].as_array().unwrap();
+        assert!(has_edge(ev, "PARENT_OF", &pid(&mother), &pid(&son)), "{h}");
+        assert!(has_edge(ev, "PARENT_OF", &pid(&father), &pid(&son)), "{h}");
+        // The father's new wife receives two mutually exclusive care payments.
+        let (wife, body) = signals_of("Оспанова", "Жадыра").await;
+        let hits = signal(&body, "double_counting");
+        assert_eq!(hits.len(), 1, "{body}");
+        assert_eq!(fact(hits[0], "recipient"), vec![wife.as_str()]);
+        assert_eq!(
+            fact(hits[0], "exclusive"),
+            vec!["child_care_allowance+child_care_insurance"]
+        );
+        // The look-alike: the father claims nothing.
+        let (_, body) = signals_of("Толеуова", "Мадина").await;
+        assert!(signal(&body, "double_counting").is_empty(), "{body}");
+    });
+}
+
+#[test]
+fn links_signal_ring_is_found_at_f35_and_not_at_f36() {
+    run(async {
+        let (_, body) = signals_of("Каримова", "Асель").await;
+        let hits = signal(&body, "ring");
+        assert_eq!(hits.len(), 1, "{body}");
+        let h = hits[0];
+        assert_eq!(fact(h, "families"), vec!["3"]);
+        assert_eq!(fact(h, "recipient_families"), vec!["3"]);
+        assert_eq!(fact(h, "shared").len(), 2, "{h}");
+        assert_eq!(h["score"], 40);
+        assert_eq!(h["subjects"].as_array().unwrap().len(), 3, "{h}");
+        let kinds = evidence_kinds(h);
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "SHARES_ACCOUNT").count(),
+            2,
+            "{h}"
+        );
+        assert!(kinds.contains(&"HOLDS_ACCOUNT"), "{h}");
+        // Seen from the middle family, the same ring.
+        let (_, body2) = signals_of("Нургалиева", "Жанар").await;
+        assert_eq!(signal(&body2, "ring")[0]["subjects"], h["subjects"]);
+        // The look-alike: two families sharing one account.
+        let (_, body) = signals_of("Ахметова", "Раушан").await;
+        assert!(signal(&body, "ring").is_empty(), "{body}");
+    });
+}
+
+/// The stored hits of the family card of a sample person: (signal, hit key).
+async fn stored_hits(surname: &str, first: &str) -> Vec<(String, String)> {
+    let fid = family_id_of(&sample_iin(surname, first)).await;
+    let mut v: Vec<(String, String)> = app()
+        .store
+        .signal_hits_of_family(&fid)
+        .await
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["signal"].as_str().unwrap().to_string(),
+                h["hit_key"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn links_signals_run_stores_hits_with_evidence_idempotently_and_prunes_stale_ones() {
+    run_exclusive(async {
+        use family_card::jobs::signals::run_signals;
+        use family_card::jobs::JobOptions;
+        let on = date("2026-06-15");
+        let catalog = family_card::domain::signals::SignalCatalog::bundled();
+        let opts = JobOptions {
+            page_size: 40,
+            load_batch: 10,
+            restart: true,
+            ..Default::default()
+        };
+        let first = run_signals(&app().store, &catalog, on, &opts)
+            .await
+            .unwrap();
+        assert!(
+            first.job.finished && first.job.written > 0,
+            "{:?}",
+            first.job
+        );
+        let f29 = stored_hits("Есенова", "Айжан").await;
+        assert!(
+            f29.iter().any(|(s, _)| s == "assets_on_relatives"),
+            "{f29:?}"
+        );
+        let fid = family_id_of(&sample_iin("Есенова", "Айжан")).await;
+        let hit = app()
+            .store
+            .signal_hits_of_family(&fid)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|h| h["signal"] == "assets_on_relatives")
+            .unwrap();
+        let evidence: Value = serde_json::from_str(hit["evidence"].as_str().unwrap()).unwrap();
+        assert!(
+            evidence["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "owns_vehicle"),
+            "{hit}"
+        );
+        assert_eq!(hit["rule_version"], "2026-01-01");
+        assert_eq!(hit["region"], "TURKESTAN");
+        // The ring is one record, though found from each of its three families' adults.
+        let ring = [
+            ("Каримова", "Асель"),
+            ("Нургалиева", "Жанар"),
+            ("Сейтказина", "Айгуль"),
+        ];
+        let mut keys = std::collections::BTreeSet::new();
+        for (s, f) in ring {
+            for (sig, k) in stored_hits(s, f).await {
+                if sig == "ring" {
+                    keys.insert(k);
+                }
+            }
+        }
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        // A stale hit of the date (left by an older run) is removed by the next finished run;
+        // what is found again keeps its key.
+        let stale = json!([{"family_id": fid, "hit_key": "SIG-stale-test", "props": {
+            "signal": "ring", "as_of": "2026-06-15", "score": 1, "family_id": fid}}]);
+        app()
+            .store
+            .record_signal_hits("an-old-run", &stale)
+            .await
+            .unwrap();
+        let second = run_signals(&app().store, &catalog, on, &opts)
+            .await
+            .unwrap();
+        assert!(second.pruned >= 1, "{}", second.pruned);
+        assert_eq!(stored_hits("Есенова", "Айжан").await, f29);
+        // The look-alikes have nothing stored.
+        for (s, f) in [("Султанова", "Динара"), ("Ахметова", "Раушан")]
+        {
+            assert!(stored_hits(s, f).await.is_empty(), "{s} {f}");
+        }
+    });
+}

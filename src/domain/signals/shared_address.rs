@@ -3,35 +3,12 @@
 //! grouped into households by the civil links among them (a marriage in force, parenthood, a
 //! guardianship in force); the signal counts the households with at least one adult.
 
-use super::{pair, Hit, SignalKind, SignalRules};
+use super::{pair, Groups, Hit, SignalKind, SignalRules};
 use crate::domain::ids::Iin;
 use crate::domain::links::{dwelling_id, person_id, EdgeKind, Slice};
 use crate::domain::registry::{age_on, covers};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, BTreeSet};
-
-/// Union-find over IINs (small: the persons of one dwelling).
-struct Groups {
-    parent: BTreeMap<Iin, Iin>,
-}
-
-impl Groups {
-    fn find(&mut self, i: &Iin) -> Iin {
-        let p = self.parent.get(i).cloned().unwrap_or_else(|| i.clone());
-        if &p == i {
-            return p;
-        }
-        let root = self.find(&p);
-        self.parent.insert(i.clone(), root.clone());
-        root
-    }
-    fn join(&mut self, a: &Iin, b: &Iin) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            self.parent.insert(ra, rb);
-        }
-    }
-}
+use std::collections::BTreeSet;
 
 pub fn evaluate(slice: &Slice, focus: &Iin, as_of: NaiveDate, rules: &SignalRules) -> Vec<Hit> {
     let rule = &rules.shared_address_cluster;
@@ -53,9 +30,7 @@ pub fn evaluate(slice: &Slice, focus: &Iin, as_of: NaiveDate, rules: &SignalRule
                 .filter(|c| &c.address_id == addr && covers(Some(c.from), c.to, as_of))
                 .map(|c| c.iin.clone()),
         );
-        let mut groups = Groups {
-            parent: BTreeMap::new(),
-        };
+        let mut groups = Groups::default();
         let mut civil = vec![];
         for i in &here {
             let Some(r) = slice.records.get(i) else {
@@ -148,6 +123,7 @@ mod tests {
     use crate::domain::links::{Explorer, LinkFilter, LinkRecord, MAX_NODES};
     use crate::domain::registry::RegistrationKind;
     use crate::domain::signals::SignalCatalog;
+    use std::collections::BTreeMap;
 
     /// `n` adults at one flat; the first two married (one household).
     fn flat(n: u32, base: u32) -> (Iin, BTreeMap<Iin, LinkRecord>) {

@@ -1,0 +1,225 @@
+//! Benchmarks of the investigators' link queries and signals against a loaded database
+//! (`family-card bench links …`; results in `docs/benchmarks.md`, never asserted by tests):
+//! neighbourhood and path latency as ratios to the raw link-record statements of the same
+//! persons, and the recall and false positives of the generator's planted patterns
+//! (`planted.tsv`, written by `family-card generate`).
+
+use crate::domain::ids::Iin;
+use crate::domain::links::{Explorer, LinkFilter, MAX_NODES, MAX_PATHS};
+use crate::domain::signals::{self, SignalCatalog};
+use crate::store::Store;
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Percentile of sorted durations.
+fn pct(v: &[Duration], p: f64) -> Duration {
+    if v.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i.min(v.len() - 1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// `samples` persons picked uniformly (seeded splitmix64) from every stored person.
+async fn pick_persons(store: &Store, samples: usize, seed: u64) -> anyhow::Result<Vec<Iin>> {
+    let mut all = vec![];
+    let mut after = String::new();
+    loop {
+        let page = store.persons_page(&after, 50_000).await?;
+        let Some(last) = page.last().cloned() else {
+            break;
+        };
+        all.extend(page);
+        after = last;
+    }
+    anyhow::ensure!(!all.is_empty(), "no persons stored: load an extract first");
+    let mut rng = seed.max(1);
+    let mut next = || {
+        rng = rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    Ok((0..samples)
+        .filter_map(|_| Iin::parse(&all[(next() % all.len() as u64) as usize]).ok())
+        .collect())
+}
+
+/// Latencies of one kind of query, and of the raw statements it issued.
+pub struct Timing {
+    pub samples: usize,
+    pub p50: Duration,
+    pub p95: Duration,
+    pub max: Duration,
+    /// The same link-record statements replayed for the same persons, hop by hop.
+    pub raw_p50: Duration,
+    pub raw_p95: Duration,
+    pub mean_persons: f64,
+}
+
+/// Runs `ex` to its end, recording the persons asked for at each hop.
+async fn explore_recorded(store: &Store, ex: &mut Explorer) -> anyhow::Result<Vec<Vec<Iin>>> {
+    let mut hops = vec![];
+    while let Some(want) = ex.wants() {
+        let mut recs = vec![];
+        for chunk in want.chunks(200) {
+            recs.extend(store.link_records(chunk).await?);
+        }
+        hops.push(want);
+        ex.absorb(recs);
+    }
+    Ok(hops)
+}
+
+async fn time_explorations(
+    store: &Store,
+    explorers: Vec<Explorer>,
+    paths: bool,
+) -> anyhow::Result<Timing> {
+    let (mut full, mut raw, mut persons) = (vec![], vec![], 0usize);
+    let n = explorers.len();
+    for mut ex in explorers {
+        let t = Instant::now();
+        let hops = explore_recorded(store, &mut ex).await?;
+        let s = ex.slice();
+        if paths {
+            std::hint::black_box(ex.paths(MAX_PATHS));
+        }
+        full.push(t.elapsed());
+        persons += s.records.len();
+        let t = Instant::now();
+        for want in &hops {
+            for chunk in want.chunks(200) {
+                std::hint::black_box(store.link_records(chunk).await?);
+            }
+        }
+        raw.push(t.elapsed());
+    }
+    full.sort();
+    raw.sort();
+    Ok(Timing {
+        samples: n,
+        p50: pct(&full, 0.5),
+        p95: pct(&full, 0.95),
+        max: full.last().copied().unwrap_or_default(),
+        raw_p50: pct(&raw, 0.5),
+        raw_p95: pct(&raw, 0.95),
+        mean_persons: persons as f64 / n.max(1) as f64,
+    })
+}
+
+/// `neighbourhood(hops: 2)` over every link kind for random persons.
+pub async fn neighbourhood(store: &Store, samples: usize, seed: u64) -> anyhow::Result<Timing> {
+    let picks = pick_persons(store, samples, seed).await?;
+    let ex = picks
+        .into_iter()
+        .map(|i| Explorer::new(i, LinkFilter::all(None), 2, MAX_NODES, None))
+        .collect();
+    time_explorations(store, ex, false).await
+}
+
+/// `paths(maxHops: 6)` between random pairs of persons.
+pub async fn paths(store: &Store, samples: usize, seed: u64) -> anyhow::Result<Timing> {
+    let picks = pick_persons(store, samples * 2, seed).await?;
+    let ex = picks
+        .chunks(2)
+        .filter(|c| c.len() == 2)
+        .map(|c| {
+            Explorer::new(
+                c[0].clone(),
+                LinkFilter::all(None),
+                crate::domain::links::MAX_PATH_HOPS,
+                MAX_NODES,
+                Some(c[1].clone()),
+            )
+        })
+        .collect();
+    time_explorations(store, ex, true).await
+}
+
+/// Per pattern: planted hits found / planted, look-alikes that hit / look-alikes.
+#[derive(Debug, Default)]
+pub struct Recall {
+    pub by_pattern: BTreeMap<String, [usize; 4]>,
+    pub elapsed: Duration,
+    pub slices: usize,
+}
+
+/// Evaluates the signals for every IIN of `planted.tsv` on `as_of` (the generator's date).
+pub async fn recall(
+    store: &Store,
+    catalog: &SignalCatalog,
+    planted: &Path,
+    as_of: NaiveDate,
+) -> anyhow::Result<Recall> {
+    let rules = catalog
+        .in_force(as_of)
+        .ok_or_else(|| anyhow::anyhow!("no signal rules in force on {as_of}"))?;
+    let text = std::fs::read_to_string(planted)?;
+    let mut out = Recall::default();
+    let t = Instant::now();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        anyhow::ensure!(f.len() == 3, "{}: bad line {line:?}", planted.display());
+        let (pattern, hit, iin) = (f[0], f[1] == "hit", Iin::parse(f[2])?);
+        let Some(slice) = store
+            .signal_slice(&iin, rules.assets_on_relatives.max_links)
+            .await?
+        else {
+            anyhow::bail!("planted person {} is not stored", iin.as_str());
+        };
+        out.slices += 1;
+        let found = signals::evaluate(&slice, &iin, as_of, rules)
+            .iter()
+            .any(|h| h.signal.code() == pattern);
+        let e = out.by_pattern.entry(pattern.to_string()).or_default();
+        if hit {
+            e[1] += 1;
+            e[0] += found as usize;
+        } else {
+            e[3] += 1;
+            e[2] += found as usize;
+        }
+    }
+    out.elapsed = t.elapsed();
+    Ok(out)
+}
+
+/// Prints a timing line.
+pub fn print_timing(what: &str, t: &Timing) {
+    println!(
+        "{what}: {} samples, {:.1} persons loaded on average\n  \
+         p50 {:.1} ms  p95 {:.1} ms  max {:.1} ms; raw statements p50 {:.1} ms  p95 {:.1} ms; \
+         ratio p50 {:.2}  p95 {:.2}",
+        t.samples,
+        t.mean_persons,
+        ms(t.p50),
+        ms(t.p95),
+        ms(t.max),
+        ms(t.raw_p50),
+        ms(t.raw_p95),
+        t.p50.as_secs_f64() / t.raw_p50.as_secs_f64().max(1e-9),
+        t.p95.as_secs_f64() / t.raw_p95.as_secs_f64().max(1e-9),
+    );
+}
+
+/// Prints the recall table.
+pub fn print_recall(r: &Recall) {
+    println!("pattern                      found/planted   look-alikes hit");
+    for (p, [f, n, fp, m]) in &r.by_pattern {
+        println!("{p:<28} {f:>5}/{n:<5}        {fp:>5}/{m:<5}");
+    }
+    println!(
+        "{} signal slices evaluated in {:.1} s ({:.1} per second)",
+        r.slices,
+        r.elapsed.as_secs_f64(),
+        r.slices as f64 / r.elapsed.as_secs_f64().max(1e-9)
+    );
+}
