@@ -484,6 +484,8 @@ async fn load(
     let opts = IngestOptions {
         batch_size,
         rejects_path: Some(rejects.clone()),
+        // The file has them all; the summary shows the first few.
+        rejects_kept: 10,
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
     let s = ingest::load_dir(store, path, &opts).await?;
