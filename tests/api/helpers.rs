@@ -164,6 +164,7 @@ impl RunningApp {
     /// test id key; `tweak` adjusts the settings).
     pub async fn start(
         state_dir: &Path,
+        store: &Store,
         tweak: impl FnOnce(&mut family_card::app::Settings),
     ) -> RunningApp {
         let mut settings = family_card::app::Settings::local(state_dir).expect("settings");
@@ -174,7 +175,7 @@ impl RunningApp {
         tweak(&mut settings);
         let application = family_card::app::Application::build(
             settings,
-            app().store.clone(),
+            store.clone(),
             family_card::rules::RuleSet::bundled(),
             family_card::domain::offer::ProactiveRules::bundled(),
         )
@@ -213,6 +214,21 @@ impl RunningApp {
             })
             .expect("token")
     }
+}
+
+/// A database of its own (fresh, schema applied) for a test that writes so much that its records
+/// would slow every later test of the shared one down (they would become family cards).
+pub async fn own_database(dir: &Path) -> (LocalDb, Store) {
+    let db = LocalDb::start(&LocalDbOptions {
+        cache_dir: default_cache_dir(),
+        data_dir: dir.to_path_buf(),
+        heap: "1g".into(),
+    })
+    .await
+    .expect("local ArcadeDB starts");
+    let store = Store::connect(&db.db_config()).await.expect("connect");
+    store.apply_schema().await.expect("schema");
+    (db, store)
 }
 
 /// The SMS gateway's shared secret in tests.

@@ -127,9 +127,13 @@ fn id_of(a: &Answer) -> String {
 
 #[test]
 fn a_100k_record_job_with_1_percent_bad_records_lands_every_good_one_and_reports_every_bad_one() {
-    run_exclusive(async {
-        let base = &app().base_url;
-        let tok = partner_token("registry-civil");
+    run(async {
+        // A database and service of its own: 100k persons would slow every later test down.
+        let dir = tempfile::tempdir().unwrap();
+        let (_db, store) = own_database(&dir.path().join("db")).await;
+        let service = RunningApp::start(&dir.path().join("state"), &store, |_| {}).await;
+        let base = &service.base_url;
+        let tok = service.token("partner", Some("registry-civil"));
         let people = iins("1961-01-01", 100_000);
         let mut lines = Vec::with_capacity(people.len());
         let mut bad: BTreeSet<(u64, String)> = BTreeSet::new();
@@ -154,7 +158,7 @@ fn a_100k_record_job_with_1_percent_bad_records_lands_every_good_one_and_reports
         }
         assert_eq!(bad.len(), 1_000);
         let body = lines.join("\n") + "\n";
-        let before = app().store.counts().await.unwrap();
+        let before = store.counts().await.unwrap();
 
         let a = post_job(
             base,
@@ -179,9 +183,9 @@ fn a_100k_record_job_with_1_percent_bad_records_lands_every_good_one_and_reports
         assert_eq!(j["counts"]["rejected"], 1_000);
         assert_eq!(j["attempts"], 1);
         assert!(j["finished_at"].is_string() && j["started_at"].is_string());
-        let after = app().store.counts().await.unwrap();
+        let after = store.counts().await.unwrap();
         assert_eq!(
-            after["node:Person"] - before["node:Person"],
+            after["node:Person"] - before.get("node:Person").copied().unwrap_or(0),
             99_000,
             "every good record landed, no bad one"
         );
@@ -232,7 +236,7 @@ fn a_100k_record_job_with_1_percent_bad_records_lands_every_good_one_and_reports
         assert_eq!(again.body["counts"]["written"], 99_000);
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         assert_eq!(
-            app().store.counts().await.unwrap(),
+            store.counts().await.unwrap(),
             after,
             "a replay writes nothing"
         );
@@ -261,7 +265,7 @@ fn a_100k_record_job_with_1_percent_bad_records_lands_every_good_one_and_reports
         let c = post_job(base, &tok, "addresses", Some("civil-2026-12-01"), body).await;
         assert_eq!(c.status, 422);
         // The key is the partner's own: another partner may use it for its own job.
-        let tok2 = partner_token("registry-other");
+        let tok2 = service.token("partner", Some("registry-other"));
         let d = post_job(
             base,
             &tok2,
@@ -275,6 +279,7 @@ fn a_100k_record_job_with_1_percent_bad_records_lands_every_good_one_and_reports
         let d = wait_final(base, &tok2, &id_of(&d)).await;
         assert_eq!(d["state"], "completed");
         assert_eq!(d["counts"]["records"], 0);
+        service.kill();
     });
 }
 
@@ -359,10 +364,12 @@ fn unknown_references_are_rejects_of_the_write_and_the_rest_lands() {
 
 #[test]
 fn a_job_killed_mid_write_resumes_after_a_restart_and_nothing_is_duplicated() {
-    run_exclusive(async {
+    run(async {
         let dir = tempfile::tempdir().unwrap();
+        let (_db, store) = own_database(&dir.path().join("db")).await;
+        let state = dir.path().join("state");
         let small_batches = |s: &mut family_card::app::Settings| s.ingest.batch_size = 250;
-        let first = RunningApp::start(dir.path(), small_batches).await;
+        let first = RunningApp::start(&state, &store, small_batches).await;
         let tok = first.token("partner", Some("registry-restart"));
         let people = iins("1966-01-01", 20_000);
         let body = people
@@ -370,7 +377,13 @@ fn a_job_killed_mid_write_resumes_after_a_restart_and_nothing_is_duplicated() {
             .map(|p| person_line(p.as_str(), "Перезапускова"))
             .collect::<Vec<_>>()
             .join("\n");
-        let before = app().store.counts().await.unwrap();
+        let before = store
+            .counts()
+            .await
+            .unwrap()
+            .get("node:Person")
+            .copied()
+            .unwrap_or(0);
         let a = post_job(
             &first.base_url,
             &tok,
@@ -389,11 +402,11 @@ fn a_job_killed_mid_write_resumes_after_a_restart_and_nothing_is_duplicated() {
         first.kill();
         // Some records landed; the job is still "writing" on disk.
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        let landed = app().store.counts().await.unwrap()["node:Person"] - before["node:Person"];
+        let landed = store.counts().await.unwrap()["node:Person"] - before;
         assert!((1_000..20_000).contains(&landed), "{landed}");
 
         // The restart on the same data directory and database picks the job up again.
-        let second = RunningApp::start(dir.path(), small_batches).await;
+        let second = RunningApp::start(&state, &store, small_batches).await;
         let tok = second.token("partner", Some("registry-restart"));
         let j = wait_final(&second.base_url, &tok, &id).await;
         assert_eq!(j["state"], "completed", "{j}");
@@ -401,12 +414,8 @@ fn a_job_killed_mid_write_resumes_after_a_restart_and_nothing_is_duplicated() {
         assert_eq!(j["resumed"], 1);
         assert_eq!(j["counts"]["records"], 20_000);
         assert_eq!(j["counts"]["written"], 20_000);
-        let after = app().store.counts().await.unwrap();
-        assert_eq!(
-            after["node:Person"] - before["node:Person"],
-            20_000,
-            "nothing twice"
-        );
+        let after = store.counts().await.unwrap();
+        assert_eq!(after["node:Person"] - before, 20_000, "nothing twice");
         let (_, text) = get(
             &second.base_url,
             &tok,
