@@ -46,6 +46,8 @@ pub struct Settings {
     pub id_key: Secret<[u8; 32]>,
     pub limits: Limits,
     pub webhook: WebhookAuth,
+    /// Bulk ingest jobs: where they are kept, partners' size and rate limits.
+    pub ingest: crate::ingest::jobs::JobSettings,
 }
 
 impl Settings {
@@ -62,6 +64,7 @@ impl Settings {
             id_key: id_key_in(state_dir)?,
             limits: Limits::default(),
             webhook: WebhookAuth::Closed,
+            ingest: crate::ingest::jobs::JobSettings::in_dir(state_dir.join("ingest")),
         })
     }
 }
@@ -171,6 +174,9 @@ pub async fn context(
     let audit = AuditLog::open(&settings.audit_dir, settings.audit_sync)
         .context("opening the audit trail")?;
     let rate = RateLimiter::new(settings.limits.rate_per_second, settings.limits.rate_burst);
+    // Jobs left unfinished by a stop resume here (or are reported failed).
+    let ingest = crate::ingest::jobs::IngestJobs::start(settings.ingest.clone(), store.clone())
+        .context("opening the ingest job store")?;
     Ok(AppContext {
         store,
         rules: Arc::new(rules),
@@ -182,5 +188,6 @@ pub async fn context(
         rate: Arc::new(rate),
         audit,
         webhook: settings.webhook,
+        ingest,
     })
 }

@@ -24,6 +24,7 @@ pub mod api;
 pub mod app;
 pub mod audit;
 pub mod bench;
+pub mod bench_ingest;
 pub mod bench_links;
 pub mod domain;
 pub mod export;

@@ -445,6 +445,18 @@ enum BenchCommand {
         #[arg(long, default_value = "2026-06-15")]
         as_of: NaiveDate,
     },
+    /// Bulk ingest over HTTP jobs against `load` of the same extract, each into a fresh local
+    /// database (the ratio of their rates).
+    IngestHttp {
+        /// The extract (a directory of NDJSON files, e.g. from `generate`).
+        extract: PathBuf,
+        /// Scratch directory for the two databases (removed afterwards).
+        #[arg(long)]
+        scratch: PathBuf,
+        /// Records per write (one UNWIND statement), both sides.
+        #[arg(long, default_value_t = 5_000)]
+        batch_size: usize,
+    },
 }
 
 /// Checks `--bind` before anything starts: the address must parse and the port be free. A busy
@@ -550,6 +562,8 @@ async fn load(
     let opts = IngestOptions {
         batch_size,
         rejects_path: Some(rejects.clone()),
+        // The file has them all; the summary shows the first few.
+        rejects_kept: 10,
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
     let s = ingest::load_dir(store, path, &opts).await?;
@@ -789,6 +803,39 @@ async fn main() -> anyhow::Result<()> {
                 ratio(r.p99, r.bare_p99),
                 ratio(r.unsynced_p50, r.bare_p50),
                 ratio(r.unsynced_p99, r.bare_p99),
+            );
+        }
+        Command::Bench(BenchCommand::IngestHttp {
+            extract,
+            scratch,
+            batch_size,
+        }) => {
+            existing(&extract, "the extract")?;
+            family_card::app::install_id_key(&family_card::app::id_key_in(&cli.db.data_dir)?);
+            let cache = cli.db.cache_dir.clone().unwrap_or_else(default_cache_dir);
+            let r = family_card::bench_ingest::ingest_http_vs_cli(
+                &extract,
+                &scratch,
+                &cache,
+                &cli.db.db_heap,
+                batch_size,
+            )
+            .await?;
+            println!(
+                "{} records ({} jobs over HTTP), each side into a fresh database:\n  \
+                 load:      {} written in {:.1} s = {:.0} records/s\n  \
+                 HTTP jobs: {} written in {:.1} s = {:.0} records/s (bodies posted in {:.1} s)\n  \
+                 ratio HTTP/load: {:.3}",
+                r.records,
+                r.jobs,
+                r.cli_written,
+                r.cli_seconds,
+                r.cli_rate(),
+                r.http_written,
+                r.http_seconds,
+                r.http_rate(),
+                r.http_upload_seconds,
+                r.ratio()
             );
         }
         Command::Recompute(RecomputeCommand::Wellbeing {

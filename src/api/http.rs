@@ -1,7 +1,8 @@
 //! HTTP: GraphQL at `/graphql` (GraphQL over HTTP: POST JSON, GET for queries), the GraphiQL
 //! page at `/`, liveness at `/health` (the only route open without a token), readiness at
 //! `/ready`, the local issuer's keys at `/.well-known/jwks.json`, the audit export at
-//! `/audit/export`, and the SMS gateway's replies at `/sms/inbound` (closed unless configured).
+//! `/audit/export`, the SMS gateway's replies at `/sms/inbound` (closed unless configured), and
+//! partners' bulk ingest jobs under `/ingest/jobs` ([`super::ingest_jobs`]).
 //!
 //! A GraphQL request goes: body size (413) → `Accept` negotiation (406) → authentication (401)
 //! → rate limit per principal (429 + `Retry-After`) → content type (415) → JSON parameters (400)
@@ -44,6 +45,7 @@ pub fn router_with(app: AppContext) -> Router {
         .route("/.well-known/jwks.json", get(jwks))
         .route("/audit/export", get(audit_export))
         .route("/sms/inbound", post(sms_inbound))
+        .merge(super::ingest_jobs::routes(&app))
         .merge(super::pages::routes())
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(
@@ -63,7 +65,7 @@ async fn health() -> &'static str {
 
 /// Which media type the client accepts for GraphQL responses.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum MediaType {
+pub(super) enum MediaType {
     /// `application/graphql-response+json`: request errors get 4xx.
     GraphqlResponse,
     /// `application/json`: every well-formed request gets 200.
@@ -120,7 +122,7 @@ fn errors_body(code: &str, message: &str) -> Value {
 }
 
 /// A refused request (not a GraphQL result): its own status whatever the media type.
-fn refuse(status: StatusCode, media: MediaType, code: &str, message: &str) -> Response {
+pub(super) fn refuse(status: StatusCode, media: MediaType, code: &str, message: &str) -> Response {
     json_response(status, media, &errors_body(code, message))
 }
 
@@ -146,7 +148,11 @@ fn unauthenticated(e: &AuthError, media: MediaType) -> Response {
 }
 
 /// Authentication and the rate limit, shared by every protected route.
-async fn admit(app: &AppContext, h: &HeaderMap, media: MediaType) -> Result<Principal, Response> {
+pub(super) async fn admit(
+    app: &AppContext,
+    h: &HeaderMap,
+    media: MediaType,
+) -> Result<Principal, Response> {
     let auth = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let who = match app.auth.authenticate(auth).await {
         Ok(p) => p,
@@ -444,7 +450,7 @@ async fn execute(
 }
 
 /// A new audit record of `channel` for `subject` in `role` (the rest filled as the request goes).
-fn new_draft(subject: String, role: &str, channel: &str) -> AuditDraft {
+pub(super) fn new_draft(subject: String, role: &str, channel: &str) -> AuditDraft {
     AuditDraft {
         at: crate::audit::now_ts(),
         request_id: crate::secret::random_hex::<8>(),
@@ -455,7 +461,7 @@ fn new_draft(subject: String, role: &str, channel: &str) -> AuditDraft {
     }
 }
 
-fn note_gate(draft: &mut AuditDraft, gate: &Gate) {
+pub(super) fn note_gate(draft: &mut AuditDraft, gate: &Gate) {
     let n = gate.notes();
     draft.accesses = n.accesses;
     draft.accessed_iins = n.accessed_iins.into_iter().collect();

@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod error;
 pub mod family;
 pub mod http;
+pub mod ingest_jobs;
 pub mod limits;
 pub mod links;
 pub mod pages;
@@ -46,6 +47,8 @@ pub struct AppContext {
     pub audit: AuditLog,
     /// Who may post inbound SMS replies (closed by default).
     pub webhook: webhook::WebhookAuth,
+    /// Partners' bulk ingest jobs and their runner.
+    pub ingest: Arc<crate::ingest::jobs::IngestJobs>,
 }
 
 /// Benefit titles by code, for SMS texts.

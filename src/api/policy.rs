@@ -8,6 +8,8 @@
 //! | investigator | scope + purpose | scope + purpose | — | scope + purpose | own region | — | — | scope + purpose |
 //! | operator | — | own region | own region | own region | own region | — | — | — |
 //! | partner | — | — | — | — | own region | — | — | — |
+//!
+//! Ingest jobs (submit, read): partners only, each its own jobs (not bound to a region).
 //! | auditor | — | — | — | — | — | yes | — | — |
 //! | admin | — | — | — | — | own region | — | yes | — |
 //!
@@ -132,10 +134,14 @@ pub enum Action {
     ReadConfiguration,
     /// Link slices, paths, timelines and fraud signals (investigators' tools).
     ReadLinks,
+    /// Submit a bulk ingest job (partners; the job is theirs).
+    SubmitIngest,
+    /// Read one's own ingest jobs, their counts and reports.
+    ReadIngestJob,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 11] = [
         Action::ReadPerson,
         Action::ReadFamily,
         Action::ReadOffer,
@@ -145,6 +151,8 @@ impl Action {
         Action::ReadAudit,
         Action::ReadConfiguration,
         Action::ReadLinks,
+        Action::SubmitIngest,
+        Action::ReadIngestJob,
     ];
 }
 
@@ -175,6 +183,8 @@ pub const fn rule(role: Role, action: Action) -> Rule {
         (Investigator, ReadAggregates) => InScope,
         (Operator, ReadOffer | AnswerOffer | ReadPaymentOrder | ReadAggregates) => InScope,
         (Partner, ReadAggregates) => InScope,
+        // Not bound to a region: a partner's jobs are its own (the route checks the owner).
+        (Partner, SubmitIngest | ReadIngestJob) => Always,
         (Auditor, ReadAudit) => Always,
         (Admin, ReadAggregates) => InScope,
         (Admin, ReadConfiguration) => Always,
@@ -221,6 +231,8 @@ fn action_words(a: Action) -> &'static str {
         Action::ReadAudit => "read the audit trail",
         Action::ReadConfiguration => "read the configuration",
         Action::ReadLinks => "read link slices and fraud signals",
+        Action::SubmitIngest => "submit ingest jobs",
+        Action::ReadIngestJob => "read ingest jobs",
     }
 }
 
@@ -278,12 +290,13 @@ mod tests {
     fn the_role_matrix() {
         use Action::*;
         use Rule::*;
-        let expected: &[(Role, [Rule; 9])] = &[
-            // person, family, offer, answer, payment, aggregates, audit, config, links
+        let expected: &[(Role, [Rule; 11])] = &[
+            // person, family, offer, answer, payment, aggregates, audit, config, links,
+            // submit ingest, read ingest job
             (
                 Role::Analyst,
                 [
-                    InScope, InScope, InScope, Deny, InScope, InScope, Deny, Deny, Deny,
+                    InScope, InScope, InScope, Deny, InScope, InScope, Deny, Deny, Deny, Deny, Deny,
                 ],
             ),
             (
@@ -298,25 +311,33 @@ mod tests {
                     Deny,
                     Deny,
                     InScopeWithPurpose,
+                    Deny,
+                    Deny,
                 ],
             ),
             (
                 Role::Operator,
                 [
-                    Deny, Deny, InScope, InScope, InScope, InScope, Deny, Deny, Deny,
+                    Deny, Deny, InScope, InScope, InScope, InScope, Deny, Deny, Deny, Deny, Deny,
                 ],
             ),
             (
                 Role::Partner,
-                [Deny, Deny, Deny, Deny, Deny, InScope, Deny, Deny, Deny],
+                [
+                    Deny, Deny, Deny, Deny, Deny, InScope, Deny, Deny, Deny, Always, Always,
+                ],
             ),
             (
                 Role::Auditor,
-                [Deny, Deny, Deny, Deny, Deny, Deny, Always, Deny, Deny],
+                [
+                    Deny, Deny, Deny, Deny, Deny, Deny, Always, Deny, Deny, Deny, Deny,
+                ],
             ),
             (
                 Role::Admin,
-                [Deny, Deny, Deny, Deny, Deny, InScope, Deny, Always, Deny],
+                [
+                    Deny, Deny, Deny, Deny, Deny, InScope, Deny, Always, Deny, Deny, Deny,
+                ],
             ),
         ];
         let actions = [
@@ -329,6 +350,8 @@ mod tests {
             ReadAudit,
             ReadConfiguration,
             ReadLinks,
+            SubmitIngest,
+            ReadIngestJob,
         ];
         assert_eq!(actions, Action::ALL);
         for (role, rules) in expected {

@@ -65,6 +65,11 @@ pub fn app() -> &'static TestApp {
             // As `serve --graphql-introspection` (GraphiQL's docs in the browser test); the
             // default (off) is checked on the schema itself.
             settings.limits.introspection = true;
+            // A partner with a small body limit (the 413 test).
+            settings
+                .ingest
+                .partner_max_bytes
+                .insert(SMALL_PARTNER.into(), 1024);
             family_card::app::install_id_key(&settings.id_key);
             let db = LocalDb::start(&LocalDbOptions {
                 cache_dir: default_cache_dir(),
@@ -142,6 +147,90 @@ pub fn date(s: &str) -> NaiveDate {
 
 /// The id key of the test service (fixed, so family ids match `fixtures/expected`).
 pub const TEST_ID_KEY: [u8; 32] = [0x42; 32];
+/// The partner whose ingest jobs may be at most 1 KiB.
+pub const SMALL_PARTNER: &str = "partner-small";
+
+/// Another instance of the service on the shared database, with its own data directory (its
+/// secrets, audit trail and ingest jobs): what a restart looks like when built again on the same
+/// directory.
+pub struct RunningApp {
+    pub ctx: family_card::api::AppContext,
+    pub base_url: String,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningApp {
+    /// Starts the service on `state_dir` through `Application::build`, as `serve` does (the
+    /// test id key; `tweak` adjusts the settings).
+    pub async fn start(
+        state_dir: &Path,
+        store: &Store,
+        tweak: impl FnOnce(&mut family_card::app::Settings),
+    ) -> RunningApp {
+        let mut settings = family_card::app::Settings::local(state_dir).expect("settings");
+        settings.bind = "127.0.0.1:0".into();
+        settings.id_key = family_card::secret::Secret::new(TEST_ID_KEY);
+        settings.limits.rate_per_second = 1e6;
+        settings.limits.rate_burst = 1e6;
+        tweak(&mut settings);
+        let application = family_card::app::Application::build(
+            settings,
+            store.clone(),
+            family_card::rules::RuleSet::bundled(),
+            family_card::domain::offer::ProactiveRules::bundled(),
+        )
+        .await
+        .expect("application builds");
+        let base_url = format!("http://127.0.0.1:{}", application.port);
+        let ctx = application.app.clone();
+        let server = tokio::spawn(application.run_until(std::future::pending()));
+        RunningApp {
+            ctx,
+            base_url,
+            server,
+        }
+    }
+
+    /// Stops it as a crash would: the server and the ingest job runner stop at once, whatever
+    /// they were doing.
+    pub fn kill(self) {
+        self.ctx.ingest.halt();
+        self.server.abort();
+    }
+
+    /// A token from this instance's local issuer.
+    pub fn token(&self, role: &str, partner: Option<&str>) -> String {
+        self.ctx
+            .local_issuer
+            .as_ref()
+            .expect("local issuer")
+            .mint(&family_card::api::auth::local::TokenRequest {
+                subject: format!("test-{role}"),
+                role: role.into(),
+                region: "*".into(),
+                partner_id: partner.map(str::to_string),
+                purpose: None,
+                ttl: std::time::Duration::from_secs(3600),
+            })
+            .expect("token")
+    }
+}
+
+/// A database of its own (fresh, schema applied) for a test that writes so much that its records
+/// would slow every later test of the shared one down (they would become family cards).
+pub async fn own_database(dir: &Path) -> (LocalDb, Store) {
+    let db = LocalDb::start(&LocalDbOptions {
+        cache_dir: default_cache_dir(),
+        data_dir: dir.to_path_buf(),
+        heap: "1g".into(),
+    })
+    .await
+    .expect("local ArcadeDB starts");
+    let store = Store::connect(&db.db_config()).await.expect("connect");
+    store.apply_schema().await.expect("schema");
+    (db, store)
+}
+
 /// The SMS gateway's shared secret in tests.
 pub const WEBHOOK_TOKEN: &str = "test-webhook-token-0123456789";
 

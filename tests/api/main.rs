@@ -6,6 +6,7 @@ mod errors;
 mod family;
 mod helpers;
 mod ingest;
+mod ingest_jobs;
 mod jobs;
 mod links;
 mod pages;

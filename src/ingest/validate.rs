@@ -1,110 +1,57 @@
-//! Bulk ingest of a registry extract: a directory of NDJSON files, one record type per file
-//! (format: `fixtures/README.md`).
+//! Validation, the second step of the pipeline: one line of one record kind → a Cypher row, or a
+//! reject naming file, line and field (format: `fixtures/README.md`).
 //!
-//! Every line is parsed into its domain record and validated before anything is written; a bad
-//! line becomes a reject naming file, line and field, and never blocks the valid ones. Valid
-//! records are written in `UNWIND` batches with MERGE on their keys, so re-running a load changes
-//! nothing. References (a person, an address) are checked by the write itself: the statement
-//! returns the lines that found their nodes, and the rest are rejected as unknown references.
+//! Every line is parsed into its domain record and checked (identifiers, dates, regions, text
+//! limits, conflicting duplicate persons within a source) before anything is written; a bad line
+//! becomes a reject and never blocks the valid ones. References (a person, an address) are left
+//! to the write step: only the database knows them.
 
+use super::source::read_line_bounded;
+use super::Reject;
 use crate::domain::ids::{quote, Iin};
 use crate::domain::regions;
 use crate::domain::registry::*;
-use crate::store::{cypher, Store, StoreError};
+use crate::store::cypher;
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::time::Instant;
-
-/// One rejected line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Reject {
-    pub file: String,
-    pub line: usize,
-    /// The field at fault (`$` for the whole line).
-    pub field: String,
-    pub error: String,
-    /// The raw line, as read.
-    pub record: String,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct FileSummary {
-    pub file: String,
-    pub read: usize,
-    pub written: usize,
-    pub rejected: usize,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct IngestSummary {
-    pub files: Vec<FileSummary>,
-    pub rejects: Vec<Reject>,
-    pub seconds: f64,
-}
-
-impl IngestSummary {
-    pub fn read(&self) -> usize {
-        self.files.iter().map(|f| f.read).sum()
-    }
-    pub fn written(&self) -> usize {
-        self.files.iter().map(|f| f.written).sum()
-    }
-    pub fn rejected(&self) -> usize {
-        self.files.iter().map(|f| f.rejected).sum()
-    }
-    pub fn records_per_second(&self) -> f64 {
-        self.written() as f64 / self.seconds.max(1e-9)
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum IngestError {
-    #[error("cannot read {path}: {cause}")]
-    Io {
-        path: PathBuf,
-        cause: std::io::Error,
-    },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-pub struct IngestOptions {
-    pub batch_size: usize,
-    /// Where rejects are written as NDJSON (`None`: kept in the summary only).
-    pub rejects_path: Option<PathBuf>,
-    pub progress: bool,
-}
-
-impl Default for IngestOptions {
-    fn default() -> Self {
-        IngestOptions {
-            batch_size: 5_000,
-            rejects_path: None,
-            progress: false,
-        }
-    }
-}
 
 /// A validated line ready to write: the Cypher row and what to say if its reference is unknown.
-struct Row {
-    line: usize,
-    raw: String,
-    value: Value,
-    reference_field: &'static str,
+pub(crate) struct Row {
+    pub(crate) line: usize,
+    pub(crate) raw: String,
+    pub(crate) value: Value,
+    pub(crate) reference_field: &'static str,
 }
 
 type Validated = Result<(Value, &'static str), (String, String)>;
 
 /// A record type: its file, its write statement and its validation.
-struct Kind {
-    file: &'static str,
-    statement: &'static str,
+pub struct Kind {
+    pub(crate) file: &'static str,
+    pub(crate) statement: &'static str,
     validate: fn(&str, &Context) -> Validated,
+}
+
+impl Kind {
+    /// The file name of the kind in an extract (`persons.ndjson`).
+    pub fn file(&self) -> &'static str {
+        self.file
+    }
+    /// The kind's name: its file name without `.ndjson` (`persons`).
+    pub fn name(&self) -> &'static str {
+        self.file.strip_suffix(".ndjson").unwrap_or(self.file)
+    }
+    /// The kind of a file name (`persons.ndjson`) or of a kind name (`persons`).
+    pub fn find(name: &str) -> Option<&'static Kind> {
+        KINDS.iter().find(|k| k.file == name || k.name() == name)
+    }
+    /// Every kind, in load order.
+    pub fn all() -> &'static [Kind] {
+        KINDS
+    }
 }
 
 /// What validation needs to know beyond the line itself.
@@ -834,7 +781,7 @@ fact_validator!(
 );
 
 /// Record types in load order: addresses and persons before anything that refers to them.
-const KINDS: &[Kind] = &[
+pub(crate) const KINDS: &[Kind] = &[
     Kind {
         file: "addresses.ndjson",
         statement: cypher::INGEST_ADDRESSES,
@@ -995,50 +942,8 @@ pub fn validate_record_on(
     Some(check_record(kind, raw, ctx).map(|_| ()))
 }
 
-/// Reads one line into `buf` without its `\n` (or `\r\n`), keeping at most `max` bytes of it
-/// and skipping the rest. Returns the line's full length in bytes, or `None` at the end of input.
-fn read_line_bounded<R: BufRead>(
-    r: &mut R,
-    buf: &mut Vec<u8>,
-    max: usize,
-) -> std::io::Result<Option<usize>> {
-    buf.clear();
-    let mut total = 0usize;
-    let mut any = false;
-    loop {
-        let chunk = match r.fill_buf() {
-            Ok(c) => c,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if chunk.is_empty() {
-            break;
-        }
-        any = true;
-        let (take, newline) = match chunk.iter().position(|&b| b == b'\n') {
-            Some(i) => (i, true),
-            None => (chunk.len(), false),
-        };
-        let room = max.saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..take.min(room)]);
-        total += take;
-        r.consume(take + usize::from(newline));
-        if newline {
-            break;
-        }
-    }
-    if !any {
-        return Ok(None);
-    }
-    if total <= max && buf.last() == Some(&b'\r') {
-        buf.pop();
-        total -= 1;
-    }
-    Ok(Some(total))
-}
-
 /// What became of one line of a file.
-enum Line {
+pub(crate) enum Line {
     /// Empty or whitespace only: not a record.
     Blank,
     Valid(Row),
@@ -1068,7 +973,7 @@ fn hash32(parts: &[&Value]) -> u32 {
 
 /// Turns the lines of one file into rows or rejects: UTF-8 and length of the line, the record's
 /// validation, text limits, and (for persons) conflicting names within the file.
-struct FileChecker<'a> {
+pub(crate) struct FileChecker<'a> {
     kind: &'a Kind,
     ctx: Context,
     lineno: usize,
@@ -1076,7 +981,7 @@ struct FileChecker<'a> {
 }
 
 impl<'a> FileChecker<'a> {
-    fn new(kind: &'a Kind, ctx: Context) -> Self {
+    pub(crate) fn new(kind: &'a Kind, ctx: Context) -> Self {
         FileChecker {
             kind,
             ctx,
@@ -1086,7 +991,7 @@ impl<'a> FileChecker<'a> {
     }
 
     /// The next line of the file: `buf` holds up to [`LINE_MAX_BYTES`] of it, `len` is its length.
-    fn next(&mut self, buf: &[u8], len: usize) -> Line {
+    pub(crate) fn next(&mut self, buf: &[u8], len: usize) -> Line {
         self.lineno += 1;
         let line = self.lineno;
         let reject = |field: &str, error: String, record: String| {
@@ -1172,7 +1077,7 @@ pub struct CheckedFile {
     pub rejects: Vec<Reject>,
 }
 
-/// Checks the content of one extract file exactly as [`load_dir`] does, without the database:
+/// Checks the content of one extract file exactly as [`super::load_dir`] does, without the database:
 /// `None` for an unknown file name. Never panics, whatever the bytes.
 pub fn check_file(file: &str, content: &[u8], ctx: &Context) -> Option<CheckedFile> {
     let kind = KINDS.iter().find(|k| k.file == file)?;
@@ -1196,7 +1101,7 @@ pub fn check_file(file: &str, content: &[u8], ctx: &Context) -> Option<CheckedFi
 /// checks references), in file order, without a database: `row(line, value)` gets the statement
 /// row (`{key?, owner?, target?, from?, props}`), `reject` each rejected line. For exporters
 /// (`export`). `None` for an unknown file name.
-pub fn for_each_row<R: BufRead>(
+pub fn for_each_row<R: std::io::BufRead>(
     file: &str,
     mut reader: R,
     ctx: &Context,
@@ -1219,257 +1124,10 @@ pub fn for_each_row<R: BufRead>(
     Some(run())
 }
 
-/// Loads every known file present in `dir`, validated as of [`kazakhstan_today`].
-pub async fn load_dir(
-    store: &Store,
-    dir: &Path,
-    opts: &IngestOptions,
-) -> Result<IngestSummary, IngestError> {
-    load_dir_on(store, dir, opts, &Context::on(kazakhstan_today())).await
-}
-
-/// [`load_dir`] with an explicit validation context (the reference date).
-pub async fn load_dir_on(
-    store: &Store,
-    dir: &Path,
-    opts: &IngestOptions,
-    ctx: &Context,
-) -> Result<IngestSummary, IngestError> {
-    let started = Instant::now();
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |cause| IngestError::Io { path, cause }
-    };
-    let present: Vec<(&Kind, PathBuf)> = KINDS
-        .iter()
-        .map(|k| (k, dir.join(k.file)))
-        .filter(|(_, p)| p.is_file())
-        .collect();
-    if present.is_empty() {
-        return Err(IngestError::Io {
-            path: dir.to_path_buf(),
-            cause: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!(
-                    "no registry files found (expected some of: {})",
-                    known_files().join(", ")
-                ),
-            ),
-        });
-    }
-    let total_bytes: u64 = present
-        .iter()
-        .map(|(_, p)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-        .sum();
-    let bar = if opts.progress {
-        let b = indicatif::ProgressBar::new(total_bytes);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {msg:24} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta})",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let mut rejects_out = match &opts.rejects_path {
-        Some(p) => Some(std::io::BufWriter::new(
-            std::fs::File::create(p).map_err(io(p))?,
-        )),
-        None => None,
-    };
-    let mut summary = IngestSummary::default();
-    for (kind, path) in present {
-        bar.set_message(kind.file);
-        let f = std::fs::File::open(&path).map_err(io(&path))?;
-        let mut fs = FileSummary {
-            file: kind.file.to_string(),
-            ..Default::default()
-        };
-        let mut rounds = Rounds::new(opts.batch_size, crate::store::series::is_series(kind.file));
-        let mut file_rejects: Vec<Reject> = vec![];
-        let mut checker = FileChecker::new(kind, *ctx);
-        let mut reader = BufReader::new(f);
-        let mut buf = Vec::new();
-        while let Some(len) =
-            read_line_bounded(&mut reader, &mut buf, LINE_MAX_BYTES).map_err(io(&path))?
-        {
-            bar.inc(len as u64 + 1);
-            match checker.next(&buf, len) {
-                Line::Blank => {}
-                Line::Valid(row) => {
-                    fs.read += 1;
-                    if let Some(mut batch) = rounds.push(row) {
-                        write(store, kind, &mut batch, &mut fs, &mut file_rejects).await?;
-                    }
-                }
-                Line::Rejected(r) => {
-                    fs.read += 1;
-                    file_rejects.push(r);
-                }
-            }
-        }
-        for mut batch in rounds.drain() {
-            write(store, kind, &mut batch, &mut fs, &mut file_rejects).await?;
-        }
-        file_rejects.sort_by_key(|r| r.line);
-        fs.rejected = file_rejects.len();
-        if let Some(out) = rejects_out.as_mut() {
-            for r in &file_rejects {
-                serde_json::to_writer(&mut *out, r).expect("rejects serialize");
-                out.write_all(b"\n")
-                    .map_err(io(opts.rejects_path.as_deref().expect("set")))?;
-            }
-        }
-        tracing::info!(
-            file = kind.file,
-            read = fs.read,
-            written = fs.written,
-            rejected = fs.rejected,
-            "file loaded"
-        );
-        summary.rejects.extend(file_rejects);
-        summary.files.push(fs);
-    }
-    if let Some(mut out) = rejects_out {
-        out.flush()
-            .map_err(io(opts.rejects_path.as_deref().expect("set")))?;
-    }
-    bar.finish_and_clear();
-    summary.seconds = started.elapsed().as_secs_f64();
-    Ok(summary)
-}
-
-/// Groups rows into statements in which no node appears twice (as key, owner or target).
-///
-/// ArcadeDB 26.10 fails a statement with `DeadlockDetected` ("record modified by a concurrent
-/// transaction") when one UNWIND touches the same vertex from several rows — a person with twelve
-/// monthly incomes, a mother with three children — and the retry fails the same way. Rows are
-/// therefore dealt into rounds with distinct endpoints; a round is written when it reaches the
-/// batch size, the rest at the end of the file. Neo4j does not need this and does not mind it.
-struct Rounds {
-    batch_size: usize,
-    /// Rows of a yearly series file (`store::series`) stay together: the write groups them into one
-    /// row per person, so they need no dealing.
-    grouped: bool,
-    open: Vec<(std::collections::HashSet<String>, Vec<Row>)>,
-}
-
-/// More open rounds than this (a node with very many rows in a window) flushes the fullest.
-const MAX_OPEN_ROUNDS: usize = 64;
-
-impl Rounds {
-    fn new(batch_size: usize, grouped: bool) -> Self {
-        Rounds {
-            batch_size: batch_size.max(1),
-            grouped,
-            open: vec![],
-        }
-    }
-
-    fn endpoints(v: &Value) -> Vec<String> {
-        ["key", "owner", "target"]
-            .iter()
-            .filter_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))
-            .collect()
-    }
-
-    /// Adds a row; returns a full round to write, if any.
-    fn push(&mut self, row: Row) -> Option<Vec<Row>> {
-        let ends = if self.grouped {
-            vec![]
-        } else {
-            Self::endpoints(&row.value)
-        };
-        let slot = self
-            .open
-            .iter()
-            .position(|(used, _)| ends.iter().all(|e| !used.contains(e)));
-        let i = match slot {
-            Some(i) => i,
-            None => {
-                self.open.push((Default::default(), vec![]));
-                self.open.len() - 1
-            }
-        };
-        let (used, rows) = &mut self.open[i];
-        used.extend(ends);
-        rows.push(row);
-        if rows.len() >= self.batch_size {
-            return Some(self.open.remove(i).1);
-        }
-        if self.open.len() > MAX_OPEN_ROUNDS {
-            let fullest = (0..self.open.len())
-                .max_by_key(|&j| self.open[j].1.len())
-                .expect("non-empty");
-            return Some(self.open.remove(fullest).1);
-        }
-        None
-    }
-
-    fn drain(&mut self) -> Vec<Vec<Row>> {
-        self.open.drain(..).map(|(_, rows)| rows).collect()
-    }
-}
-
-async fn write(
-    store: &Store,
-    kind: &Kind,
-    batch: &mut Vec<Row>,
-    fs: &mut FileSummary,
-    rejects: &mut Vec<Reject>,
-) -> Result<(), IngestError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let rows = crate::store::series::group_batch(kind.file, batch.iter().map(|r| &r.value));
-    let accepted = store.write_batch(kind.statement, &rows).await?;
-    let accepted: std::collections::HashSet<i64> = accepted.into_iter().collect();
-    for r in batch.drain(..) {
-        if accepted.contains(&(r.line as i64)) {
-            fs.written += 1;
-        } else {
-            let what = describe_reference(&r.value);
-            rejects.push(Reject {
-                file: kind.file.into(),
-                line: r.line,
-                field: r.reference_field.into(),
-                error: format!("unknown reference: {what} is not in the registry"),
-                record: r.raw,
-            });
-        }
-    }
-    Ok(())
-}
-
-fn describe_reference(v: &Value) -> String {
-    let mut parts = vec![];
-    if let Some(o) = v.get("owner").and_then(Value::as_str) {
-        parts.push(format!("person {o}"));
-    }
-    if let Some(t) = v.get("target").and_then(Value::as_str) {
-        parts.push(t.to_string());
-    }
-    if parts.is_empty() {
-        "a referenced record".into()
-    } else {
-        parts.join(" or ")
-    }
-}
-
-/// Turns a JSON object into a map (helper for callers building rows by hand).
-pub fn object(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn ctx() -> Context {
         Context::on(NaiveDate::from_ymd_opt(2026, 6, 15).unwrap())
@@ -1743,18 +1401,6 @@ mod tests {
             v_person(r#"["950115401235","A","B",null,null,null,null,"citizen",null]"#).unwrap_err();
         assert_eq!(e.0, "$");
         assert!(e.1.contains("object"), "{}", e.1);
-    }
-
-    #[test]
-    fn lines_are_read_within_the_bound() {
-        let mut r: &[u8] = b"ab\r\n\ncd";
-        let mut buf = vec![];
-        assert_eq!(read_line_bounded(&mut r, &mut buf, 10).unwrap(), Some(2));
-        assert_eq!(buf, b"ab");
-        assert_eq!(read_line_bounded(&mut r, &mut buf, 10).unwrap(), Some(0));
-        assert_eq!(read_line_bounded(&mut r, &mut buf, 1).unwrap(), Some(2));
-        assert_eq!(buf, b"c");
-        assert_eq!(read_line_bounded(&mut r, &mut buf, 10).unwrap(), None);
     }
 
     #[test]
