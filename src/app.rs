@@ -46,6 +46,11 @@ pub struct Settings {
     pub id_key: Secret<[u8; 32]>,
     pub limits: Limits,
     pub webhook: WebhookAuth,
+    /// Change events: delivery worker, retry schedule, outbound URL rules.
+    pub events: crate::events::EventSettings,
+    /// Where the key that signs DCI envelopes is kept (Ed25519, created on first use; its public
+    /// key is served at `/dci/.well-known/jwks.json`).
+    pub dci_key_dir: PathBuf,
 }
 
 impl Settings {
@@ -62,6 +67,8 @@ impl Settings {
             id_key: id_key_in(state_dir)?,
             limits: Limits::default(),
             webhook: WebhookAuth::Closed,
+            events: crate::events::EventSettings::default(),
+            dci_key_dir: state_dir.join("secrets").join("dci"),
         })
     }
 }
@@ -108,7 +115,15 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
+        let start_events = settings.events.enabled;
         let app = context(settings, store, rules, proactive).await?;
+        if start_events {
+            crate::events::delivery::spawn(
+                app.store.clone(),
+                app.events.clone(),
+                app.event_hub.clone(),
+            );
+        }
         Ok(Application {
             listener,
             app,
@@ -171,6 +186,9 @@ pub async fn context(
     let audit = AuditLog::open(&settings.audit_dir, settings.audit_sync)
         .context("opening the audit trail")?;
     let rate = RateLimiter::new(settings.limits.rate_per_second, settings.limits.rate_burst);
+    let dci_signer = Arc::new(
+        LocalIssuer::open_or_create(&settings.dci_key_dir).context("the DCI signing key")?,
+    );
     Ok(AppContext {
         store,
         rules: Arc::new(rules),
@@ -182,5 +200,8 @@ pub async fn context(
         rate: Arc::new(rate),
         audit,
         webhook: settings.webhook,
+        events: Arc::new(settings.events),
+        event_hub: crate::events::EventHub::default(),
+        dci_signer,
     })
 }

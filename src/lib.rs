@@ -25,6 +25,7 @@ pub mod app;
 pub mod audit;
 pub mod bench;
 pub mod domain;
+pub mod events;
 pub mod family_cards;
 pub mod generate;
 pub mod ingest;

@@ -11,6 +11,11 @@
 //! | auditor | — | — | — | — | — | yes | — | — |
 //! | admin | — | — | — | — | own region | — | yes | — |
 //!
+//! Partner integration (`events`, `dci`): partners manage their own event subscriptions and
+//! receive events of their region (analysts may receive events too); the DCI API is open to
+//! partners, analysts and investigators (under a purpose), and each record it returns also needs
+//! the record's own read action above.
+//!
 //! "Own region" is the token's region claim (`*` = national). An investigator reads only under a
 //! declared purpose or case id, which the audit trail records with every read. Partners see
 //! aggregates and (with the partner API) their own submissions and the decisions addressed to
@@ -132,10 +137,17 @@ pub enum Action {
     ReadConfiguration,
     /// Link slices, paths, timelines and fraud signals (investigators' tools).
     ReadLinks,
+    /// Create, list, change and delete one's own event subscriptions (webhooks).
+    ManageSubscriptions,
+    /// Receive change events (webhooks, the GraphQL subscription), within the region scope.
+    ReceiveEvents,
+    /// Use the DCI social-registry API; each record it returns also needs the read action of
+    /// its kind (a DCI search shows nothing GraphQL would not show the same principal).
+    DciSearch,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 12] = [
         Action::ReadPerson,
         Action::ReadFamily,
         Action::ReadOffer,
@@ -145,6 +157,9 @@ impl Action {
         Action::ReadAudit,
         Action::ReadConfiguration,
         Action::ReadLinks,
+        Action::ManageSubscriptions,
+        Action::ReceiveEvents,
+        Action::DciSearch,
     ];
 }
 
@@ -174,7 +189,9 @@ pub const fn rule(role: Role, action: Action) -> Rule {
         }
         (Investigator, ReadAggregates) => InScope,
         (Operator, ReadOffer | AnswerOffer | ReadPaymentOrder | ReadAggregates) => InScope,
-        (Partner, ReadAggregates) => InScope,
+        (Partner, ReadAggregates | ManageSubscriptions | ReceiveEvents | DciSearch) => InScope,
+        (Analyst, ReceiveEvents | DciSearch) => InScope,
+        (Investigator, DciSearch) => InScopeWithPurpose,
         (Auditor, ReadAudit) => Always,
         (Admin, ReadAggregates) => InScope,
         (Admin, ReadConfiguration) => Always,
@@ -221,6 +238,9 @@ fn action_words(a: Action) -> &'static str {
         Action::ReadAudit => "read the audit trail",
         Action::ReadConfiguration => "read the configuration",
         Action::ReadLinks => "read link slices and fraud signals",
+        Action::ManageSubscriptions => "manage event subscriptions",
+        Action::ReceiveEvents => "receive change events",
+        Action::DciSearch => "use the social-registry (DCI) API",
     }
 }
 
@@ -278,12 +298,14 @@ mod tests {
     fn the_role_matrix() {
         use Action::*;
         use Rule::*;
-        let expected: &[(Role, [Rule; 9])] = &[
-            // person, family, offer, answer, payment, aggregates, audit, config, links
+        let expected: &[(Role, [Rule; 12])] = &[
+            // person, family, offer, answer, payment, aggregates, audit, config, links,
+            // subscriptions, events, dci
             (
                 Role::Analyst,
                 [
-                    InScope, InScope, InScope, Deny, InScope, InScope, Deny, Deny, Deny,
+                    InScope, InScope, InScope, Deny, InScope, InScope, Deny, Deny, Deny, Deny,
+                    InScope, InScope,
                 ],
             ),
             (
@@ -298,25 +320,36 @@ mod tests {
                     Deny,
                     Deny,
                     InScopeWithPurpose,
+                    Deny,
+                    Deny,
+                    InScopeWithPurpose,
                 ],
             ),
             (
                 Role::Operator,
                 [
-                    Deny, Deny, InScope, InScope, InScope, InScope, Deny, Deny, Deny,
+                    Deny, Deny, InScope, InScope, InScope, InScope, Deny, Deny, Deny, Deny, Deny,
+                    Deny,
                 ],
             ),
             (
                 Role::Partner,
-                [Deny, Deny, Deny, Deny, Deny, InScope, Deny, Deny, Deny],
+                [
+                    Deny, Deny, Deny, Deny, Deny, InScope, Deny, Deny, Deny, InScope, InScope,
+                    InScope,
+                ],
             ),
             (
                 Role::Auditor,
-                [Deny, Deny, Deny, Deny, Deny, Deny, Always, Deny, Deny],
+                [
+                    Deny, Deny, Deny, Deny, Deny, Deny, Always, Deny, Deny, Deny, Deny, Deny,
+                ],
             ),
             (
                 Role::Admin,
-                [Deny, Deny, Deny, Deny, Deny, InScope, Deny, Always, Deny],
+                [
+                    Deny, Deny, Deny, Deny, Deny, InScope, Deny, Always, Deny, Deny, Deny, Deny,
+                ],
             ),
         ];
         let actions = [
@@ -329,6 +362,9 @@ mod tests {
             ReadAudit,
             ReadConfiguration,
             ReadLinks,
+            ManageSubscriptions,
+            ReceiveEvents,
+            DciSearch,
         ];
         assert_eq!(actions, Action::ALL);
         for (role, rules) in expected {

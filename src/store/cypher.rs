@@ -12,6 +12,11 @@ pub const DASHBOARD_WELLBEING_DATES: &str =
 pub const ENTITLEMENTS_OF_FAMILY: &str = include_str!("../../cypher/entitlements_of_family.cypher");
 pub const ENTITLEMENTS_RECORD: &str = include_str!("../../cypher/entitlements_record.cypher");
 pub const ENTITLEMENTS_SUMMARY: &str = include_str!("../../cypher/entitlements_summary.cypher");
+pub const EVENTS_DELIVERIES_DUE: &str = include_str!("../../cypher/events_deliveries_due.cypher");
+pub const EVENTS_DELIVERY_ATTEMPT: &str = include_str!("../../cypher/events_delivery_attempt.cypher");
+pub const EVENTS_DELIVERY_LOG: &str = include_str!("../../cypher/events_delivery_log.cypher");
+pub const EVENTS_FAN_OUT: &str = include_str!("../../cypher/events_fan_out.cypher");
+pub const EVENTS_NEW: &str = include_str!("../../cypher/events_new.cypher");
 pub const FAMILIES_COUNT: &str = include_str!("../../cypher/families_count.cypher");
 pub const FAMILIES_PAGE: &str = include_str!("../../cypher/families_page.cypher");
 pub const FAMILY_BY_ID: &str = include_str!("../../cypher/family_by_id.cypher");
@@ -72,6 +77,10 @@ pub const PERSONS_PAGE: &str = include_str!("../../cypher/persons_page.cypher");
 pub const PING: &str = include_str!("../../cypher/ping.cypher");
 pub const RELATIONSHIP_COUNTS: &str = include_str!("../../cypher/relationship_counts.cypher");
 pub const SCHEMA: &str = include_str!("../../cypher/schema.cypher");
+pub const SUBSCRIPTION_CREATE: &str = include_str!("../../cypher/subscription_create.cypher");
+pub const SUBSCRIPTION_DELETE: &str = include_str!("../../cypher/subscription_delete.cypher");
+pub const SUBSCRIPTION_LIST: &str = include_str!("../../cypher/subscription_list.cypher");
+pub const SUBSCRIPTION_UPDATE: &str = include_str!("../../cypher/subscription_update.cypher");
 pub const UPSERT_FAMILIES: &str = include_str!("../../cypher/upsert_families.cypher");
 pub const WELLBEING_DISTRIBUTION: &str = include_str!("../../cypher/wellbeing_distribution.cypher");
 pub const WELLBEING_HISTORY: &str = include_str!("../../cypher/wellbeing_history.cypher");
@@ -95,6 +104,11 @@ pub const ALL: &[(&str, &str)] = &[
     ("entitlements_of_family.cypher", ENTITLEMENTS_OF_FAMILY),
     ("entitlements_record.cypher", ENTITLEMENTS_RECORD),
     ("entitlements_summary.cypher", ENTITLEMENTS_SUMMARY),
+    ("events_deliveries_due.cypher", EVENTS_DELIVERIES_DUE),
+    ("events_delivery_attempt.cypher", EVENTS_DELIVERY_ATTEMPT),
+    ("events_delivery_log.cypher", EVENTS_DELIVERY_LOG),
+    ("events_fan_out.cypher", EVENTS_FAN_OUT),
+    ("events_new.cypher", EVENTS_NEW),
     ("families_count.cypher", FAMILIES_COUNT),
     ("families_page.cypher", FAMILIES_PAGE),
     ("family_by_id.cypher", FAMILY_BY_ID),
@@ -158,6 +172,10 @@ pub const ALL: &[(&str, &str)] = &[
     ("ping.cypher", PING),
     ("relationship_counts.cypher", RELATIONSHIP_COUNTS),
     ("schema.cypher", SCHEMA),
+    ("subscription_create.cypher", SUBSCRIPTION_CREATE),
+    ("subscription_delete.cypher", SUBSCRIPTION_DELETE),
+    ("subscription_list.cypher", SUBSCRIPTION_LIST),
+    ("subscription_update.cypher", SUBSCRIPTION_UPDATE),
     ("upsert_families.cypher", UPSERT_FAMILIES),
     ("wellbeing_distribution.cypher", WELLBEING_DISTRIBUTION),
     ("wellbeing_history.cypher", WELLBEING_HISTORY),

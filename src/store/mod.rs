@@ -8,6 +8,7 @@
 
 pub mod cypher;
 mod dashboard;
+mod events;
 mod jobs;
 mod links;
 mod neighbourhood;
@@ -16,6 +17,7 @@ mod offers;
 pub use jobs::Checkpoint;
 
 pub use neighbourhood::LoadedNeighbourhood;
+pub use events::AttemptRecord;
 pub use offers::TransitionWrite;
 
 use neo4rs::{query, BoltType, ConfigBuilder, Graph, Query};
@@ -260,7 +262,9 @@ impl Store {
     /// Materialises family cards (`rows`: `[{family_id, anchor_iin}]`).
     pub async fn upsert_families(&self, rows: &Value) -> StoreResult<()> {
         self.with_retry(|| async {
-            let q = query(cypher::UPSERT_FAMILIES).param("rows", bolt(rows.clone())?);
+            let q = query(cypher::UPSERT_FAMILIES)
+                .param("rows", bolt(rows.clone())?)
+                .param("now", chrono::Utc::now().to_rfc3339());
             self.fetch_column::<i64>(q, "families").await.map(|_| ())
         })
         .await

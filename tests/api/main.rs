@@ -3,6 +3,7 @@
 
 mod assessments;
 mod errors;
+mod events;
 mod family;
 mod helpers;
 mod ingest;

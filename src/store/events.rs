@@ -1,0 +1,160 @@
+//! Store side of change events: the outbox the change statements write (`ChangeEvent`, numbered
+//! per subject by `EventSubject`), its fan-out into one `EventDelivery` per subscription, the
+//! delivery log (`EventDeliveryAttempt`) and the partners' subscriptions (`EventSubscription`).
+
+use super::{bolt, cypher, Store, StoreResult};
+use neo4rs::query;
+use serde_json::Value;
+
+/// The outcome of one delivery attempt, as recorded.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    pub delivery_id: String,
+    pub attempt_id: String,
+    pub at: String,
+    /// `DELIVERED` or `PENDING` (retry at `next_attempt_at`).
+    pub status: &'static str,
+    pub next_attempt_at: Option<String>,
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    pub error: Option<String>,
+    pub delivered_at: Option<String>,
+}
+
+impl Store {
+    /// Change events not yet fanned out, oldest first.
+    pub async fn new_events(&self, limit: i64) -> StoreResult<Vec<Value>> {
+        self.fetch_column::<Value>(query(cypher::EVENTS_NEW).param("limit", limit), "event")
+            .await
+    }
+
+    /// Fans events out (`rows`: `[{event_id, subscription_ids}]`); returns the deliveries.
+    pub async fn fan_out_events(&self, rows: &Value, now: &str) -> StoreResult<u64> {
+        if rows.as_array().is_none_or(|a| a.is_empty()) {
+            return Ok(0);
+        }
+        let n = self
+            .with_retry(|| async {
+                let q = query(cypher::EVENTS_FAN_OUT)
+                    .param("rows", bolt(rows.clone())?)
+                    .param("now", now);
+                self.fetch_column::<i64>(q, "deliveries").await
+            })
+            .await?;
+        Ok(n.into_iter().sum::<i64>().max(0) as u64)
+    }
+
+    /// The deliveries of a subscription due now, one per subject: `(delivery, event)`.
+    pub async fn deliveries_due(
+        &self,
+        subscription_id: &str,
+        now: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<(Value, Value)>> {
+        let rows = self
+            .fetch_rows(
+                query(cypher::EVENTS_DELIVERIES_DUE)
+                    .param("subscription_id", subscription_id)
+                    .param("now", now)
+                    .param("limit", limit),
+                &["delivery", "event"],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut r| (r["delivery"].take(), r["event"].take()))
+            .collect())
+    }
+
+    /// Records an attempt; `false` when the delivery was no longer pending.
+    pub async fn record_delivery_attempt(&self, a: &AttemptRecord) -> StoreResult<bool> {
+        let ids = self
+            .with_retry(|| async {
+                let q = query(cypher::EVENTS_DELIVERY_ATTEMPT)
+                    .param("delivery_id", a.delivery_id.as_str())
+                    .param("attempt_id", a.attempt_id.as_str())
+                    .param("at", a.at.as_str())
+                    .param("status", a.status)
+                    .param("next_attempt_at", a.next_attempt_at.clone())
+                    .param("status_code", a.status_code)
+                    .param("latency_ms", a.latency_ms)
+                    .param("error", a.error.clone())
+                    .param("delivered_at", a.delivered_at.clone());
+                self.fetch_column::<String>(q, "delivery_id").await
+            })
+            .await?;
+        Ok(!ids.is_empty())
+    }
+
+    /// The newest attempts of a subscription.
+    pub async fn delivery_log(&self, subscription_id: &str, limit: i64) -> StoreResult<Vec<Value>> {
+        self.fetch_column::<Value>(
+            query(cypher::EVENTS_DELIVERY_LOG)
+                .param("subscription_id", subscription_id)
+                .param("limit", limit),
+            "attempt",
+        )
+        .await
+    }
+
+    pub async fn create_subscription(
+        &self,
+        subscription_id: &str,
+        props: &Value,
+    ) -> StoreResult<Option<Value>> {
+        let rows = self
+            .with_retry(|| async {
+                let q = query(cypher::SUBSCRIPTION_CREATE)
+                    .param("subscription_id", subscription_id)
+                    .param("props", bolt(props.clone())?);
+                self.fetch_column::<Value>(q, "subscription").await
+            })
+            .await?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// A partner's subscriptions, or (`None`) every active one.
+    pub async fn subscriptions(&self, partner_id: Option<&str>) -> StoreResult<Vec<Value>> {
+        self.fetch_column::<Value>(
+            query(cypher::SUBSCRIPTION_LIST).param("partner_id", partner_id.map(str::to_string)),
+            "subscription",
+        )
+        .await
+    }
+
+    /// Changes a partner's subscription; `None` when it is not theirs (or does not exist).
+    pub async fn update_subscription(
+        &self,
+        subscription_id: &str,
+        partner_id: &str,
+        props: &Value,
+    ) -> StoreResult<Option<Value>> {
+        let rows = self
+            .with_retry(|| async {
+                let q = query(cypher::SUBSCRIPTION_UPDATE)
+                    .param("subscription_id", subscription_id)
+                    .param("partner_id", partner_id)
+                    .param("props", bolt(props.clone())?);
+                self.fetch_column::<Value>(q, "subscription").await
+            })
+            .await?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// Deletes a partner's subscription with its pending deliveries; `false` when not theirs.
+    pub async fn delete_subscription(
+        &self,
+        subscription_id: &str,
+        partner_id: &str,
+    ) -> StoreResult<bool> {
+        let n = self
+            .with_retry(|| async {
+                let q = query(cypher::SUBSCRIPTION_DELETE)
+                    .param("subscription_id", subscription_id)
+                    .param("partner_id", partner_id);
+                self.fetch_column::<i64>(q, "deleted").await
+            })
+            .await?;
+        Ok(n.into_iter().sum::<i64>() > 0)
+    }
+}
