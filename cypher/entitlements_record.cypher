@@ -2,7 +2,8 @@
 // re-running detection (any as-of date inside the period) creates nothing new. `created` says which
 // rows were new.
 // Outbox: each new entitlement writes a `kz.family-card.entitlement.detected` change event in the
-// same statement (id from the entitlement key; subject the family; region the family's latest
+// same statement (id from `event_ref`, the store's keyed reference of the entitlement key, which
+// holds IINs; subject the family; region the family's latest
 // well-being assessment's, i.e. the snapshot region recorded by the recompute, else none).
 UNWIND $rows AS row
 MATCH (f:Family {family_id: row.family_id})
@@ -15,7 +16,7 @@ WITH row, f, created
 OPTIONAL MATCH (f)-[:HAS_WELLBEING]->(w:WellbeingAssessment)
 WITH row, created, reduce(best = null, x IN collect(w) | CASE WHEN best IS NULL OR x.as_of > best.as_of THEN x ELSE best END) AS latest
 FOREACH (isnew IN CASE WHEN created THEN [1] ELSE [] END |
-  MERGE (ev:ChangeEvent {event_id: 'entitlement-detected:' + row.entitlement_key})
+  MERGE (ev:ChangeEvent {event_id: 'entitlement-detected:' + row.event_ref})
   ON CREATE SET ev.fresh = true, ev.specversion = '1.0', ev.type = 'kz.family-card.entitlement.detected',
     ev.source = '/family-card/benefits', ev.subject = row.family_id, ev.time = row.now,
     ev.datacontenttype = 'application/json', ev.region = latest.region, ev.status = 'NEW',

@@ -21,6 +21,22 @@ pub struct AttemptRecord {
     pub delivered_at: Option<String>,
 }
 
+/// Adds to entitlement rows the opaque reference their change event is keyed by (the
+/// entitlement key holds IINs, which never appear in an event).
+pub(super) fn with_event_refs(rows: &Value) -> Value {
+    let mut rows = rows.clone();
+    if let Some(a) = rows.as_array_mut() {
+        for r in a {
+            let key = r["entitlement_key"].as_str().unwrap_or_default().to_string();
+            r["event_ref"] = Value::String(crate::domain::family::FamilyId::opaque_ref(
+                "entitlement",
+                &key,
+            ));
+        }
+    }
+    rows
+}
+
 impl Store {
     /// Change events not yet fanned out, oldest first.
     pub async fn new_events(&self, limit: i64) -> StoreResult<Vec<Value>> {
