@@ -386,6 +386,19 @@ impl Gate {
         }
     }
 
+    /// A family listed by a search (DCI predicates) with the region its latest assessment
+    /// recorded: shown only when the principal may read family cards of that region.
+    pub fn admit_listed_family(&self, what: &str, family_id: &str, region: Option<&str>) -> bool {
+        if self
+            .require_in(Action::ReadFamily, what, family_id, region)
+            .is_err()
+        {
+            return false;
+        }
+        self.note(what, family_id, "allowed");
+        true
+    }
+
     /// Whether a change event of `region` may be shown to this principal (the GraphQL
     /// subscription asks for each event).
     pub fn admits_event(&self, region: Option<&str>) -> bool {

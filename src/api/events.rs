@@ -140,7 +140,8 @@ impl EventsQuery {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<SubscriptionView>> {
-        let p = gate(ctx).own_partner_id(Action::ManageSubscriptions, "event_subscriptions", "*")?;
+        let p =
+            gate(ctx).own_partner_id(Action::ManageSubscriptions, "event_subscriptions", "*")?;
         let subs = app(ctx)
             .store
             .subscriptions(Some(&p))
@@ -406,7 +407,9 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         types: Option<Vec<String>>,
     ) -> async_graphql::Result<impl Stream<Item = ChangeEventView>> {
-        let g = ctx.data_unchecked::<std::sync::Arc<super::access::Gate>>().clone();
+        let g = ctx
+            .data_unchecked::<std::sync::Arc<super::access::Gate>>()
+            .clone();
         g.require(Action::ReceiveEvents, "change_events", "*")?;
         let types = match types {
             Some(t) => Some(check_types(&t).map_err(refused)?),

@@ -131,7 +131,7 @@ async fn health() -> &'static str {
 
 /// Which media type the client accepts for GraphQL responses.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum MediaType {
+pub(super) enum MediaType {
     /// `application/graphql-response+json`: request errors get 4xx.
     GraphqlResponse,
     /// `application/json`: every well-formed request gets 200.
@@ -214,7 +214,11 @@ fn unauthenticated(e: &AuthError, media: MediaType) -> Response {
 }
 
 /// Authentication and the rate limit, shared by every protected route.
-async fn admit(app: &AppContext, h: &HeaderMap, media: MediaType) -> Result<Principal, Response> {
+pub(super) async fn admit(
+    app: &AppContext,
+    h: &HeaderMap,
+    media: MediaType,
+) -> Result<Principal, Response> {
     let auth = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let who = match app.auth.authenticate(auth).await {
         Ok(p) => p,
@@ -512,7 +516,7 @@ async fn execute(
 }
 
 /// A new audit record of `channel` for `subject` in `role` (the rest filled as the request goes).
-fn new_draft(subject: String, role: &str, channel: &str) -> AuditDraft {
+pub(super) fn new_draft(subject: String, role: &str, channel: &str) -> AuditDraft {
     AuditDraft {
         at: crate::audit::now_ts(),
         request_id: crate::secret::random_hex::<8>(),
@@ -523,7 +527,7 @@ fn new_draft(subject: String, role: &str, channel: &str) -> AuditDraft {
     }
 }
 
-fn note_gate(draft: &mut AuditDraft, gate: &Gate) {
+pub(super) fn note_gate(draft: &mut AuditDraft, gate: &Gate) {
     let n = gate.notes();
     draft.accesses = n.accesses;
     draft.accessed_iins = n.accessed_iins.into_iter().collect();
@@ -532,7 +536,7 @@ fn note_gate(draft: &mut AuditDraft, gate: &Gate) {
 
 /// Records the operation (with every full IIN in the answer) and answers only once the record
 /// is on disk; if it cannot be written, nothing is answered but an error.
-async fn finish(
+pub(super) async fn finish(
     app: &AppContext,
     mut draft: AuditDraft,
     status: StatusCode,

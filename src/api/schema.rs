@@ -173,7 +173,10 @@ impl RegistryQuery {
 pub fn build_schema(app: Option<super::AppContext>, limits: &super::limits::Limits) -> AppSchema {
     let mut b = Schema::build(
         QueryRoot::default(),
-        MutationRoot(super::proactive::MutationRoot, super::events::EventsMutation),
+        MutationRoot(
+            super::proactive::MutationRoot,
+            super::events::EventsMutation,
+        ),
         super::events::SubscriptionRoot,
     )
     .limit_depth(limits.max_depth)

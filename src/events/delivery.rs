@@ -65,7 +65,7 @@ impl Subscription {
 
     /// Whether the subscription receives `e` (its type, and its region scope).
     pub fn wants(&self, e: &CloudEvent) -> bool {
-        self.types.iter().any(|t| *t == e.event_type)
+        self.types.contains(&e.event_type)
             && match &self.region {
                 None => true,
                 Some(r) => e.region.as_deref() == Some(r.as_str()),
@@ -173,9 +173,7 @@ impl Worker {
                 json!({"event_id": e.id, "subscription_ids": ids})
             })
             .collect();
-        self.store
-            .fan_out_events(&Value::Array(rows), now)
-            .await?;
+        self.store.fan_out_events(&Value::Array(rows), now).await?;
         let n = events.len();
         for e in events {
             self.hub.publish(e);
@@ -219,7 +217,7 @@ impl Worker {
         };
         let ok = error.is_none();
         let failures = failed_before + 1;
-        let give_up = !ok && failures % self.settings.max_attempts.max(1) == 0;
+        let give_up = !ok && failures.is_multiple_of(self.settings.max_attempts.max(1));
         let next = if ok || give_up {
             // A disabled subscription's delivery is due again as soon as it is re-enabled.
             at
@@ -335,7 +333,10 @@ mod tests {
         e.region = Some("71".into());
         assert!(!s.wants(&e));
         e.region = None;
-        assert!(!s.wants(&e), "a regional partner gets no event without a region");
+        assert!(
+            !s.wants(&e),
+            "a regional partner gets no event without a region"
+        );
         e.event_type = "kz.family-card.wellbeing.level-changed".into();
         e.region = Some("75".into());
         assert!(!s.wants(&e));

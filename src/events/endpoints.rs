@@ -55,7 +55,10 @@ pub fn check_url(url: &str, s: &EventSettings) -> Result<reqwest::Url, Refusal> 
     if let Ok(ip) = host.parse::<IpAddr>() {
         check_address(ip, s).map_err(|r| refuse("url", r))?;
     } else if !s.allow_private_networks && host.eq_ignore_ascii_case("localhost") {
-        return Err(refuse("url", "endpoints on private networks are not accepted"));
+        return Err(refuse(
+            "url",
+            "endpoints on private networks are not accepted",
+        ));
     }
     Ok(u)
 }
@@ -107,7 +110,10 @@ pub fn check_types(types: &[String]) -> Result<Vec<String>, Refusal> {
         if !EVENT_TYPES.contains(&t.as_str()) {
             return Err(refuse(
                 "eventTypes",
-                format!("unknown event type {t:?}; known: {}", EVENT_TYPES.join(", ")),
+                format!(
+                    "unknown event type {t:?}; known: {}",
+                    EVENT_TYPES.join(", ")
+                ),
             ));
         }
         if !out.contains(t) {
@@ -136,7 +142,9 @@ pub fn retry_delay(failed: u32, s: &EventSettings, jitter: f64) -> Duration {
 /// The whole schedule without jitter: the waits after each failure until the subscription is
 /// disabled (documented in `docs/partners.md`).
 pub fn schedule(s: &EventSettings) -> Vec<Duration> {
-    (1..s.max_attempts).map(|n| retry_delay(n, s, 1.0)).collect()
+    (1..s.max_attempts)
+        .map(|n| retry_delay(n, s, 1.0))
+        .collect()
 }
 
 #[cfg(test)]

@@ -63,7 +63,18 @@ impl CloudEvent {
         let o = node.as_object()?;
         let s = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_string);
         let mut data = Map::new();
+        // A whole JSON document as data (a DCI envelope), kept as text in the graph.
+        if let Some(Ok(Value::Object(m))) = o
+            .get("data_json")
+            .and_then(Value::as_str)
+            .map(serde_json::from_str::<Value>)
+        {
+            data = m;
+        }
         for (k, v) in o {
+            if k == "data_json" {
+                continue;
+            }
             if let Some(name) = k.strip_prefix("data_") {
                 if !v.is_null() {
                     data.insert(name.to_string(), v.clone());

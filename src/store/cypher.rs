@@ -9,11 +9,16 @@ pub const DASHBOARD_WELLBEING_BY_REGION: &str =
     include_str!("../../cypher/dashboard_wellbeing_by_region.cypher");
 pub const DASHBOARD_WELLBEING_DATES: &str =
     include_str!("../../cypher/dashboard_wellbeing_dates.cypher");
+pub const DCI_FAMILIES_BY_PREDICATE: &str =
+    include_str!("../../cypher/dci_families_by_predicate.cypher");
+pub const DCI_TRANSACTION_GET: &str = include_str!("../../cypher/dci_transaction_get.cypher");
+pub const DCI_TRANSACTION_SAVE: &str = include_str!("../../cypher/dci_transaction_save.cypher");
 pub const ENTITLEMENTS_OF_FAMILY: &str = include_str!("../../cypher/entitlements_of_family.cypher");
 pub const ENTITLEMENTS_RECORD: &str = include_str!("../../cypher/entitlements_record.cypher");
 pub const ENTITLEMENTS_SUMMARY: &str = include_str!("../../cypher/entitlements_summary.cypher");
 pub const EVENTS_DELIVERIES_DUE: &str = include_str!("../../cypher/events_deliveries_due.cypher");
-pub const EVENTS_DELIVERY_ATTEMPT: &str = include_str!("../../cypher/events_delivery_attempt.cypher");
+pub const EVENTS_DELIVERY_ATTEMPT: &str =
+    include_str!("../../cypher/events_delivery_attempt.cypher");
 pub const EVENTS_DELIVERY_LOG: &str = include_str!("../../cypher/events_delivery_log.cypher");
 pub const EVENTS_FAN_OUT: &str = include_str!("../../cypher/events_fan_out.cypher");
 pub const EVENTS_NEW: &str = include_str!("../../cypher/events_new.cypher");
@@ -101,6 +106,12 @@ pub const ALL: &[(&str, &str)] = &[
         "dashboard_wellbeing_dates.cypher",
         DASHBOARD_WELLBEING_DATES,
     ),
+    (
+        "dci_families_by_predicate.cypher",
+        DCI_FAMILIES_BY_PREDICATE,
+    ),
+    ("dci_transaction_get.cypher", DCI_TRANSACTION_GET),
+    ("dci_transaction_save.cypher", DCI_TRANSACTION_SAVE),
     ("entitlements_of_family.cypher", ENTITLEMENTS_OF_FAMILY),
     ("entitlements_record.cypher", ENTITLEMENTS_RECORD),
     ("entitlements_summary.cypher", ENTITLEMENTS_SUMMARY),

@@ -27,7 +27,10 @@ pub(super) fn with_event_refs(rows: &Value) -> Value {
     let mut rows = rows.clone();
     if let Some(a) = rows.as_array_mut() {
         for r in a {
-            let key = r["entitlement_key"].as_str().unwrap_or_default().to_string();
+            let key = r["entitlement_key"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             r["event_ref"] = Value::String(crate::domain::family::FamilyId::opaque_ref(
                 "entitlement",
                 &key,
@@ -172,5 +175,68 @@ impl Store {
             })
             .await?;
         Ok(n.into_iter().sum::<i64>() > 0)
+    }
+
+    /// DCI predicate search: `[{family_id, region, level, as_of, benefits}]`.
+    pub async fn dci_families(
+        &self,
+        region: Option<&str>,
+        level: Option<&str>,
+        benefit: Option<&str>,
+        as_of: &str,
+        after: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<Value>> {
+        self.fetch_rows(
+            query(cypher::DCI_FAMILIES_BY_PREDICATE)
+                .param("region", region.map(str::to_string))
+                .param("level", level.map(str::to_string))
+                .param("benefit", benefit.map(str::to_string))
+                .param("as_of", as_of)
+                .param("after", after)
+                .param("limit", limit),
+            &["family_id", "region", "level", "as_of", "benefits"],
+        )
+        .await
+    }
+
+    /// Records an asynchronous DCI search and queues its callback to `subscription_id`.
+    pub async fn dci_save_transaction(
+        &self,
+        transaction_id: &str,
+        subscription_id: &str,
+        props: &Value,
+        envelope: &str,
+        now: &str,
+    ) -> StoreResult<()> {
+        self.with_retry(|| async {
+            let q = query(cypher::DCI_TRANSACTION_SAVE)
+                .param("transaction_id", transaction_id)
+                .param("subscription_id", subscription_id)
+                .param("props", bolt(props.clone())?)
+                .param("envelope", envelope)
+                .param("now", now);
+            self.fetch_column::<String>(q, "transaction_id")
+                .await
+                .map(|_| ())
+        })
+        .await
+    }
+
+    /// A sender's asynchronous DCI search: `{transaction, delivery_status, attempts}`.
+    pub async fn dci_transaction(
+        &self,
+        transaction_id: &str,
+        sender_id: &str,
+    ) -> StoreResult<Option<Value>> {
+        let rows = self
+            .fetch_rows(
+                query(cypher::DCI_TRANSACTION_GET)
+                    .param("transaction_id", transaction_id)
+                    .param("sender_id", sender_id),
+                &["transaction", "delivery_status", "attempts"],
+            )
+            .await?;
+        Ok(rows.into_iter().next())
     }
 }

@@ -16,8 +16,8 @@ mod offers;
 
 pub use jobs::Checkpoint;
 
-pub use neighbourhood::LoadedNeighbourhood;
 pub use events::AttemptRecord;
+pub use neighbourhood::LoadedNeighbourhood;
 pub use offers::TransitionWrite;
 
 use neo4rs::{query, BoltType, ConfigBuilder, Graph, Query};

@@ -28,24 +28,24 @@ const ENTITLEMENT: &str = "kz.family-card.entitlement.detected";
 
 /// One webhook request as received.
 #[derive(Clone, Debug)]
-struct Received {
-    id: String,
-    timestamp: String,
-    signature: String,
-    content_type: String,
-    body: Vec<u8>,
-    event: Value,
+pub(crate) struct Received {
+    pub(crate) id: String,
+    pub(crate) timestamp: String,
+    pub(crate) signature: String,
+    pub(crate) content_type: String,
+    pub(crate) body: Vec<u8>,
+    pub(crate) event: Value,
 }
 
 /// A local webhook receiver that answers `status` (200 by default) and keeps every request.
 #[derive(Clone)]
-struct Receiver {
+pub(crate) struct Receiver {
     log: Arc<Mutex<Vec<Received>>>,
     status: Arc<Mutex<u16>>,
 }
 
 impl Receiver {
-    fn new() -> Receiver {
+    pub(crate) fn new() -> Receiver {
         Receiver {
             log: Arc::default(),
             status: Arc::new(Mutex::new(200)),
@@ -59,7 +59,7 @@ impl Receiver {
         tokio::spawn(async move { axum::serve(listener, app).await });
     }
 
-    async fn start() -> (Receiver, String) {
+    pub(crate) async fn start() -> (Receiver, String) {
         let r = Receiver::new();
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hook", l.local_addr().unwrap());
@@ -82,7 +82,7 @@ impl Receiver {
             .collect()
     }
 
-    fn all(&self) -> Vec<Received> {
+    pub(crate) fn all(&self) -> Vec<Received> {
         self.log.lock().unwrap().clone()
     }
 }
@@ -110,7 +110,7 @@ async fn receive(State(r): State<Receiver>, h: HeaderMap, body: Bytes) -> Status
 }
 
 /// Standard Webhooks verification written out independently of the service's code.
-fn verify(secret: &str, r: &Received) {
+pub(crate) fn verify(secret: &str, r: &Received) {
     let key = base64::engine::general_purpose::STANDARD
         .decode(secret.strip_prefix("whsec_").expect("whsec_ secret"))
         .unwrap();
@@ -132,7 +132,7 @@ fn verify(secret: &str, r: &Received) {
     assert_eq!(r.event["id"], r.id, "webhook-id is the CloudEvent id");
 }
 
-async fn until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+pub(crate) async fn until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     let t = Instant::now();
     while !f() {
         assert!(
@@ -143,14 +143,19 @@ async fn until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     }
 }
 
-fn partner(pid: &str, region: &str) -> String {
+pub(crate) fn partner(pid: &str, region: &str) -> String {
     token_with("partner", region, &format!("sub-{pid}"), None, Some(pid))
 }
 
 const CREATE: &str = "mutation($input: EventSubscriptionInput!) { createEventSubscription(input: $input) { secret subscription { subscriptionId status region eventTypes url } } }";
 
 /// Creates a subscription; `(id, secret)`.
-async fn subscribe(token: &str, url: &str, types: &[&str], region: Option<&str>) -> (String, String) {
+pub(crate) async fn subscribe(
+    token: &str,
+    url: &str,
+    types: &[&str],
+    region: Option<&str>,
+) -> (String, String) {
     let b = gql_as(
         CREATE,
         json!({"input": {"eventTypes": types, "url": url, "region": region}}),
@@ -266,9 +271,11 @@ fn an_offer_change_reaches_every_subscriber_once_signed_and_in_order_after_an_ou
                 .unwrap(),
         )
         .await;
-        until("A receives every event of the offer after its outage", 30, || {
-            a.about(&offer_id).len() >= expected
-        })
+        until(
+            "A receives every event of the offer after its outage",
+            30,
+            || a.about(&offer_id).len() >= expected,
+        )
         .await;
         // Settle, then check nothing arrives twice.
         tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -303,7 +310,9 @@ fn an_offer_change_reaches_every_subscriber_once_signed_and_in_order_after_an_ou
             .map(|x| x.event["type"].as_str().unwrap().to_string())
             .collect();
         if !offer["payment_orders"].as_array().unwrap().is_empty() {
-            assert!(types.iter().any(|t| t == "kz.family-card.payment-order.created"));
+            assert!(types
+                .iter()
+                .any(|t| t == "kz.family-card.payment-order.created"));
         }
         // Identifiers never travel in full to partners.
         for x in a.about(&offer_id) {
@@ -321,7 +330,13 @@ fn an_offer_change_reaches_every_subscriber_once_signed_and_in_order_after_an_ou
         // Partner C (another region) received nothing of it and sees nothing of the others.
         assert!(c.about(&offer_id).is_empty());
         let theirs = gql_as("{ eventSubscriptions { subscriptionId } }", json!({}), &tc).await;
-        assert_eq!(theirs["data"]["eventSubscriptions"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            theirs["data"]["eventSubscriptions"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
         for q in [deliveries(&tc, &sa).await, delete(&tc, &sa).await] {
             assert_eq!(error_code(&q).as_deref(), Some("NOT_FOUND"), "{q}");
         }
@@ -368,7 +383,10 @@ fn a_persistently_failing_endpoint_is_disabled_and_its_owner_re_enables_it() {
                 );
                 break;
             }
-            assert!(t0.elapsed() < Duration::from_secs(40), "never disabled: {s}");
+            assert!(
+                t0.elapsed() < Duration::from_secs(40),
+                "never disabled: {s}"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         let log = deliveries(&t, &sid).await;
@@ -389,7 +407,10 @@ fn a_persistently_failing_endpoint_is_disabled_and_its_owner_re_enables_it() {
             &t,
         )
         .await;
-        assert_eq!(en["data"]["enableEventSubscription"]["status"], "ACTIVE", "{en}");
+        assert_eq!(
+            en["data"]["enableEventSubscription"]["status"], "ACTIVE",
+            "{en}"
+        );
         until("the held event after re-enabling", 30, || {
             !r.about(&applicant.family_id).is_empty()
         })
@@ -421,7 +442,10 @@ fn a_persistently_failing_endpoint_is_disabled_and_its_owner_re_enables_it() {
         verify(&new_secret, x);
         verify(&secret, x);
         assert!(r.all().len() > before);
-        assert_eq!(delete(&t, &sid).await["data"]["deleteEventSubscription"], true);
+        assert_eq!(
+            delete(&t, &sid).await["data"]["deleteEventSubscription"],
+            true
+        );
     });
 }
 
@@ -430,10 +454,22 @@ fn subscriptions_refuse_bad_endpoints_and_unknown_types() {
     run(async {
         let t = partner("bank-e", "*");
         for (input, field) in [
-            (json!({"eventTypes": [ENTITLEMENT], "url": "ftp://x.kz/"}), "url"),
-            (json!({"eventTypes": [ENTITLEMENT], "url": "https://u:p@x.kz/"}), "url"),
-            (json!({"eventTypes": ["kz.nope"], "url": "https://x.kz/"}), "eventTypes"),
-            (json!({"eventTypes": [], "url": "https://x.kz/"}), "eventTypes"),
+            (
+                json!({"eventTypes": [ENTITLEMENT], "url": "ftp://x.kz/"}),
+                "url",
+            ),
+            (
+                json!({"eventTypes": [ENTITLEMENT], "url": "https://u:p@x.kz/"}),
+                "url",
+            ),
+            (
+                json!({"eventTypes": ["kz.nope"], "url": "https://x.kz/"}),
+                "eventTypes",
+            ),
+            (
+                json!({"eventTypes": [], "url": "https://x.kz/"}),
+                "eventTypes",
+            ),
         ] {
             let b = gql_as(CREATE, json!({"input": input}), &t).await;
             assert_eq!(error_code(&b).as_deref(), Some("BAD_USER_INPUT"), "{b}");
@@ -441,17 +477,26 @@ fn subscriptions_refuse_bad_endpoints_and_unknown_types() {
         }
         // A partner token without a partner id is refused before anything (`api::auth`).
         let anonymous = token_with("partner", "*", "no-pid", None, None);
-        let b = gql_as("{ eventSubscriptions { subscriptionId } }", json!({}), &anonymous).await;
+        let b = gql_as(
+            "{ eventSubscriptions { subscriptionId } }",
+            json!({}),
+            &anonymous,
+        )
+        .await;
         assert_eq!(error_code(&b).as_deref(), Some("UNAUTHENTICATED"));
         // Other roles may not manage subscriptions.
-        let b = gql_as("{ eventSubscriptions { subscriptionId } }", json!({}), &token("analyst", "*")).await;
+        let b = gql_as(
+            "{ eventSubscriptions { subscriptionId } }",
+            json!({}),
+            &token("analyst", "*"),
+        )
+        .await;
         assert_eq!(error_code(&b).as_deref(), Some("FORBIDDEN"));
     });
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn ws_connect(token: &str) -> (Ws, Value) {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -492,7 +537,10 @@ async fn next_json(ws: &mut Ws, secs: u64) -> Value {
 fn the_websocket_subscription_streams_events_within_the_policy() {
     run(async {
         let (_, refused) = ws_connect("not-a-token").await;
-        assert!(refused.get("closed").is_some() || refused["type"] == "connection_error", "{refused}");
+        assert!(
+            refused.get("closed").is_some() || refused["type"] == "connection_error",
+            "{refused}"
+        );
 
         let (mut national, ack) = ws_connect(&partner("bank-f", "*")).await;
         assert_eq!(ack["type"], "connection_ack", "{ack}");
