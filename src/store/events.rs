@@ -239,4 +239,30 @@ impl Store {
             .await?;
         Ok(rows.into_iter().next())
     }
+
+    /// Benchmark only: writes synthetic change events.
+    pub async fn bench_seed_events(&self, rows: &Value) -> StoreResult<()> {
+        self.with_retry(|| async {
+            let q = query(cypher::EVENTS_BENCH_SEED).param("rows", bolt(rows.clone())?);
+            self.fetch_column::<i64>(q, "events").await.map(|_| ())
+        })
+        .await
+    }
+
+    /// Benchmark only: a page of one run's events (the raw outbox read).
+    pub async fn bench_read_events(
+        &self,
+        prefix: &str,
+        after: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<Value>> {
+        self.fetch_column::<Value>(
+            query(cypher::EVENTS_BENCH_READ)
+                .param("prefix", prefix)
+                .param("after", after)
+                .param("limit", limit),
+            "event",
+        )
+        .await
+    }
 }
