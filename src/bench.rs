@@ -308,7 +308,9 @@ pub async fn event_delivery(
                        "seq": (i / subjects) as i64 + 1, "data_level": "C"})
             })
             .collect();
-        store.bench_seed_events(&serde_json::Value::Array(rows)).await?;
+        store
+            .bench_seed_events(&serde_json::Value::Array(rows))
+            .await?;
     }
     let deadline = Instant::now() + Duration::from_secs(3_600);
     loop {

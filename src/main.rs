@@ -337,7 +337,11 @@ struct EventArgs {
     #[arg(long, env = "FAMILY_CARD_WEBHOOK_ALLOW_PRIVATE_NETWORKS")]
     webhook_allow_private_networks: bool,
     /// The first retry delay in seconds (doubling, capped at 6 h, ±25 % jitter).
-    #[arg(long, env = "FAMILY_CARD_WEBHOOK_RETRY_BASE_SECS", default_value_t = 30)]
+    #[arg(
+        long,
+        env = "FAMILY_CARD_WEBHOOK_RETRY_BASE_SECS",
+        default_value_t = 30
+    )]
     webhook_retry_base_secs: u64,
     /// Failures in a row after which a subscription is disabled.
     #[arg(long, env = "FAMILY_CARD_WEBHOOK_MAX_ATTEMPTS", default_value_t = 20)]
