@@ -48,6 +48,11 @@ pub struct Settings {
     pub webhook: WebhookAuth,
     /// Bulk ingest jobs: where they are kept, partners' size and rate limits.
     pub ingest: crate::ingest::jobs::JobSettings,
+    /// Change events: delivery worker, retry schedule, outbound URL rules.
+    pub events: crate::events::EventSettings,
+    /// Where the key that signs DCI envelopes is kept (Ed25519, created on first use; its public
+    /// key is served at `/dci/.well-known/jwks.json`).
+    pub dci_key_dir: PathBuf,
 }
 
 impl Settings {
@@ -65,6 +70,8 @@ impl Settings {
             limits: Limits::default(),
             webhook: WebhookAuth::Closed,
             ingest: crate::ingest::jobs::JobSettings::in_dir(state_dir.join("ingest")),
+            events: crate::events::EventSettings::default(),
+            dci_key_dir: state_dir.join("secrets").join("dci"),
         })
     }
 }
@@ -111,7 +118,15 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
+        let start_events = settings.events.enabled;
         let app = context(settings, store, rules, proactive).await?;
+        if start_events {
+            crate::events::delivery::spawn(
+                app.store.clone(),
+                app.events.clone(),
+                app.event_hub.clone(),
+            );
+        }
         Ok(Application {
             listener,
             app,
@@ -177,6 +192,9 @@ pub async fn context(
     // Jobs left unfinished by a stop resume here (or are reported failed).
     let ingest = crate::ingest::jobs::IngestJobs::start(settings.ingest.clone(), store.clone())
         .context("opening the ingest job store")?;
+    let dci_signer = Arc::new(
+        LocalIssuer::open_or_create(&settings.dci_key_dir).context("the DCI signing key")?,
+    );
     Ok(AppContext {
         store,
         rules: Arc::new(rules),
@@ -189,5 +207,8 @@ pub async fn context(
         audit,
         webhook: settings.webhook,
         ingest,
+        events: Arc::new(settings.events),
+        event_hub: crate::events::EventHub::default(),
+        dci_signer,
     })
 }

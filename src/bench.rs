@@ -220,3 +220,136 @@ fn bare_router(schema: crate::api::schema::AppSchema, store: Store) -> axum::Rou
         }),
     )
 }
+
+/// Event delivery: rate and lag from the outbox to an acknowledging local webhook receiver.
+#[derive(Debug, Clone)]
+pub struct EventDeliveryReport {
+    pub events: usize,
+    pub subjects: usize,
+    pub seconds: f64,
+    pub per_second: f64,
+    pub lag_p50: Duration,
+    pub lag_p99: Duration,
+    pub lag_max: Duration,
+    /// Reading the same events straight from the outbox (pages of 500), per second.
+    pub raw_read_per_second: f64,
+    pub duplicates: usize,
+}
+
+/// Serves the API (with its delivery worker) on a free port, subscribes a local receiver that
+/// acknowledges at once, writes `events` synthetic change events over `subjects` subjects into
+/// the outbox, and waits until every one was acknowledged. Lag: from the event's `time` (when it
+/// was written) to its receipt.
+pub async fn event_delivery(
+    store: &Store,
+    events: usize,
+    subjects: usize,
+) -> anyhow::Result<EventDeliveryReport> {
+    use axum::extract::State;
+    use std::sync::{Arc, Mutex};
+    type Seen = Arc<Mutex<Vec<(String, chrono::DateTime<chrono::Utc>, Duration)>>>;
+    let seen: Seen = Arc::default();
+    async fn receive(State(seen): State<Seen>, body: axum::body::Bytes) -> axum::http::StatusCode {
+        let now = chrono::Utc::now();
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) {
+            let t = v["time"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .unwrap_or(now);
+            let lag = (now - t).to_std().unwrap_or_default();
+            if let Ok(mut s) = seen.lock() {
+                s.push((v["id"].as_str().unwrap_or_default().to_string(), now, lag));
+            }
+        }
+        axum::http::StatusCode::NO_CONTENT
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/hook", listener.local_addr()?);
+    let receiver = axum::Router::new()
+        .route("/hook", axum::routing::post(receive))
+        .with_state(seen.clone());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+
+    let dir = tempfile_dir()?;
+    let mut settings = crate::app::Settings::local(&dir)?;
+    settings.bind = "127.0.0.1:0".into();
+    settings.events.poll_interval = Duration::from_millis(20);
+    settings.events.allow_private_networks = true;
+    let _application = crate::app::Application::build(
+        settings,
+        store.clone(),
+        crate::rules::RuleSet::bundled(),
+        crate::domain::offer::ProactiveRules::bundled(),
+    )
+    .await?;
+    let run = crate::secret::random_hex::<4>();
+    let kind = "kz.family-card.wellbeing.level-changed";
+    let now = crate::events::ts(chrono::Utc::now());
+    store
+        .create_subscription(
+            &format!("sub_bench_{run}"),
+            &json!({"subscription_id": format!("sub_bench_{run}"), "partner_id": format!("bench-{run}"),
+                    "event_types": [kind], "region": "*", "url": url, "status": "ACTIVE",
+                    "secret": crate::events::endpoints::new_secret(), "created_at": now, "updated_at": now}),
+        )
+        .await?;
+    let prefix = format!("bench-{run}:");
+    let started = Instant::now();
+    let subjects = subjects.max(1);
+    for chunk in (0..events).collect::<Vec<_>>().chunks(1_000) {
+        let t = crate::events::ts(chrono::Utc::now());
+        let rows: Vec<serde_json::Value> = chunk
+            .iter()
+            .map(|i| {
+                json!({"event_id": format!("{prefix}{i:09}"), "specversion": "1.0", "type": kind,
+                       "source": "/family-card/bench", "subject": format!("bench-{run}-{}", i % subjects),
+                       "time": t, "datacontenttype": "application/json", "status": "NEW",
+                       "seq": (i / subjects) as i64 + 1, "data_level": "C"})
+            })
+            .collect();
+        store
+            .bench_seed_events(&serde_json::Value::Array(rows))
+            .await?;
+    }
+    let deadline = Instant::now() + Duration::from_secs(3_600);
+    loop {
+        let n = seen.lock().map(|s| s.len()).unwrap_or(0);
+        if n >= events || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    let mut ids: Vec<&str> = seen.iter().map(|s| s.0.as_str()).collect();
+    ids.sort();
+    let before = ids.len();
+    ids.dedup();
+    let mut lags: Vec<Duration> = seen.iter().map(|s| s.2).collect();
+    lags.sort();
+    let pct = |p: f64| lags[((lags.len() as f64 * p) as usize).min(lags.len().saturating_sub(1))];
+
+    // The raw outbox read of the same events.
+    let t = Instant::now();
+    let mut after = String::new();
+    let mut read = 0;
+    loop {
+        let page = store.bench_read_events(&prefix, &after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = last["event_id"].as_str().unwrap_or_default().to_string();
+        read += page.len();
+    }
+    let raw = read as f64 / t.elapsed().as_secs_f64().max(1e-9);
+    Ok(EventDeliveryReport {
+        events,
+        subjects,
+        seconds,
+        per_second: seen.len() as f64 / seconds.max(1e-9),
+        lag_p50: pct(0.5),
+        lag_p99: pct(0.99),
+        lag_max: *lags.last().unwrap_or(&Duration::ZERO),
+        raw_read_per_second: raw,
+        duplicates: before - ids.len(),
+    })
+}

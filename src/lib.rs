@@ -27,6 +27,7 @@ pub mod bench;
 pub mod bench_ingest;
 pub mod bench_links;
 pub mod domain;
+pub mod events;
 pub mod export;
 pub mod family_cards;
 pub mod generate;

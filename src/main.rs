@@ -235,6 +235,8 @@ enum Command {
         auth: AuthArgs,
         #[command(flatten)]
         sms: SmsArgs,
+        #[command(flatten)]
+        events: EventArgs,
     },
     /// Mint an access token with the local issuer's key (the one `serve` created in --data-dir).
     Token {
@@ -359,6 +361,30 @@ enum AuditCommand {
     },
 }
 
+/// Change events to partners' webhooks (`docs/partners.md`).
+#[derive(Args, Clone)]
+struct EventArgs {
+    /// Run the delivery worker in this instance (run exactly one per deployment).
+    #[arg(long, env = "FAMILY_CARD_EVENT_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    event_worker: bool,
+    /// Comma-separated hosts webhook endpoints must be on (default: any public host).
+    #[arg(long, env = "FAMILY_CARD_WEBHOOK_ALLOWED_HOSTS", value_delimiter = ',')]
+    webhook_allowed_hosts: Vec<String>,
+    /// Accept endpoints on loopback and private networks (local receivers only).
+    #[arg(long, env = "FAMILY_CARD_WEBHOOK_ALLOW_PRIVATE_NETWORKS")]
+    webhook_allow_private_networks: bool,
+    /// The first retry delay in seconds (doubling, capped at 6 h, ±25 % jitter).
+    #[arg(
+        long,
+        env = "FAMILY_CARD_WEBHOOK_RETRY_BASE_SECS",
+        default_value_t = 30
+    )]
+    webhook_retry_base_secs: u64,
+    /// Failures in a row after which a subscription is disabled.
+    #[arg(long, env = "FAMILY_CARD_WEBHOOK_MAX_ATTEMPTS", default_value_t = 20)]
+    webhook_max_attempts: u32,
+}
+
 #[derive(Args, Clone)]
 struct AuthArgs {
     /// OIDC issuer of access tokens (its `iss`). Without it the service issues its own tokens
@@ -456,6 +482,16 @@ enum BenchCommand {
         /// Records per write (one UNWIND statement), both sides.
         #[arg(long, default_value_t = 5_000)]
         batch_size: usize,
+    },
+    /// Change-event delivery: events/s from the outbox to an acknowledging local webhook
+    /// receiver, lag p50/p99, against the raw outbox read rate.
+    Events {
+        /// How many synthetic events to write and deliver.
+        #[arg(long, default_value_t = 10_000)]
+        events: usize,
+        /// Over how many subjects (each subject's events are delivered in order).
+        #[arg(long, default_value_t = 1_000)]
+        subjects: usize,
     },
 }
 
@@ -770,6 +806,25 @@ async fn main() -> anyhow::Result<()> {
                 existing(&p, "--planted")?;
                 bl::print_recall(&bl::recall(&db.store, &rules.signals, &p, as_of).await?);
             }
+        }
+        Command::Bench(BenchCommand::Events { events, subjects }) => {
+            let db = open_db(&cli.db).await?;
+            let r = family_card::bench::event_delivery(&db.store, events, subjects).await?;
+            println!(
+                "change events, {} over {} subjects, outbox → signed webhook → acknowledging local receiver:\n  \
+                 {:.0} events/s ({:.1} s), lag p50 {:.0} ms  p99 {:.0} ms  max {:.0} ms, duplicates {}\n  \
+                 raw outbox read of the same events: {:.0} events/s; ratio delivered/raw {:.3}",
+                r.events,
+                r.subjects,
+                r.per_second,
+                r.seconds,
+                ms(r.lag_p50),
+                ms(r.lag_p99),
+                ms(r.lag_max),
+                r.duplicates,
+                r.raw_read_per_second,
+                r.per_second / r.raw_read_per_second.max(1e-9)
+            );
         }
         Command::Bench(BenchCommand::FamilyLookup { samples, seed }) => {
             let db = open_db(&cli.db).await?;
@@ -1210,6 +1265,7 @@ async fn main() -> anyhow::Result<()> {
             sms_webhook_secret,
             auth,
             sms,
+            events,
         } => {
             // Before anything starts: a second serve on the data directory, a busy port or a
             // missing extract fails in a second, not after the database came up.
@@ -1234,6 +1290,13 @@ async fn main() -> anyhow::Result<()> {
             settings.limits.introspection = auth.graphql_introspection;
             settings.limits.rate_per_second = auth.rate_limit;
             settings.limits.rate_burst = auth.rate_limit * 2.0;
+            settings.events.enabled = events.event_worker;
+            settings.events.allowed_hosts = (!events.webhook_allowed_hosts.is_empty())
+                .then_some(events.webhook_allowed_hosts.clone());
+            settings.events.allow_private_networks = events.webhook_allow_private_networks;
+            settings.events.retry_base =
+                std::time::Duration::from_secs(events.webhook_retry_base_secs.max(1));
+            settings.events.max_attempts = events.webhook_max_attempts.max(1);
             if let Some(issuer) = auth.auth_issuer.clone() {
                 settings.auth = family_card::app::AuthSettings::External {
                     issuer,

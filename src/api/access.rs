@@ -342,6 +342,74 @@ impl Gate {
         Ok(())
     }
 
+    /// The region scope a principal may ask for under `action` (event subscriptions): a regional
+    /// principal only its own region (also when it asks for none); a national one what it asks
+    /// (`None`: everything).
+    pub fn scoped_region(
+        &self,
+        action: Action,
+        what: &str,
+        asked: Option<String>,
+    ) -> ApiResult<Option<String>> {
+        self.require(action, what, asked.as_deref().unwrap_or("*"))?;
+        let asked = asked.filter(|r| r != "*");
+        let out = match (&self.who.region, asked) {
+            (super::policy::RegionScope::National, asked) => asked,
+            (super::policy::RegionScope::Region(mine), None) => Some(mine.clone()),
+            (super::policy::RegionScope::Region(mine), Some(r)) if &r == mine => Some(r),
+            (_, Some(r)) => {
+                self.note(what, &r, "denied_region");
+                return Err(ApiError::Forbidden(
+                    "this region is outside your region scope".into(),
+                ));
+            }
+        };
+        self.note(what, out.as_deref().unwrap_or("*"), "allowed");
+        Ok(out)
+    }
+
+    /// The partner id a partner's own objects (subscriptions) are kept under; the action is
+    /// asked first, and a token without a `partner_id` claim is refused.
+    pub fn own_partner_id(&self, action: Action, what: &str, object: &str) -> ApiResult<String> {
+        self.require(action, what, object)?;
+        match self.who.partner_id.as_deref().filter(|p| !p.is_empty()) {
+            Some(p) => {
+                self.note(what, object, "allowed");
+                Ok(p.to_string())
+            }
+            None => {
+                self.note(what, object, "denied_no_partner");
+                Err(ApiError::Forbidden(
+                    "the token has no partner_id claim: subscriptions belong to a partner".into(),
+                ))
+            }
+        }
+    }
+
+    /// A family listed by a search (DCI predicates) with the region its latest assessment
+    /// recorded: shown only when the principal may read family cards of that region.
+    pub fn admit_listed_family(&self, what: &str, family_id: &str, region: Option<&str>) -> bool {
+        if self
+            .require_in(Action::ReadFamily, what, family_id, region)
+            .is_err()
+        {
+            return false;
+        }
+        self.note(what, family_id, "allowed");
+        true
+    }
+
+    /// Whether a change event of `region` may be shown to this principal (the GraphQL
+    /// subscription asks for each event).
+    pub fn admits_event(&self, region: Option<&str>) -> bool {
+        decide(&self.who, Action::ReceiveEvents, region).is_ok()
+    }
+
+    /// Whether this principal may use the DCI API at all (each record is asked for again).
+    pub fn dci(&self, what: &str) -> ApiResult<()> {
+        self.require(Action::DciSearch, what, "*")
+    }
+
     /// The audit trail (auditors).
     pub fn audit_trail(&self, object: &str) -> ApiResult<()> {
         self.require(Action::ReadAudit, "audit_trail", object)?;

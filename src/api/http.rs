@@ -1,8 +1,9 @@
 //! HTTP: GraphQL at `/graphql` (GraphQL over HTTP: POST JSON, GET for queries), the GraphiQL
 //! page at `/`, liveness at `/health` (the only route open without a token), readiness at
 //! `/ready`, the local issuer's keys at `/.well-known/jwks.json`, the audit export at
-//! `/audit/export`, the SMS gateway's replies at `/sms/inbound` (closed unless configured), and
-//! partners' bulk ingest jobs under `/ingest/jobs` ([`super::ingest_jobs`]).
+//! `/audit/export`, the SMS gateway's replies at `/sms/inbound` (closed unless configured),
+//! partners' bulk ingest jobs under `/ingest/jobs` ([`super::ingest_jobs`]), GraphQL
+//! subscriptions over WebSocket at `/graphql/ws`, and the DCI API under `/dci/` ([`super::dci`]).
 //!
 //! A GraphQL request goes: body size (413) → `Accept` negotiation (406) → authentication (401)
 //! → rate limit per principal (429 + `Retry-After`) → content type (415) → JSON parameters (400)
@@ -46,6 +47,8 @@ pub fn router_with(app: AppContext) -> Router {
         .route("/audit/export", get(audit_export))
         .route("/sms/inbound", post(sms_inbound))
         .merge(super::ingest_jobs::routes(&app))
+        .route("/graphql/ws", get(graphql_ws))
+        .merge(super::dci::routes())
         .merge(super::pages::routes())
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(
@@ -57,6 +60,70 @@ pub fn router_with(app: AppContext) -> Router {
             ),
         )
         .with_state(AppState { schema, app })
+}
+
+/// GraphQL subscriptions over WebSocket (`graphql-transport-ws`, also the older `graphql-ws`):
+/// the bearer token travels in the `connection_init` payload (`{"token": "…"}` or
+/// `{"Authorization": "Bearer …"}`), is validated like any other ([`super::auth`]) and rate
+/// limited; the connection is audited before it is accepted, and each subscription then reads
+/// through a gate of its principal.
+async fn graphql_ws(
+    State(st): State<AppState>,
+    protocol: async_graphql_axum::GraphQLProtocol,
+    ws: axum::extract::WebSocketUpgrade,
+) -> Response {
+    let schema = st.schema.clone();
+    let app = st.app.clone();
+    ws.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            async_graphql_axum::GraphQLWebSocket::new(stream, schema, protocol)
+                .on_connection_init(move |payload| ws_connection_init(app, payload))
+                .serve()
+        })
+}
+
+async fn ws_connection_init(
+    app: AppContext,
+    payload: Value,
+) -> async_graphql::Result<async_graphql::Data> {
+    let given = payload["token"]
+        .as_str()
+        .map(|t| format!("Bearer {t}"))
+        .or_else(|| {
+            ["Authorization", "authorization"]
+                .iter()
+                .find_map(|k| payload[*k].as_str().map(str::to_string))
+        });
+    let who = match app.auth.authenticate(given.as_deref()).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::info!(target: "security", event = "authentication_failed", reason = e.code(), channel = "graphql_ws");
+            return Err(async_graphql::Error::new(e.message()));
+        }
+    };
+    if app.rate.check(&who.subject).is_err() {
+        return Err(async_graphql::Error::new("too many requests; slow down"));
+    }
+    let draft = AuditDraft {
+        partner_id: who.partner_id.clone(),
+        purpose: who.purpose.clone(),
+        token_id: who.token_id.clone(),
+        accesses: vec![crate::audit::AuditAccess {
+            action: "graphql_ws_connection".into(),
+            object: "*".into(),
+            outcome: "allowed".into(),
+        }],
+        outcome: "ok".into(),
+        ..new_draft(who.subject.clone(), who.role.as_str(), "graphql_ws")
+    };
+    if app.audit.append(draft).await.is_err() {
+        return Err(async_graphql::Error::new(
+            "the audit trail cannot be written; try again later",
+        ));
+    }
+    let mut data = async_graphql::Data::default();
+    data.insert(Arc::new(Gate::new(app.store.clone(), who)));
+    Ok(data)
 }
 
 async fn health() -> &'static str {
@@ -470,7 +537,7 @@ pub(super) fn note_gate(draft: &mut AuditDraft, gate: &Gate) {
 
 /// Records the operation (with every full IIN in the answer) and answers only once the record
 /// is on disk; if it cannot be written, nothing is answered but an error.
-async fn finish(
+pub(super) async fn finish(
     app: &AppContext,
     mut draft: AuditDraft,
     status: StatusCode,

@@ -9,7 +9,9 @@ pub mod assessments;
 pub mod audit_trail;
 pub mod auth;
 pub mod dashboard;
+pub mod dci;
 pub mod error;
+pub mod events;
 pub mod family;
 pub mod http;
 pub mod ingest_jobs;
@@ -49,6 +51,12 @@ pub struct AppContext {
     pub webhook: webhook::WebhookAuth,
     /// Partners' bulk ingest jobs and their runner.
     pub ingest: Arc<crate::ingest::jobs::IngestJobs>,
+    /// How change events are delivered (the worker, subscriptions' URL rules).
+    pub events: Arc<crate::events::EventSettings>,
+    /// Fanned-out change events, for this instance's GraphQL subscriptions.
+    pub event_hub: crate::events::EventHub,
+    /// Signs DCI envelopes (a key of its own, not the token issuer's).
+    pub dci_signer: Arc<auth::local::LocalIssuer>,
 }
 
 /// Benefit titles by code, for SMS texts.

@@ -13,6 +13,11 @@
 //! | auditor | — | — | — | — | — | yes | — | — |
 //! | admin | — | — | — | — | own region | — | yes | — |
 //!
+//! Partner integration (`events`, `dci`): partners manage their own event subscriptions and
+//! receive events of their region (analysts may receive events too); the DCI API is open to
+//! partners, analysts and investigators (under a purpose), and each record it returns also needs
+//! the record's own read action above.
+//!
 //! "Own region" is the token's region claim (`*` = national). An investigator reads only under a
 //! declared purpose or case id, which the audit trail records with every read. Partners see
 //! aggregates and (with the partner API) their own submissions and the decisions addressed to
@@ -138,10 +143,17 @@ pub enum Action {
     SubmitIngest,
     /// Read one's own ingest jobs, their counts and reports.
     ReadIngestJob,
+    /// Create, list, change and delete one's own event subscriptions (webhooks).
+    ManageSubscriptions,
+    /// Receive change events (webhooks, the GraphQL subscription), within the region scope.
+    ReceiveEvents,
+    /// Use the DCI social-registry API; each record it returns also needs the read action of
+    /// its kind (a DCI search shows nothing GraphQL would not show the same principal).
+    DciSearch,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 14] = [
         Action::ReadPerson,
         Action::ReadFamily,
         Action::ReadOffer,
@@ -153,6 +165,9 @@ impl Action {
         Action::ReadLinks,
         Action::SubmitIngest,
         Action::ReadIngestJob,
+        Action::ManageSubscriptions,
+        Action::ReceiveEvents,
+        Action::DciSearch,
     ];
 }
 
@@ -182,9 +197,11 @@ pub const fn rule(role: Role, action: Action) -> Rule {
         }
         (Investigator, ReadAggregates) => InScope,
         (Operator, ReadOffer | AnswerOffer | ReadPaymentOrder | ReadAggregates) => InScope,
-        (Partner, ReadAggregates) => InScope,
+        (Partner, ReadAggregates | ManageSubscriptions | ReceiveEvents | DciSearch) => InScope,
         // Not bound to a region: a partner's jobs are its own (the route checks the owner).
         (Partner, SubmitIngest | ReadIngestJob) => Always,
+        (Analyst, ReceiveEvents | DciSearch) => InScope,
+        (Investigator, DciSearch) => InScopeWithPurpose,
         (Auditor, ReadAudit) => Always,
         (Admin, ReadAggregates) => InScope,
         (Admin, ReadConfiguration) => Always,
@@ -233,6 +250,9 @@ fn action_words(a: Action) -> &'static str {
         Action::ReadLinks => "read link slices and fraud signals",
         Action::SubmitIngest => "submit ingest jobs",
         Action::ReadIngestJob => "read ingest jobs",
+        Action::ManageSubscriptions => "manage event subscriptions",
+        Action::ReceiveEvents => "receive change events",
+        Action::DciSearch => "use the social-registry (DCI) API",
     }
 }
 
@@ -290,13 +310,14 @@ mod tests {
     fn the_role_matrix() {
         use Action::*;
         use Rule::*;
-        let expected: &[(Role, [Rule; 11])] = &[
+        let expected: &[(Role, [Rule; 14])] = &[
             // person, family, offer, answer, payment, aggregates, audit, config, links,
-            // submit ingest, read ingest job
+            // submit ingest, read ingest job, subscriptions, events, dci
             (
                 Role::Analyst,
                 [
-                    InScope, InScope, InScope, Deny, InScope, InScope, Deny, Deny, Deny, Deny, Deny,
+                    InScope, InScope, InScope, Deny, InScope, InScope, Deny, Deny, Deny, Deny,
+                    Deny, Deny, InScope, InScope,
                 ],
             ),
             (
@@ -313,30 +334,37 @@ mod tests {
                     InScopeWithPurpose,
                     Deny,
                     Deny,
+                    Deny,
+                    Deny,
+                    InScopeWithPurpose,
                 ],
             ),
             (
                 Role::Operator,
                 [
                     Deny, Deny, InScope, InScope, InScope, InScope, Deny, Deny, Deny, Deny, Deny,
+                    Deny, Deny, Deny,
                 ],
             ),
             (
                 Role::Partner,
                 [
                     Deny, Deny, Deny, Deny, Deny, InScope, Deny, Deny, Deny, Always, Always,
+                    InScope, InScope, InScope,
                 ],
             ),
             (
                 Role::Auditor,
                 [
-                    Deny, Deny, Deny, Deny, Deny, Deny, Always, Deny, Deny, Deny, Deny,
+                    Deny, Deny, Deny, Deny, Deny, Deny, Always, Deny, Deny, Deny, Deny, Deny, Deny,
+                    Deny,
                 ],
             ),
             (
                 Role::Admin,
                 [
-                    Deny, Deny, Deny, Deny, Deny, InScope, Deny, Always, Deny, Deny, Deny,
+                    Deny, Deny, Deny, Deny, Deny, InScope, Deny, Always, Deny, Deny, Deny, Deny,
+                    Deny, Deny,
                 ],
             ),
         ];
@@ -352,6 +380,9 @@ mod tests {
             ReadLinks,
             SubmitIngest,
             ReadIngestJob,
+            ManageSubscriptions,
+            ReceiveEvents,
+            DciSearch,
         ];
         assert_eq!(actions, Action::ALL);
         for (role, rules) in expected {

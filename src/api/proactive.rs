@@ -258,7 +258,7 @@ fn parse_account(account: Option<String>) -> ApiResult<Option<Iban>> {
         .transpose()
 }
 
-#[Object(name = "Mutation")]
+#[Object(name = "ProactiveMutation")]
 impl MutationRoot {
     /// The citizen consents (optionally giving the account to pay to; otherwise the account
     /// known from the registry is used, or one is asked for).

@@ -9,11 +9,19 @@ use super::family::FamilyView;
 use super::person::PersonView;
 use crate::domain::ids::Iin;
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, EmptySubscription, Object, Schema};
+use async_graphql::{Context, Object, Schema};
 use chrono::NaiveDate;
 use std::sync::Arc;
 
-pub type AppSchema = Schema<QueryRoot, super::proactive::MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, super::events::SubscriptionRoot>;
+
+/// The mutation root: operators' offer answers and partners' event subscriptions.
+#[derive(async_graphql::MergedObject)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(
+    super::proactive::MutationRoot,
+    super::events::EventsMutation,
+);
 
 /// Largest page a list field returns; larger `first` values are refused.
 pub const MAX_PAGE: usize = 100;
@@ -86,6 +94,7 @@ pub struct QueryRoot(
     super::links::LinksQuery,
     super::links::SignalHitsQuery,
     super::dashboard::DashboardQuery,
+    super::events::EventsQuery,
 );
 
 #[derive(Default)]
@@ -165,8 +174,11 @@ impl RegistryQuery {
 pub fn build_schema(app: Option<super::AppContext>, limits: &super::limits::Limits) -> AppSchema {
     let mut b = Schema::build(
         QueryRoot::default(),
-        super::proactive::MutationRoot,
-        EmptySubscription,
+        MutationRoot(
+            super::proactive::MutationRoot,
+            super::events::EventsMutation,
+        ),
+        super::events::SubscriptionRoot,
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)

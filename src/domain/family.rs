@@ -63,6 +63,20 @@ impl FamilyId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// An opaque reference to a key that holds identifiers (an entitlement key, for the id of
+    /// its change event), keyed like family ids so partners cannot recover the IINs in it.
+    pub fn opaque_ref(purpose: &str, text: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let key = ID_KEY.get().unwrap_or(&UNIT_TEST_KEY);
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key");
+        mac.update(b"family-card/");
+        mac.update(purpose.as_bytes());
+        mac.update(b"/");
+        mac.update(text.as_bytes());
+        let h = mac.finalize().into_bytes();
+        h[..12].iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 impl std::fmt::Display for FamilyId {

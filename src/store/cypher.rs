@@ -9,9 +9,21 @@ pub const DASHBOARD_WELLBEING_BY_REGION: &str =
     include_str!("../../cypher/dashboard_wellbeing_by_region.cypher");
 pub const DASHBOARD_WELLBEING_DATES: &str =
     include_str!("../../cypher/dashboard_wellbeing_dates.cypher");
+pub const DCI_FAMILIES_BY_PREDICATE: &str =
+    include_str!("../../cypher/dci_families_by_predicate.cypher");
+pub const DCI_TRANSACTION_GET: &str = include_str!("../../cypher/dci_transaction_get.cypher");
+pub const DCI_TRANSACTION_SAVE: &str = include_str!("../../cypher/dci_transaction_save.cypher");
 pub const ENTITLEMENTS_OF_FAMILY: &str = include_str!("../../cypher/entitlements_of_family.cypher");
 pub const ENTITLEMENTS_RECORD: &str = include_str!("../../cypher/entitlements_record.cypher");
 pub const ENTITLEMENTS_SUMMARY: &str = include_str!("../../cypher/entitlements_summary.cypher");
+pub const EVENTS_BENCH_READ: &str = include_str!("../../cypher/events_bench_read.cypher");
+pub const EVENTS_BENCH_SEED: &str = include_str!("../../cypher/events_bench_seed.cypher");
+pub const EVENTS_DELIVERIES_DUE: &str = include_str!("../../cypher/events_deliveries_due.cypher");
+pub const EVENTS_DELIVERY_ATTEMPT: &str =
+    include_str!("../../cypher/events_delivery_attempt.cypher");
+pub const EVENTS_DELIVERY_LOG: &str = include_str!("../../cypher/events_delivery_log.cypher");
+pub const EVENTS_FAN_OUT: &str = include_str!("../../cypher/events_fan_out.cypher");
+pub const EVENTS_NEW: &str = include_str!("../../cypher/events_new.cypher");
 pub const FAMILIES_COUNT: &str = include_str!("../../cypher/families_count.cypher");
 pub const FAMILIES_PAGE: &str = include_str!("../../cypher/families_page.cypher");
 pub const FAMILIES_RANGE_PAGE: &str = include_str!("../../cypher/families_range_page.cypher");
@@ -77,6 +89,10 @@ pub const SIGNAL_OF_FAMILY: &str = include_str!("../../cypher/signal_of_family.c
 pub const SIGNAL_PAGE: &str = include_str!("../../cypher/signal_page.cypher");
 pub const SIGNAL_PRUNE: &str = include_str!("../../cypher/signal_prune.cypher");
 pub const SIGNAL_RECORD: &str = include_str!("../../cypher/signal_record.cypher");
+pub const SUBSCRIPTION_CREATE: &str = include_str!("../../cypher/subscription_create.cypher");
+pub const SUBSCRIPTION_DELETE: &str = include_str!("../../cypher/subscription_delete.cypher");
+pub const SUBSCRIPTION_LIST: &str = include_str!("../../cypher/subscription_list.cypher");
+pub const SUBSCRIPTION_UPDATE: &str = include_str!("../../cypher/subscription_update.cypher");
 pub const UPSERT_FAMILIES: &str = include_str!("../../cypher/upsert_families.cypher");
 pub const WELLBEING_DISTRIBUTION: &str = include_str!("../../cypher/wellbeing_distribution.cypher");
 pub const WELLBEING_HISTORY: &str = include_str!("../../cypher/wellbeing_history.cypher");
@@ -97,9 +113,22 @@ pub const ALL: &[(&str, &str)] = &[
         "dashboard_wellbeing_dates.cypher",
         DASHBOARD_WELLBEING_DATES,
     ),
+    (
+        "dci_families_by_predicate.cypher",
+        DCI_FAMILIES_BY_PREDICATE,
+    ),
+    ("dci_transaction_get.cypher", DCI_TRANSACTION_GET),
+    ("dci_transaction_save.cypher", DCI_TRANSACTION_SAVE),
     ("entitlements_of_family.cypher", ENTITLEMENTS_OF_FAMILY),
     ("entitlements_record.cypher", ENTITLEMENTS_RECORD),
     ("entitlements_summary.cypher", ENTITLEMENTS_SUMMARY),
+    ("events_bench_read.cypher", EVENTS_BENCH_READ),
+    ("events_bench_seed.cypher", EVENTS_BENCH_SEED),
+    ("events_deliveries_due.cypher", EVENTS_DELIVERIES_DUE),
+    ("events_delivery_attempt.cypher", EVENTS_DELIVERY_ATTEMPT),
+    ("events_delivery_log.cypher", EVENTS_DELIVERY_LOG),
+    ("events_fan_out.cypher", EVENTS_FAN_OUT),
+    ("events_new.cypher", EVENTS_NEW),
     ("families_count.cypher", FAMILIES_COUNT),
     ("families_page.cypher", FAMILIES_PAGE),
     ("families_range_page.cypher", FAMILIES_RANGE_PAGE),
@@ -168,6 +197,10 @@ pub const ALL: &[(&str, &str)] = &[
     ("signal_page.cypher", SIGNAL_PAGE),
     ("signal_prune.cypher", SIGNAL_PRUNE),
     ("signal_record.cypher", SIGNAL_RECORD),
+    ("subscription_create.cypher", SUBSCRIPTION_CREATE),
+    ("subscription_delete.cypher", SUBSCRIPTION_DELETE),
+    ("subscription_list.cypher", SUBSCRIPTION_LIST),
+    ("subscription_update.cypher", SUBSCRIPTION_UPDATE),
     ("upsert_families.cypher", UPSERT_FAMILIES),
     ("wellbeing_distribution.cypher", WELLBEING_DISTRIBUTION),
     ("wellbeing_history.cypher", WELLBEING_HISTORY),

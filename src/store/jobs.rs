@@ -194,6 +194,7 @@ impl Store {
         if rows.as_array().is_none_or(|a| a.is_empty()) {
             return Ok(0);
         }
+        let rows = &super::events::with_event_refs(&rows);
         let out = self
             .with_retry(|| async {
                 let q = query(cypher::ENTITLEMENTS_RECORD).param("rows", bolt(rows.clone())?);

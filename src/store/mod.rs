@@ -8,6 +8,7 @@
 
 pub mod cypher;
 mod dashboard;
+mod events;
 mod jobs;
 mod links;
 mod neighbourhood;
@@ -18,6 +19,7 @@ mod signals;
 
 pub use jobs::{Checkpoint, FamilyRef};
 
+pub use events::AttemptRecord;
 pub use neighbourhood::LoadedNeighbourhood;
 pub use offers::TransitionWrite;
 
@@ -263,7 +265,9 @@ impl Store {
     /// Materialises family cards (`rows`: `[{family_id, anchor_iin}]`).
     pub async fn upsert_families(&self, rows: &Value) -> StoreResult<()> {
         self.with_retry(|| async {
-            let q = query(cypher::UPSERT_FAMILIES).param("rows", bolt(rows.clone())?);
+            let q = query(cypher::UPSERT_FAMILIES)
+                .param("rows", bolt(rows.clone())?)
+                .param("now", chrono::Utc::now().to_rfc3339());
             self.fetch_column::<i64>(q, "families").await.map(|_| ())
         })
         .await

@@ -70,6 +70,14 @@ pub fn app() -> &'static TestApp {
                 .ingest
                 .partner_max_bytes
                 .insert(SMALL_PARTNER.into(), 1024);
+            // Change events: fast retries so outages and disabling take seconds, and local
+            // receivers (127.0.0.1) allowed.
+            settings.events.poll_interval = std::time::Duration::from_millis(100);
+            settings.events.retry_base = std::time::Duration::from_millis(200);
+            settings.events.retry_cap = std::time::Duration::from_secs(2);
+            settings.events.max_attempts = 6;
+            settings.events.request_timeout = std::time::Duration::from_secs(2);
+            settings.events.allow_private_networks = true;
             family_card::app::install_id_key(&settings.id_key);
             let db = LocalDb::start(&LocalDbOptions {
                 cache_dir: default_cache_dir(),

@@ -2,7 +2,9 @@
 //! One binary (one database start) with a module per feature.
 
 mod assessments;
+mod dci;
 mod errors;
+mod events;
 mod family;
 mod helpers;
 mod ingest;
