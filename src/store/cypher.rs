@@ -1,6 +1,7 @@
 //! Every Cypher statement the service runs, embedded at compile time from `cypher/*.cypher`.
 //! Statements take parameters only; nothing is spliced into their text.
 
+pub const CARD_COMPOSITION: &str = include_str!("../../cypher/card_composition.cypher");
 pub const COUNTS: &str = include_str!("../../cypher/counts.cypher");
 pub const DASHBOARD_ENTITLEMENTS: &str = include_str!("../../cypher/dashboard_entitlements.cypher");
 pub const DASHBOARD_JOB_RUNS: &str = include_str!("../../cypher/dashboard_job_runs.cypher");
