@@ -9,4 +9,5 @@ mod ingest;
 mod links;
 mod pages;
 mod proactive;
+mod round_trips;
 mod security;
