@@ -7,9 +7,9 @@ use crate::domain::family::{
 use crate::domain::ids::{Iin, Sex};
 use crate::domain::snapshot::FamilySnapshot;
 use crate::store::{LoadScope, LoadedNeighbourhood, Store, StoreError};
-use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FamilyError {

@@ -17,8 +17,8 @@ use super::policy::{Action, Principal};
 use super::schema::{build_schema, AppSchema};
 use super::AppContext;
 use crate::audit::{AuditDraft, AuditQuery};
-use crate::store::LoadScope;
 use crate::proactive::replies::{handle_inbound, InboundSms};
+use crate::store::LoadScope;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -336,9 +336,7 @@ async fn execute(
         ..new_draft(who.subject.clone(), who.role.as_str(), "graphql")
     };
     // Limits before the parser, then the parsed document's (checked once per query text).
-    let doc = st
-        .documents
-        .checked(&p.query, l, super::family::load_scope);
+    let doc = st.documents.checked(&p.query, l, super::family::load_scope);
     let doc = match doc {
         Ok(d) => d,
         Err((code, message)) => {

@@ -341,8 +341,14 @@ mod tests {
         }
         assert_eq!(derived, 1, "parsed and derived once");
         let deep = format!("{}{}", "{ a ".repeat(40), "}".repeat(40));
-        assert_eq!(cache.checked(&deep, &l, |_| ()).unwrap_err().0, "GRAPHQL_LIMIT");
-        assert_eq!(cache.checked("{ a", &l, |_| ()).unwrap_err().0, "GRAPHQL_PARSE_FAILED");
+        assert_eq!(
+            cache.checked(&deep, &l, |_| ()).unwrap_err().0,
+            "GRAPHQL_LIMIT"
+        );
+        assert_eq!(
+            cache.checked("{ a", &l, |_| ()).unwrap_err().0,
+            "GRAPHQL_PARSE_FAILED"
+        );
         assert_eq!(cache.map.lock().unwrap().len(), 1);
         // Full: starts afresh, still bounded.
         for q in ["{ b }", "{ c }", "{ d }"] {

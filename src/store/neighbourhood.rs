@@ -141,7 +141,9 @@ impl Store {
     /// anchors at once). Persons not stored are simply absent from the result; the order follows
     /// `iins`.
     pub async fn load_neighbourhoods(&self, iins: &[Iin]) -> StoreResult<Vec<LoadedNeighbourhood>> {
-        let entries = self.neighbourhood_rows(iins, false, LoadScope::Full).await?;
+        let entries = self
+            .neighbourhood_rows(iins, false, LoadScope::Full)
+            .await?;
         let mut by_focus: HashMap<Iin, Vec<PersonEntry>> = HashMap::new();
         for e in entries {
             by_focus.entry(e.focus.clone()).or_default().push(e);

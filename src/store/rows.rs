@@ -12,7 +12,7 @@ use crate::domain::family::CoRegistration;
 use crate::domain::ids::Iin;
 use crate::domain::registry::{
     AddictionRegistration, BankAccount, BenefitReceipt, Business, Contribution, Conviction,
-    DiseaseRegistration, Disability, Dwelling, EducationAttachment, Employment, Farm, Guardianship,
+    Disability, DiseaseRegistration, Dwelling, EducationAttachment, Employment, Farm, Guardianship,
     HealthAttachment, HealthInsurance, Income, LandPlot, Loan, Marriage, MotherAward, ParentLink,
     Person, PersonFacts, Pregnancy, RealEstate, Registration, RegistrationAt, Unemployment,
     Vehicle,

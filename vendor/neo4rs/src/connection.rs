@@ -300,8 +300,9 @@ impl Connection {
         match bytes.get(1).copied() {
             Some(SUCCESS_SIGNATURE) => {
                 self.pending_responses -= 1;
-                // Bolt 4.x sends `has_more` only when true: the stream is still open.
-                self.needs_reset = bytes.windows(8).any(|w| w == b"has_more");
+                // `has_more: true` (the key, then PackStream `true`, 0xC3): the stream is still
+                // open. Some servers also send `has_more: false`.
+                self.needs_reset = bytes.windows(9).any(|w| &w[..8] == b"has_more" && w[8] == 0xC3);
             }
             Some(FAILURE_SIGNATURE | IGNORED_SIGNATURE) => {
                 self.pending_responses -= 1;
