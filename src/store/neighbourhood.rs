@@ -186,6 +186,16 @@ impl Store {
         }))
     }
 
+    /// The raw database work of one card read, for benchmarks: the statement `load_card` sends,
+    /// with the same parameters over the same pool, its rows received and counted, not decoded.
+    pub async fn card_statement_raw(&self, iin: &Iin, scope: LoadScope) -> StoreResult<usize> {
+        let q = query(scope.statement())
+            .param("iins", vec![iin.as_str()])
+            .param("with_relatives", true)
+            .param("max_co_registrations", MAX_CO_REGISTRATIONS);
+        Ok(self.read_each(q, |_| Ok(())).await?.len())
+    }
+
     async fn neighbourhood_rows(
         &self,
         iins: &[Iin],
