@@ -268,6 +268,7 @@ pub async fn card_against_raw(
     seed: u64,
     clients: &[usize],
     seconds: f64,
+    audit_sync: bool,
 ) -> anyhow::Result<CardReport> {
     use crate::domain::ids::Iin;
     use crate::store::LoadScope;
@@ -311,6 +312,7 @@ pub async fn card_against_raw(
     let dir = tempfile_dir()?;
     let mut settings = crate::app::Settings::local(&dir)?;
     settings.bind = "127.0.0.1:0".into();
+    settings.audit_sync = audit_sync;
     settings.limits.rate_per_second = 1e9;
     settings.limits.rate_burst = 1e9;
     let application = crate::app::Application::build(

@@ -393,6 +393,9 @@ enum BenchCommand {
         /// Seconds per throughput run.
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
+        /// Write the audit trail without fsyncing each record (to tell the fsync's share).
+        #[arg(long)]
+        no_fsync: bool,
     },
 }
 
@@ -661,15 +664,17 @@ async fn main() -> anyhow::Result<()> {
             seed,
             clients,
             seconds,
+            no_fsync,
         }) => {
             let db = open_db(&cli.db).await?;
             let rules = family_card::rules::RuleSet::from_option(cli.db.rules_dir.as_deref())?;
             let r = family_card::bench::card_against_raw(
-                &db.store, &rules, samples, seed, &clients, seconds,
+                &db.store, &rules, samples, seed, &clients, seconds, !no_fsync,
             )
             .await?;
             println!(
-                "family(iin:) (README selection) over HTTP, full service, against its raw statement; {} persons stored (seed {seed}):",
+                "family(iin:) (README selection) over HTTP, full service (audit fsync {}), against its raw statement; {} persons stored (seed {seed}):",
+                if no_fsync { "off" } else { "on" },
                 r.persons_in_db
             );
             for (what, p) in [("anchors", &r.anchors), ("members", &r.members)] {
