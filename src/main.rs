@@ -385,6 +385,7 @@ enum BenchCommand {
         /// Persons of each kind (anchors, members of someone else's card).
         #[arg(long, default_value_t = 500)]
         samples: usize,
+        /// Random seed for the choice of persons.
         #[arg(long, default_value_t = 42)]
         seed: u64,
         /// Concurrencies of the throughput runs.
