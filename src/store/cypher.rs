@@ -81,6 +81,7 @@ pub const WELLBEING_RECORD: &str = include_str!("../../cypher/wellbeing_record.c
 
 /// Every statement by file name, for the Neo4j-grammar check in the test run.
 pub const ALL: &[(&str, &str)] = &[
+    ("card_composition.cypher", CARD_COMPOSITION),
     ("counts.cypher", COUNTS),
     ("dashboard_entitlements.cypher", DASHBOARD_ENTITLEMENTS),
     ("dashboard_job_runs.cypher", DASHBOARD_JOB_RUNS),
