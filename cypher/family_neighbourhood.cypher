@@ -2,23 +2,32 @@
 // country-wide jobs), with every fact of every person in it, in ONE round trip. Rows carry `focus`.
 // Radius 3 over marriages, parent links and guardianships reaches: spouse, children and wards, their other
 // parents, and those parents' spouses — all the family-composition rules need (src/domain/family.rs).
-// `co_registrations` (only on the focus row) lists everybody registered at the focus person's dwellings,
-// capped to keep a shared-address hub from flooding the result.
+// With $with_relatives (a family card asked for by any person, src/family_cards.rs) the radius-3
+// neighbourhoods of the focus's direct relatives are loaded too (each person once), so the card of a child
+// or a husband, whose anchor is a parent or the wife, needs no second load; jobs pass false.
+// `co_registrations` (only on the centre rows: the focus and, with $with_relatives, its direct relatives)
+// lists everybody else registered at that person's dwellings, capped to keep a shared-address hub from
+// flooding the result.
 // Note: registrations nest the dwelling inside the relationship projection; ArcadeDB 26.10 flattens a map
 // literal whose first value is a map projection, so `{registration: r {.*}, dwelling: d {.*}}` is avoided.
 UNWIND $iins AS focus_iin
-MATCH (a:Person {iin: focus_iin})
-OPTIONAL MATCH (a)-[:MARRIED_TO|PARENT_OF|GUARDIAN_OF*1..3]-(n:Person)
-WITH a, collect(DISTINCT n) AS near
-OPTIONAL MATCH (a)-[:REGISTERED_AT]->(d:Dwelling)<-[r2:REGISTERED_AT]-(o:Person)
-WITH a, near, collect({iin: o.iin, address_id: d.address_id, kind: r2.kind, from: r2.from, to: r2.to})[0..$max_co_registrations] AS coregs
-UNWIND [a] + near AS p
-RETURN a.iin AS focus,
-  p {.*} AS person,
-  p.iin = a.iin AS is_focus,
-  CASE WHEN p.iin = a.iin THEN coregs ELSE [] END AS co_registrations,
-  [(p)-[r:REGISTERED_AT]->(d2:Dwelling) | r {.*, iin: p.iin, address_id: d2.address_id, dwelling: d2 {.*}}] AS registrations,
-  [(p)-[m:MARRIED_TO]->(q:Person) | m {.*, spouse_a: p.iin, spouse_b: q.iin}] AS marriages,
+MATCH (f0:Person {iin: focus_iin})
+OPTIONAL MATCH (f0)-[:MARRIED_TO|PARENT_OF|GUARDIAN_OF]-(h:Person)
+WHERE $with_relatives
+WITH f0, [f0] + collect(DISTINCT h) AS centres
+UNWIND centres AS c
+OPTIONAL MATCH (c)-[:MARRIED_TO|PARENT_OF|GUARDIAN_OF*1..3]-(n:Person)
+WITH f0, centres, collect(DISTINCT n) AS near
+UNWIND centres + near AS p
+WITH DISTINCT f0, [x IN centres | x.iin] AS centre_iins, p
+RETURN f0.iin AS focus,
+  p {.iin, .surname, .first_name, .patronymic, .birth_date, .sex, .death_date, .citizenship, .phone} AS person,
+  p.iin IN centre_iins AS is_centre,
+  CASE WHEN p.iin IN centre_iins
+    THEN [(p)-[:REGISTERED_AT]->(d:Dwelling)<-[r2:REGISTERED_AT]-(o:Person) | {iin: o.iin, address_id: d.address_id, kind: r2.kind, from: r2.from, to: r2.to}][0..$max_co_registrations]
+    ELSE [] END AS co_registrations,
+  [(p)-[r:REGISTERED_AT]->(d2:Dwelling) | r {.kind, .from, .to, iin: p.iin, address_id: d2.address_id, dwelling: d2 {.address_id, .region, .settlement, .settlement_type, .street, .house, .flat}}] AS registrations,
+  [(p)-[m:MARRIED_TO]->(q:Person) | m {.marriage_id, .registered_on, .dissolved_on, spouse_a: p.iin, spouse_b: q.iin}] AS marriages,
   [(p)-[l:PARENT_OF]->(c:Person) | l {.*, parent_iin: p.iin, child_iin: c.iin}] AS parent_links,
   [(p)-[g:GUARDIAN_OF]->(w:Person) | g {.*, guardian_iin: p.iin, ward_iin: w.iin}] AS guardianships,
   [(p)-[:OWNS_REAL_ESTATE]->(f:RealEstate) | f {.*, owner_iin: p.iin}] AS real_estate,

@@ -353,3 +353,236 @@ pub async fn event_delivery(
         duplicates: before - ids.len(),
     })
 }
+
+/// One latency series: the service's answer times and the raw statement's, sampled in turn.
+#[derive(Debug, Clone)]
+pub struct Paired {
+    pub samples: usize,
+    pub service_p50: Duration,
+    pub service_p99: Duration,
+    pub raw_p50: Duration,
+    pub raw_p99: Duration,
+}
+
+/// Requests per second at one concurrency, the service's and the raw statement's.
+#[derive(Debug, Clone)]
+pub struct Throughput {
+    pub clients: usize,
+    pub service_per_s: f64,
+    pub raw_per_s: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct CardReport {
+    pub persons_in_db: usize,
+    pub anchors: Paired,
+    pub members: Paired,
+    pub throughput: Vec<Throughput>,
+    /// Card reads by person during the run, and those that needed a second load.
+    pub card_reads: u64,
+    pub second_loads: u64,
+    pub errors: usize,
+}
+
+fn percentile(v: &mut [Duration], p: f64) -> Duration {
+    v.sort();
+    v[((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1]
+}
+
+/// `family(iin:)` with the README selection through the full service (`Application::build`:
+/// token, limits, gate, masking, fsynced audit) against the raw statement the service sends for
+/// it (same pool, rows received, not decoded), for anchors and for persons who are not their
+/// family's anchor, sequentially (alternating), then throughput at each concurrency in
+/// `clients` for `seconds` each (service and raw in turn).
+pub async fn card_against_raw(
+    store: &Store,
+    rules: &crate::rules::RuleSet,
+    samples: usize,
+    seed: u64,
+    clients: &[usize],
+    seconds: f64,
+    audit_sync: bool,
+) -> anyhow::Result<CardReport> {
+    use crate::domain::ids::Iin;
+    use crate::store::LoadScope;
+    let mut all = vec![];
+    let mut after = String::new();
+    loop {
+        let page = store.persons_page(&after, 50_000).await?;
+        let Some(last) = page.last().cloned() else {
+            break;
+        };
+        all.extend(page);
+        after = last;
+    }
+    anyhow::ensure!(!all.is_empty(), "no persons stored: load an extract first");
+    let mut rng = seed.max(1);
+    let mut next = move || {
+        rng = rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let on = chrono::Utc::now().date_naive();
+    // Random persons, sorted into anchors and members of someone else's card.
+    let (mut anchors, mut members) = (vec![], vec![]);
+    let mut tries = 0;
+    while (anchors.len() < samples || members.len() < samples) && tries < samples * 20 {
+        tries += 1;
+        let iin = Iin::parse(&all[(next() % all.len() as u64) as usize])?;
+        let Ok(s) = crate::family_cards::family_of_person(store, &iin, on).await else {
+            continue;
+        };
+        if s.composition.anchor == iin {
+            if anchors.len() < samples {
+                anchors.push(iin);
+            }
+        } else if members.len() < samples {
+            members.push(iin);
+        }
+    }
+    let dir = tempfile_dir()?;
+    let mut settings = crate::app::Settings::local(&dir)?;
+    settings.bind = "127.0.0.1:0".into();
+    settings.audit_sync = audit_sync;
+    settings.limits.rate_per_second = 1e9;
+    settings.limits.rate_burst = 1e9;
+    let application = crate::app::Application::build(
+        settings,
+        store.clone(),
+        rules.clone(),
+        crate::domain::offer::ProactiveRules::bundled(),
+    )
+    .await?;
+    let token = application
+        .app
+        .local_issuer
+        .as_ref()
+        .expect("local issuer")
+        .mint(&crate::api::auth::local::TokenRequest {
+            subject: "bench".into(),
+            role: "analyst".into(),
+            region: "*".into(),
+            partner_id: None,
+            purpose: None,
+            ttl: Duration::from_secs(3600),
+        })?;
+    let url = format!("http://127.0.0.1:{}/graphql", application.port);
+    let server = tokio::spawn(application.run_until(std::future::pending()));
+    let client = reqwest::Client::new();
+    let ask = |iin: &Iin| {
+        let r = client
+            .post(url.clone())
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .json(&json!({"query": FAMILY_QUERY, "variables": {"iin": iin.as_str()}}));
+        async move {
+            let body: serde_json::Value = r.send().await?.json().await?;
+            Ok::<_, anyhow::Error>(body.get("errors").is_some())
+        }
+    };
+    let raw = |iin: &Iin| {
+        let iin = iin.clone();
+        async move { store.card_statement_raw(&iin, LoadScope::Full).await }
+    };
+    for iin in anchors.iter().chain(&members).take(50) {
+        ask(iin).await?;
+        raw(iin).await?;
+    }
+    let (reads0, second0) = crate::family_cards::card_read_counts();
+    let mut errors = 0;
+    let paired = |set: &[Iin]| {
+        let set = set.to_vec();
+        let ask = &ask;
+        let raw = &raw;
+        async move {
+            let (mut s, mut r) = (vec![], vec![]);
+            let mut errors = 0;
+            for iin in &set {
+                let t = Instant::now();
+                errors += usize::from(ask(iin).await?);
+                s.push(t.elapsed());
+                let t = Instant::now();
+                raw(iin).await?;
+                r.push(t.elapsed());
+            }
+            anyhow::ensure!(!set.is_empty(), "no persons of this kind found");
+            Ok::<_, anyhow::Error>((
+                Paired {
+                    samples: set.len(),
+                    service_p50: percentile(&mut s, 0.5),
+                    service_p99: percentile(&mut s, 0.99),
+                    raw_p50: percentile(&mut r, 0.5),
+                    raw_p99: percentile(&mut r, 0.99),
+                },
+                errors,
+            ))
+        }
+    };
+    let (anchor_lat, e1) = paired(&anchors).await?;
+    let (member_lat, e2) = paired(&members).await?;
+    errors += e1 + e2;
+    let (reads1, second1) = crate::family_cards::card_read_counts();
+    // Throughput: `n` clients (tasks), each asking in a loop over the mixed picks.
+    let mixed: std::sync::Arc<Vec<Iin>> =
+        std::sync::Arc::new(anchors.iter().chain(&members).cloned().collect());
+    let mut throughput = vec![];
+    for &n in clients {
+        let mut rates = [0.0f64; 2];
+        for (k, rate) in rates.iter_mut().enumerate() {
+            let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+            let start = Instant::now();
+            let tasks: Vec<_> = (0..n)
+                .map(|c| {
+                    let (mixed, store, client) = (mixed.clone(), store.clone(), client.clone());
+                    let (url, token) = (url.clone(), token.clone());
+                    tokio::spawn(async move {
+                        let mut done = 0usize;
+                        let mut i = c * 7919;
+                        while Instant::now() < deadline {
+                            let iin = &mixed[i % mixed.len()];
+                            if k == 0 {
+                                let body: serde_json::Value = client
+                                    .post(url.as_str())
+                                    .bearer_auth(&token)
+                                    .json(&json!({"query": FAMILY_QUERY, "variables": {"iin": iin.as_str()}}))
+                                    .send()
+                                    .await?
+                                    .json()
+                                    .await?;
+                                anyhow::ensure!(body.get("errors").is_none(), "{body}");
+                            } else {
+                                store.card_statement_raw(iin, LoadScope::Full).await?;
+                            }
+                            done += 1;
+                            i += 1;
+                        }
+                        Ok::<_, anyhow::Error>(done)
+                    })
+                })
+                .collect();
+            let mut done = 0;
+            for t in tasks {
+                done += t.await??;
+            }
+            *rate = done as f64 / start.elapsed().as_secs_f64();
+        }
+        throughput.push(Throughput {
+            clients: n,
+            service_per_s: rates[0],
+            raw_per_s: rates[1],
+        });
+    }
+    server.abort();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(CardReport {
+        persons_in_db: all.len(),
+        anchors: anchor_lat,
+        members: member_lat,
+        throughput,
+        card_reads: reads1 - reads0,
+        second_loads: second1 - second0,
+        errors,
+    })
+}

@@ -6,9 +6,10 @@ use crate::domain::family::{
 };
 use crate::domain::ids::{Iin, Sex};
 use crate::domain::snapshot::FamilySnapshot;
-use crate::store::{LoadedNeighbourhood, Store, StoreError};
+use crate::store::{LoadScope, LoadedNeighbourhood, Store, StoreError};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FamilyError {
@@ -26,37 +27,64 @@ pub enum FamilyError {
     Store(#[from] StoreError),
 }
 
-/// The family `iin` belongs to on `as_of` (at most two round trips: the person's neighbourhood,
-/// then the anchor's when the person is not the anchor).
+/// Card reads whose anchor lay outside the first load (two or more links from the person asked
+/// for) and cost a second round trip, and all card reads: for the benchmarks' report.
+static SECOND_LOADS: AtomicU64 = AtomicU64::new(0);
+static CARD_READS: AtomicU64 = AtomicU64::new(0);
+
+/// `(card reads by person, of which needed a second round trip)` since start-up.
+pub fn card_read_counts() -> (u64, u64) {
+    (
+        CARD_READS.load(Ordering::Relaxed),
+        SECOND_LOADS.load(Ordering::Relaxed),
+    )
+}
+
+/// The family `iin` belongs to on `as_of`, with every fact (rules may run on it).
 pub async fn family_of_person(
     store: &Store,
     iin: &Iin,
     as_of: NaiveDate,
 ) -> Result<FamilySnapshot, FamilyError> {
-    let ln = store
-        .load_neighbourhood(iin)
+    family_of_person_in(store, iin, as_of, LoadScope::Full).await
+}
+
+/// The family `iin` belongs to on `as_of`, loading the facts of `scope`. ONE round trip when the
+/// anchor is the person or one of their direct relatives (a child's parent, a husband's wife):
+/// the load holds the person's neighbourhood, from which the anchor is resolved, and the
+/// anchor's, from which the card is built — exactly the facts two separate loads would give.
+/// An anchor further away (a child counted with a step-parent's family) costs a second load.
+pub async fn family_of_person_in(
+    store: &Store,
+    iin: &Iin,
+    as_of: NaiveDate,
+    scope: LoadScope,
+) -> Result<FamilySnapshot, FamilyError> {
+    CARD_READS.fetch_add(1, Ordering::Relaxed);
+    let card = store
+        .load_card(iin, scope)
         .await?
         .ok_or(FamilyError::PersonNotFound)?;
-    let anchor = Resolver::new(&ln.neighbourhood, as_of)
+    let own = card.around(iin).ok_or(FamilyError::PersonNotFound)?;
+    let anchor = Resolver::new(&own.neighbourhood, as_of)
         .anchor_for(iin)?
         .clone();
-    if &anchor == iin {
-        return Ok(FamilySnapshot::build(
-            &ln.neighbourhood,
-            &anchor,
-            as_of,
-            &ln.co_registrations,
-        )?);
-    }
-    let la = store
-        .load_neighbourhood(&anchor)
-        .await?
-        .ok_or(FamilyError::PersonNotFound)?;
+    let ln = if &anchor == iin {
+        own
+    } else if let Some(ln) = card.around(&anchor) {
+        ln
+    } else {
+        SECOND_LOADS.fetch_add(1, Ordering::Relaxed);
+        store
+            .load_neighbourhood_in(&anchor, scope)
+            .await?
+            .ok_or(FamilyError::PersonNotFound)?
+    };
     Ok(FamilySnapshot::build(
-        &la.neighbourhood,
+        &ln.neighbourhood,
         &anchor,
         as_of,
-        &la.co_registrations,
+        &ln.co_registrations,
     )?)
 }
 
@@ -66,9 +94,10 @@ pub async fn family_of_anchor(
     store: &Store,
     anchor: &Iin,
     as_of: NaiveDate,
+    scope: LoadScope,
 ) -> Result<FamilySnapshot, FamilyError> {
     let ln = store
-        .load_neighbourhood(anchor)
+        .load_neighbourhood_in(anchor, scope)
         .await?
         .ok_or(FamilyError::PersonNotFound)?;
     let r = Resolver::new(&ln.neighbourhood, as_of);
@@ -104,13 +133,14 @@ pub async fn family_by_id(
     store: &Store,
     family_id: &str,
     as_of: NaiveDate,
+    scope: LoadScope,
 ) -> Result<FamilySnapshot, FamilyError> {
     let anchor = store
         .family_anchor(family_id)
         .await?
         .ok_or(FamilyError::FamilyNotFound)?;
     let anchor = Iin::parse(&anchor).map_err(|_| FamilyError::FamilyNotFound)?;
-    family_of_anchor(store, &anchor, as_of).await
+    family_of_anchor(store, &anchor, as_of, scope).await
 }
 
 /// Creates a `Family` node for every person who is a candidate anchor on `on` (idempotent).

@@ -19,6 +19,9 @@
 //!   personal data, the error policy.
 //!
 //! `ARCHITECTURE.md` holds the code map and the invariants; `schema/graph-model.md` the graph.
+// The request path's nested futures (HTTP → GraphQL → gate → store → neo4rs) are deeper than
+// rustc's default layout query depth.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod app;

@@ -455,6 +455,25 @@ enum BenchCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// `family(iin:)` (README selection) for anchors and for members against the raw statement
+    /// the service sends (latency p50/p99 and throughput at several concurrencies, as ratios).
+    Card {
+        /// Persons of each kind (anchors, members of someone else's card).
+        #[arg(long, default_value_t = 500)]
+        samples: usize,
+        /// Random seed for the choice of persons.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Concurrencies of the throughput runs.
+        #[arg(long, value_delimiter = ',', default_value = "1,4,16,64")]
+        clients: Vec<usize>,
+        /// Seconds per throughput run.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Write the audit trail without fsyncing each record (to tell the fsync's share).
+        #[arg(long)]
+        no_fsync: bool,
+    },
     /// Investigators' link queries: neighbourhood (2 hops) and paths (up to 6 hops) latency
     /// against the raw statements, and (with `--planted`) recall of the generator's patterns.
     Links {
@@ -784,6 +803,50 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Schema => {
             print!("{}", family_card::api::sdl());
+        }
+        Command::Bench(BenchCommand::Card {
+            samples,
+            seed,
+            clients,
+            seconds,
+            no_fsync,
+        }) => {
+            let db = open_db(&cli.db).await?;
+            let rules = family_card::rules::RuleSet::from_option(cli.db.rules_dir.as_deref())?;
+            let r = family_card::bench::card_against_raw(
+                &db.store, &rules, samples, seed, &clients, seconds, !no_fsync,
+            )
+            .await?;
+            println!(
+                "family(iin:) (README selection) over HTTP, full service (audit fsync {}), against its raw statement; {} persons stored (seed {seed}):",
+                if no_fsync { "off" } else { "on" },
+                r.persons_in_db
+            );
+            for (what, p) in [("anchors", &r.anchors), ("members", &r.members)] {
+                println!(
+                    "  {what:8} n={:4}  service p50 {:.2} ms p99 {:.2} ms | raw p50 {:.2} ms p99 {:.2} ms | ratio p50 {:.2} p99 {:.2}",
+                    p.samples,
+                    ms(p.service_p50),
+                    ms(p.service_p99),
+                    ms(p.raw_p50),
+                    ms(p.raw_p99),
+                    p.service_p50.as_secs_f64() / p.raw_p50.as_secs_f64().max(1e-9),
+                    p.service_p99.as_secs_f64() / p.raw_p99.as_secs_f64().max(1e-9),
+                );
+            }
+            println!(
+                "  card reads {}, of which needed a second load: {}; errors {}",
+                r.card_reads, r.second_loads, r.errors
+            );
+            for t in &r.throughput {
+                println!(
+                    "  {:3} clients: service {:7.0} req/s | raw {:7.0} req/s | ratio {:.2}",
+                    t.clients,
+                    t.service_per_s,
+                    t.raw_per_s,
+                    t.service_per_s / t.raw_per_s.max(1e-9)
+                );
+            }
         }
         Command::Bench(BenchCommand::Links {
             samples,

@@ -13,7 +13,7 @@ use crate::audit::AuditAccess;
 use crate::domain::ids::Iin;
 use crate::domain::snapshot::FamilySnapshot;
 use crate::family_cards::{self, FamilyError};
-use crate::store::Store;
+use crate::store::{LoadScope, Store};
 use chrono::NaiveDate;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -41,6 +41,9 @@ pub struct AccessNotes {
 pub struct Gate {
     store: Store,
     who: Principal,
+    /// What family loads fetch: the whole card, or only its composition when the request's
+    /// document asks for nothing else (`super::family::load_scope`).
+    scope: LoadScope,
     loads: Mutex<HashMap<LoadKey, Cell>>,
     notes: Mutex<AccessNotes>,
 }
@@ -54,9 +57,16 @@ impl Gate {
         Gate {
             store,
             who,
+            scope: LoadScope::Full,
             loads: Mutex::new(HashMap::new()),
             notes: Mutex::new(AccessNotes::default()),
         }
+    }
+
+    /// Family loads of this request fetch only what `scope` covers.
+    pub fn with_scope(mut self, scope: LoadScope) -> Self {
+        self.scope = scope;
+        self
     }
 
     pub fn principal(&self) -> &Principal {
@@ -134,9 +144,35 @@ impl Gate {
             .entry(key)
             .or_default()
             .clone();
-        cell.get_or_try_init(|| async { load().await.map(Arc::new) })
+        let s = cell
+            .get_or_try_init(|| async { load().await.map(Arc::new) })
             .await
-            .cloned()
+            .cloned()?;
+        self.seed(&s);
+        Ok(s)
+    }
+
+    /// The per-request loader: a family loaded once answers, without a load of its own, every
+    /// later ask for the family of one of its members on the same date (`members { node {
+    /// family | entitlements } }`) and for the card by id — a person is counted in one family
+    /// only, and that family's composition counted them.
+    fn seed(&self, s: &Arc<FamilySnapshot>) {
+        let d = s.as_of();
+        let mut loads = self.loads.lock().unwrap_or_else(|p| p.into_inner());
+        let keys = s
+            .members
+            .iter()
+            .map(|m| LoadKey::FamilyOfPerson(m.iin().as_str().into(), d))
+            .chain([LoadKey::FamilyById(
+                s.composition.family_id.as_str().into(),
+                d,
+            )]);
+        for k in keys {
+            let cell = loads.entry(k).or_default();
+            if !cell.initialized() {
+                let _ = cell.set(s.clone());
+            }
+        }
     }
 
     fn admit_family(&self, what: &str, object: &str, s: &FamilySnapshot) -> ApiResult<()> {
@@ -165,7 +201,7 @@ impl Gate {
         self.require(Action::ReadFamily, what, iin.as_str())?;
         let s = self
             .cached(LoadKey::FamilyOfPerson(iin.as_str().into(), as_of), || {
-                family_cards::family_of_person(&self.store, iin, as_of)
+                family_cards::family_of_person_in(&self.store, iin, as_of, self.scope)
             })
             .await
             .map_err(|e| self.failed(what, iin.as_str(), e))?;
@@ -179,7 +215,7 @@ impl Gate {
         self.require(Action::ReadFamily, what, id)?;
         let s = self
             .cached(LoadKey::FamilyById(id.into(), as_of), || {
-                family_cards::family_by_id(&self.store, id, as_of)
+                family_cards::family_by_id(&self.store, id, as_of, self.scope)
             })
             .await
             .map_err(|e| self.failed(what, id, e))?;

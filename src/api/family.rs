@@ -9,7 +9,9 @@ use super::person::{
 use super::schema::{gate, paginate};
 use crate::domain::registry::PersonFacts;
 use crate::domain::snapshot::{FamilySnapshot, MemberSnapshot};
+use crate::store::LoadScope;
 use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::NaiveDate;
 use std::sync::Arc;
@@ -239,5 +241,127 @@ impl FamilyView {
             after,
             first,
         )?)
+    }
+}
+
+/// Fields whose answers come from a family's composition alone (persons, registrations,
+/// dwellings, links, co-registrations): the family card's own, its members', their
+/// registrations and dwellings, the connection wrappers. Nothing here reads incomes, assets,
+/// health, benefits or any other fact.
+const COMPOSITION_FIELDS: &[&str] = &[
+    "__typename",
+    // Query
+    "family",
+    // Family
+    "familyId",
+    "anchorIin",
+    "asOf",
+    "size",
+    "members",
+    "notCounted",
+    "deceased",
+    "household",
+    "dwelling",
+    // connections
+    "edges",
+    "node",
+    "cursor",
+    "pageInfo",
+    "hasNextPage",
+    "hasPreviousPage",
+    "startCursor",
+    "endCursor",
+    // Person (as a member; `family` above)
+    "iin",
+    "fullName",
+    "birthDate",
+    "sex",
+    "deathDate",
+    "citizenship",
+    "age",
+    "role",
+    "basis",
+    "registrations",
+    // Registration, Dwelling, NotCounted, Deceased, Household
+    "kind",
+    "from",
+    "to",
+    "addressId",
+    "region",
+    "settlement",
+    "settlementType",
+    "street",
+    "house",
+    "flat",
+    "reason",
+    "relation",
+    "residents",
+    "outsideFamily",
+];
+
+/// What the family loads of a request need: only the composition when every field the
+/// document names (in any operation or fragment) is answered from it, else every fact. Decided
+/// by name over the whole document, so it errs towards loading everything: one field outside
+/// [`COMPOSITION_FIELDS`] anywhere (`wellbeing`, `incomes`, `assets`, `entitlements`, a mutation
+/// …) and the request loads full cards.
+pub fn load_scope(doc: &ExecutableDocument) -> LoadScope {
+    fn only_composition(set: &SelectionSet) -> bool {
+        set.items.iter().all(|s| match &s.node {
+            Selection::Field(f) => {
+                COMPOSITION_FIELDS.contains(&f.node.name.node.as_str())
+                    && only_composition(&f.node.selection_set.node)
+            }
+            Selection::InlineFragment(i) => only_composition(&i.node.selection_set.node),
+            Selection::FragmentSpread(_) => true,
+        })
+    }
+    let queries_only = doc
+        .operations
+        .iter()
+        .all(|(_, op)| op.node.ty == OperationType::Query);
+    let composition = queries_only
+        && doc
+            .operations
+            .iter()
+            .all(|(_, op)| only_composition(&op.node.selection_set.node))
+        && doc
+            .fragments
+            .values()
+            .all(|f| only_composition(&f.node.selection_set.node));
+    if composition {
+        LoadScope::Composition
+    } else {
+        LoadScope::Full
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(q: &str) -> LoadScope {
+        load_scope(&async_graphql::parser::parse_query(q).unwrap())
+    }
+
+    #[test]
+    fn composition_only_documents_skip_the_other_facts() {
+        assert_eq!(
+            scope("{ family(iin: \"1\") { familyId size members { edges { node { iin fullName role age registrations { dwelling { region } } } } } household { residents } } }"),
+            LoadScope::Composition
+        );
+        assert_eq!(
+            scope("query { ...F } fragment F on Query { family(iin: \"1\") { familyId } }"),
+            LoadScope::Composition
+        );
+        for q in [
+            "{ family(iin: \"1\") { familyId wellbeing { level } } }",
+            "{ family(iin: \"1\") { members { edges { node { entitlements { benefit } } } } } }",
+            "{ family(iin: \"1\") { assets { vehicles { kind } } } }",
+            "query { ...F } fragment F on Query { family(iin: \"1\") { incomes { edges { node { month } } } } }",
+            "mutation { family { familyId } }",
+            "{ person(iin: \"1\") { iin } }",
+        ] {
+            assert_eq!(scope(q), LoadScope::Full, "{q}");
+        }
     }
 }

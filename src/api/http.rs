@@ -20,6 +20,7 @@ use super::schema::{build_schema, AppSchema};
 use super::AppContext;
 use crate::audit::{AuditDraft, AuditQuery};
 use crate::proactive::replies::{handle_inbound, InboundSms};
+use crate::store::LoadScope;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -34,6 +35,8 @@ use std::sync::Arc;
 pub struct AppState {
     pub schema: AppSchema,
     pub app: AppContext,
+    /// Checked documents of repeated queries with the family load scope they need.
+    pub documents: Arc<limits::DocumentCache<LoadScope>>,
 }
 
 pub fn router_with(app: AppContext) -> Router {
@@ -59,7 +62,11 @@ pub fn router_with(app: AppContext) -> Router {
                 },
             ),
         )
-        .with_state(AppState { schema, app })
+        .with_state(AppState {
+            schema,
+            app,
+            documents: Arc::new(limits::DocumentCache::new(512)),
+        })
 }
 
 /// GraphQL subscriptions over WebSocket (`graphql-transport-ws`, also the older `graphql-ws`):
@@ -401,18 +408,8 @@ async fn execute(
         ))),
         ..new_draft(who.subject.clone(), who.role.as_str(), "graphql")
     };
-    // Limits before the parser, then the parsed document's.
-    let doc = limits::check_text(&p.query, l)
-        .map_err(|r| ("GRAPHQL_LIMIT", r.0))
-        .and_then(|()| {
-            async_graphql::parser::parse_query(&p.query)
-                .map_err(|e| ("GRAPHQL_PARSE_FAILED", e.to_string()))
-        })
-        .and_then(|d| {
-            limits::check_document(&d, l)
-                .map(|()| d)
-                .map_err(|r| ("GRAPHQL_LIMIT", r.0))
-        });
+    // Limits before the parser, then the parsed document's (checked once per query text).
+    let doc = st.documents.checked(&p.query, l, super::family::load_scope);
     let doc = match doc {
         Ok(d) => d,
         Err((code, message)) => {
@@ -425,7 +422,7 @@ async fn execute(
         }
     };
     if via_get {
-        let mutation = doc.operations.iter().any(|(name, op)| {
+        let mutation = doc.0.operations.iter().any(|(name, op)| {
             let chosen = match (&p.operation_name, name) {
                 (Some(want), Some(n)) => n.as_str() == want,
                 (None, _) => true,
@@ -445,8 +442,9 @@ async fn execute(
             return r;
         }
     }
-    let gate = Arc::new(Gate::new(app.store.clone(), who.clone()));
+    let gate = Arc::new(Gate::new(app.store.clone(), who.clone()).with_scope(doc.1));
     let mut req = async_graphql::Request::new(p.query).data(gate.clone());
+    req.set_parsed_query(doc.0.clone());
     if let Some(v) = p.variables {
         req = req.variables(async_graphql::Variables::from_json(v));
     }

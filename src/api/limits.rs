@@ -15,7 +15,7 @@
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
@@ -193,6 +193,55 @@ pub fn check_document(doc: &ExecutableDocument, l: &Limits) -> Result<(), Refusa
     Ok(())
 }
 
+/// Documents that passed every check above, by query text, with what was derived from them
+/// (`V`: the family load scope). A client's screen sends the same few texts again and again,
+/// so each is lexed, parsed and checked once; the executor gets the parsed document
+/// (`Request::set_parsed_query`), never the text to parse again. Bounded: at most
+/// `capacity` texts (each at most `max_query_bytes`); when full it starts afresh.
+pub struct DocumentCache<V> {
+    capacity: usize,
+    map: Mutex<HashMap<String, Arc<(ExecutableDocument, V)>>>,
+}
+
+impl<V> DocumentCache<V> {
+    pub fn new(capacity: usize) -> Self {
+        DocumentCache {
+            capacity,
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The checked document of `query`: from the cache, or checked (steps 1–3), parsed and
+    /// derived now. A refusal is `(code, message)` and is not cached.
+    pub fn checked(
+        &self,
+        query: &str,
+        l: &Limits,
+        derive: impl FnOnce(&ExecutableDocument) -> V,
+    ) -> Result<Arc<(ExecutableDocument, V)>, (&'static str, String)> {
+        if let Some(hit) = self
+            .map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(query)
+        {
+            return Ok(hit.clone());
+        }
+        check_text(query, l).map_err(|r| ("GRAPHQL_LIMIT", r.0))?;
+        let doc = async_graphql::parser::parse_query(query)
+            .map_err(|e| ("GRAPHQL_PARSE_FAILED", e.to_string()))?;
+        check_document(&doc, l).map_err(|r| ("GRAPHQL_LIMIT", r.0))?;
+        let v = derive(&doc);
+        let entry = Arc::new((doc, v));
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= self.capacity {
+            map.clear();
+        }
+        map.insert(query.to_string(), entry.clone());
+        Ok(entry)
+    }
+}
+
 /// Token buckets per principal (subject). Buckets idle for a minute are dropped.
 pub struct RateLimiter {
     per_second: f64,
@@ -275,6 +324,37 @@ mod tests {
         assert!(r.unwrap_err().0.contains("aliases"));
         let ok = "{ family(iin: \"1\") { familyId members { edges { node { iin } } } } }";
         assert!(check_document(&doc(ok), &Limits::default()).is_ok());
+    }
+
+    #[test]
+    fn a_checked_document_is_parsed_once_and_refusals_are_not_kept() {
+        let cache = DocumentCache::new(2);
+        let l = Limits::default();
+        let mut derived = 0;
+        for _ in 0..3 {
+            let d = cache
+                .checked("{ a { b } }", &l, |_| {
+                    derived += 1;
+                })
+                .unwrap();
+            assert_eq!(d.0.operations.iter().count(), 1);
+        }
+        assert_eq!(derived, 1, "parsed and derived once");
+        let deep = format!("{}{}", "{ a ".repeat(40), "}".repeat(40));
+        assert_eq!(
+            cache.checked(&deep, &l, |_| ()).unwrap_err().0,
+            "GRAPHQL_LIMIT"
+        );
+        assert_eq!(
+            cache.checked("{ a", &l, |_| ()).unwrap_err().0,
+            "GRAPHQL_PARSE_FAILED"
+        );
+        assert_eq!(cache.map.lock().unwrap().len(), 1);
+        // Full: starts afresh, still bounded.
+        for q in ["{ b }", "{ c }", "{ d }"] {
+            cache.checked(q, &l, |_| ()).unwrap();
+        }
+        assert!(cache.map.lock().unwrap().len() <= 2);
     }
 
     #[test]

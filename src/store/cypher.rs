@@ -1,6 +1,7 @@
 //! Every Cypher statement the service runs, embedded at compile time from `cypher/*.cypher`.
 //! Statements take parameters only; nothing is spliced into their text.
 
+pub const CARD_COMPOSITION: &str = include_str!("../../cypher/card_composition.cypher");
 pub const COUNTS: &str = include_str!("../../cypher/counts.cypher");
 pub const DASHBOARD_ENTITLEMENTS: &str = include_str!("../../cypher/dashboard_entitlements.cypher");
 pub const DASHBOARD_JOB_RUNS: &str = include_str!("../../cypher/dashboard_job_runs.cypher");
@@ -101,6 +102,7 @@ pub const WELLBEING_RECORD: &str = include_str!("../../cypher/wellbeing_record.c
 
 /// Every statement by file name, for the Neo4j-grammar check in the test run.
 pub const ALL: &[(&str, &str)] = &[
+    ("card_composition.cypher", CARD_COMPOSITION),
     ("counts.cypher", COUNTS),
     ("dashboard_entitlements.cypher", DASHBOARD_ENTITLEMENTS),
     ("dashboard_job_runs.cypher", DASHBOARD_JOB_RUNS),

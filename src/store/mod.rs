@@ -14,13 +14,14 @@ mod links;
 mod neighbourhood;
 mod offers;
 pub mod pages;
+mod rows;
 pub mod series;
 mod signals;
 
 pub use jobs::{Checkpoint, FamilyRef};
 
 pub use events::AttemptRecord;
-pub use neighbourhood::LoadedNeighbourhood;
+pub use neighbourhood::{CardLoad, LoadScope, LoadedNeighbourhood};
 pub use offers::TransitionWrite;
 
 use neo4rs::{query, BoltType, ConfigBuilder, Graph, Query};
@@ -188,6 +189,21 @@ impl Store {
         let mut out = vec![];
         while let Some(row) = s.next().await? {
             out.push(row.get::<T>(col).map_err(shape("column"))?);
+        }
+        Ok(out)
+    }
+
+    /// Runs a read-only statement (sent as a read: `mode: r`, which a Neo4j cluster may serve
+    /// from any member) and decodes every row with `decode`, straight from Bolt values.
+    pub async fn read_each<T>(
+        &self,
+        q: Query,
+        decode: fn(&neo4rs::Row) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        let mut s = self.graph.execute_read(q).await?;
+        let mut out = vec![];
+        while let Some(row) = s.next().await? {
+            out.push(decode(&row)?);
         }
         Ok(out)
     }

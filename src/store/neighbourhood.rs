@@ -1,13 +1,14 @@
 //! Loading a family neighbourhood (`cypher/family_neighbourhood.cypher`) in one round trip and
-//! turning its rows into the pure [`Neighbourhood`] the domain resolves.
+//! turning its typed rows ([`super::rows`]) into the pure [`Neighbourhood`] the domain resolves.
+//! A family card read loads the focus's neighbourhood together with those of its direct
+//! relatives ([`CardLoad`]), so the card of a person who is not the anchor needs no second load.
 
-use super::{cypher, shape, Store, StoreError, StoreResult};
+use super::rows::{self, PersonEntry};
+use super::{cypher, Store, StoreError, StoreResult};
 use crate::domain::family::{CoRegistration, Neighbourhood};
 use crate::domain::ids::Iin;
-use crate::domain::registry::{Dwelling, Person, PersonFacts, Registration, RegistrationAt};
+use crate::domain::registry::PersonFacts;
 use neo4rs::query;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
 use std::collections::HashMap;
 
 /// Co-registrations listed per dwelling at most (a shared-address hub must not flood a load).
@@ -22,43 +23,107 @@ pub struct LoadedNeighbourhood {
     pub co_registrations: Vec<CoRegistration>,
 }
 
-/// A registration as the neighbourhood query returns it: the relationship's properties with the
-/// dwelling nested.
-#[derive(serde::Deserialize)]
-struct RegistrationRow {
-    #[serde(flatten)]
-    registration: Registration,
-    dwelling: Dwelling,
+/// Which statement a load uses: every fact (rules run on the result), or only what the
+/// composition rules read (`card_composition.cypher`: persons, registrations, links,
+/// disabilities, education).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum LoadScope {
+    #[default]
+    Full,
+    Composition,
 }
 
-const FACT_COLUMNS: &[&str] = &[
-    "real_estate",
-    "vehicles",
-    "land_plots",
-    "farms",
-    "incomes",
-    "contributions",
-    "loans",
-    "employments",
-    "businesses",
-    "disabilities",
-    "health_attachments",
-    "health_insurance",
-    "diseases",
-    "addictions",
-    "education",
-    "convictions",
-    "bank_accounts",
-    "awards",
-    "pregnancies",
-    "unemployment",
-    "benefits",
-];
+impl LoadScope {
+    fn statement(self) -> &'static str {
+        match self {
+            LoadScope::Full => cypher::FAMILY_NEIGHBOURHOOD,
+            LoadScope::Composition => cypher::CARD_COMPOSITION,
+        }
+    }
+}
 
-fn list<T: DeserializeOwned>(v: &Value, what: &'static str) -> StoreResult<Vec<T>> {
-    match v {
-        Value::Null => Ok(vec![]),
-        _ => serde_json::from_value(v.clone()).map_err(shape(what)),
+/// Everything one card read loads around a focus person: the focus's radius-3 neighbourhood
+/// united with those of its direct relatives (each person once). [`CardLoad::around`] cuts out
+/// exactly the neighbourhood a radius-3 load of one of these centres would return, so the
+/// rules see the same facts as with a load of its own.
+#[derive(Debug, Clone)]
+pub struct CardLoad {
+    pub focus: Iin,
+    entries: Vec<PersonEntry>,
+    index: HashMap<Iin, usize>,
+}
+
+impl CardLoad {
+    /// Whether `iin`'s own radius-3 neighbourhood is inside this load.
+    pub fn is_centre(&self, iin: &Iin) -> bool {
+        self.index
+            .get(iin)
+            .is_some_and(|&i| self.entries[i].co_registrations.is_some())
+    }
+
+    /// The neighbourhood of `centre` (radius 3 over marriages, parent links and guardianships,
+    /// as `family_neighbourhood.cypher` computes it), or `None` when `centre` is not a centre
+    /// of this load.
+    pub fn around(&self, centre: &Iin) -> Option<LoadedNeighbourhood> {
+        if !self.is_centre(centre) {
+            return None;
+        }
+        // Undirected adjacency over the links leaving every loaded person.
+        let mut adjacent: HashMap<&Iin, Vec<&Iin>> = HashMap::new();
+        let mut link = |a: &'_ Iin, b: &'_ Iin| {
+            let (a, b) = (self.key(a), self.key(b));
+            if let (Some(a), Some(b)) = (a, b) {
+                adjacent.entry(a).or_default().push(b);
+                adjacent.entry(b).or_default().push(a);
+            }
+        };
+        for e in &self.entries {
+            for m in &e.marriages {
+                link(&m.spouse_a, &m.spouse_b);
+            }
+            for l in &e.parent_links {
+                link(&l.parent_iin, &l.child_iin);
+            }
+            for g in &e.guardianships {
+                link(&g.guardian_iin, &g.ward_iin);
+            }
+        }
+        let mut reached: HashMap<&Iin, u8> = HashMap::new();
+        let start = self.key(centre)?;
+        reached.insert(start, 0);
+        let mut frontier = vec![start];
+        for depth in 1..=3u8 {
+            let mut next = vec![];
+            for x in frontier {
+                for y in adjacent.get(x).into_iter().flatten() {
+                    if !reached.contains_key(y) {
+                        reached.insert(y, depth);
+                        next.push(*y);
+                    }
+                }
+            }
+            frontier = next;
+        }
+        let entries = self
+            .entries
+            .iter()
+            .filter(|e| reached.contains_key(&e.facts.person.iin))
+            .map(|e| {
+                let mut e = e.clone();
+                if &e.facts.person.iin != centre {
+                    e.co_registrations = None;
+                }
+                e
+            })
+            .collect();
+        Some(assemble(centre, entries))
+    }
+
+    /// The loaded person's own key (so adjacency borrows from `self`), `None` when not loaded.
+    fn key(&self, iin: &Iin) -> Option<&Iin> {
+        self.index
+            .get(iin)
+            .map(|&i| &self.entries[i].facts.person.iin)
     }
 }
 
@@ -76,96 +141,95 @@ impl Store {
     /// anchors at once). Persons not stored are simply absent from the result; the order follows
     /// `iins`.
     pub async fn load_neighbourhoods(&self, iins: &[Iin]) -> StoreResult<Vec<LoadedNeighbourhood>> {
-        let mut cols = vec![
-            "focus",
-            "person",
-            "is_focus",
-            "co_registrations",
-            "registrations",
-            "marriages",
-            "parent_links",
-            "guardianships",
-        ];
-        cols.extend_from_slice(FACT_COLUMNS);
-        let list_param: Vec<&str> = iins.iter().map(|i| i.as_str()).collect();
-        let rows = self
-            .with_retry(|| async {
-                let q = query(cypher::FAMILY_NEIGHBOURHOOD)
-                    .param("iins", list_param.clone())
-                    .param("max_co_registrations", MAX_CO_REGISTRATIONS);
-                self.fetch_rows(q, &cols).await
-            })
+        let entries = self
+            .neighbourhood_rows(iins, false, LoadScope::Full)
             .await?;
-        let mut by_focus: HashMap<String, Vec<Value>> = HashMap::new();
-        for row in rows {
-            let focus = row["focus"].as_str().unwrap_or_default().to_string();
-            by_focus.entry(focus).or_default().push(row);
+        let mut by_focus: HashMap<Iin, Vec<PersonEntry>> = HashMap::new();
+        for e in entries {
+            by_focus.entry(e.focus.clone()).or_default().push(e);
         }
-        let mut out = Vec::with_capacity(by_focus.len());
-        for iin in iins {
-            if let Some(rows) = by_focus.remove(iin.as_str()) {
-                out.push(assemble(iin, rows)?);
-            }
+        Ok(iins
+            .iter()
+            .filter_map(|iin| by_focus.remove(iin).map(|rows| assemble(iin, rows)))
+            .collect())
+    }
+
+    /// The neighbourhood of `iin` with the facts of `scope`, or `None` when not stored.
+    pub async fn load_neighbourhood_in(
+        &self,
+        iin: &Iin,
+        scope: LoadScope,
+    ) -> StoreResult<Option<LoadedNeighbourhood>> {
+        let rows = self
+            .neighbourhood_rows(std::slice::from_ref(iin), false, scope)
+            .await?;
+        Ok((!rows.is_empty()).then(|| assemble(iin, rows)))
+    }
+
+    /// Everything a family card read around `iin` needs, in ONE round trip (see [`CardLoad`]),
+    /// or `None` when no such person is stored.
+    pub async fn load_card(&self, iin: &Iin, scope: LoadScope) -> StoreResult<Option<CardLoad>> {
+        let entries = self
+            .neighbourhood_rows(std::slice::from_ref(iin), true, scope)
+            .await?;
+        if entries.is_empty() {
+            return Ok(None);
         }
-        Ok(out)
+        let mut index = HashMap::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            index.insert(e.facts.person.iin.clone(), i);
+        }
+        Ok(Some(CardLoad {
+            focus: iin.clone(),
+            entries,
+            index,
+        }))
+    }
+
+    /// The raw database work of one card read, for benchmarks: the statement `load_card` sends,
+    /// with the same parameters over the same pool, its rows received and counted, not decoded.
+    pub async fn card_statement_raw(&self, iin: &Iin, scope: LoadScope) -> StoreResult<usize> {
+        let q = query(scope.statement())
+            .param("iins", vec![iin.as_str()])
+            .param("with_relatives", true)
+            .param("max_co_registrations", MAX_CO_REGISTRATIONS);
+        Ok(self.read_each(q, |_| Ok(())).await?.len())
+    }
+
+    async fn neighbourhood_rows(
+        &self,
+        iins: &[Iin],
+        with_relatives: bool,
+        scope: LoadScope,
+    ) -> StoreResult<Vec<PersonEntry>> {
+        let list_param: Vec<&str> = iins.iter().map(|i| i.as_str()).collect();
+        self.with_retry(|| async {
+            let q = query(scope.statement())
+                .param("iins", list_param.clone())
+                .param("with_relatives", with_relatives)
+                .param("max_co_registrations", MAX_CO_REGISTRATIONS);
+            self.read_each(q, rows::person_entry).await
+        })
+        .await
     }
 }
 
-/// Turns the rows of one focus person into a [`LoadedNeighbourhood`].
-fn assemble(iin: &Iin, rows: Vec<Value>) -> StoreResult<LoadedNeighbourhood> {
+/// Turns the rows of one focus person into a [`LoadedNeighbourhood`]. A person reached twice
+/// (the focus on a cycle of links) counts once.
+fn assemble(iin: &Iin, rows: Vec<PersonEntry>) -> LoadedNeighbourhood {
     let mut n = Neighbourhood::default();
     let mut co_registrations = vec![];
     for row in rows {
-        let person: Person =
-            serde_json::from_value(row["person"].clone()).map_err(shape("person"))?;
-        let mut f = PersonFacts::new(person);
-        f.registrations = list::<RegistrationRow>(&row["registrations"], "registrations")?
-            .into_iter()
-            .map(|r| RegistrationAt {
-                registration: r.registration,
-                dwelling: r.dwelling,
-            })
-            .collect();
-        f.real_estate = list(&row["real_estate"], "real_estate")?;
-        f.vehicles = list(&row["vehicles"], "vehicles")?;
-        f.land_plots = list(&row["land_plots"], "land_plots")?;
-        f.farms = list(&row["farms"], "farms")?;
-        f.incomes = super::series::incomes_json(&row["incomes"]).map_err(shape("incomes"))?;
-        f.contributions = super::series::contributions_json(&row["contributions"])
-            .map_err(shape("contributions"))?;
-        f.loans = list(&row["loans"], "loans")?;
-        f.employments = list(&row["employments"], "employments")?;
-        f.businesses = list(&row["businesses"], "businesses")?;
-        f.disabilities = list(&row["disabilities"], "disabilities")?;
-        f.health_attachments = list(&row["health_attachments"], "health_attachments")?;
-        f.health_insurance = list(&row["health_insurance"], "health_insurance")?;
-        f.diseases = list(&row["diseases"], "diseases")?;
-        f.addictions = list(&row["addictions"], "addictions")?;
-        f.education = list(&row["education"], "education")?;
-        f.convictions = list(&row["convictions"], "convictions")?;
-        f.bank_accounts = list(&row["bank_accounts"], "bank_accounts")?;
-        f.awards = list(&row["awards"], "awards")?;
-        f.pregnancies = list(&row["pregnancies"], "pregnancies")?;
-        f.unemployment = list(&row["unemployment"], "unemployment")?;
-        f.benefits = list(&row["benefits"], "benefits")?;
+        if n.persons.contains_key(&row.facts.person.iin) {
+            continue;
+        }
+        let mut f = row.facts;
         sort_facts(&mut f);
-        n.marriages.extend(list(&row["marriages"], "marriages")?);
-        n.parent_links
-            .extend(list(&row["parent_links"], "parent_links")?);
-        n.guardianships
-            .extend(list(&row["guardianships"], "guardianships")?);
-        if row["is_focus"].as_bool() == Some(true) {
-            co_registrations = row["co_registrations"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter(|v| !v["iin"].is_null())
-                        .map(|v| serde_json::from_value(v.clone()))
-                        .collect::<Result<Vec<CoRegistration>, _>>()
-                })
-                .transpose()
-                .map_err(shape("co_registrations"))?
-                .unwrap_or_default();
+        n.marriages.extend(row.marriages);
+        n.parent_links.extend(row.parent_links);
+        n.guardianships.extend(row.guardianships);
+        if &f.person.iin == iin {
+            co_registrations = row.co_registrations.unwrap_or_default();
         }
         n.persons.insert(f.person.iin.clone(), f);
     }
@@ -183,11 +247,11 @@ fn assemble(iin: &Iin, rows: Vec<Value>) -> StoreResult<LoadedNeighbourhood> {
             to: r.registration.to,
         }));
     }
-    Ok(LoadedNeighbourhood {
+    LoadedNeighbourhood {
         focus: iin.clone(),
         neighbourhood: n,
         co_registrations,
-    })
+    }
 }
 
 /// Pattern comprehensions return facts in storage order; sort them so evaluations and hashes do

@@ -13,4 +13,5 @@ mod jobs;
 mod links;
 mod pages;
 mod proactive;
+mod round_trips;
 mod security;

@@ -1,0 +1,178 @@
+//! Typed rows of the neighbourhood statements (`family_neighbourhood.cypher`,
+//! `card_composition.cypher`): each Bolt row is deserialized by neo4rs straight into these
+//! records (serde over Bolt values), never through `serde_json::Value` maps. The column names
+//! are the field names; a column a statement does not return (the composition-only statement
+//! has no incomes, assets, …) decodes as an empty list.
+//!
+//! The monthly series (`incomes`, `contributions`) are decoded in ONE function,
+//! [`monthly_series`]: stored as yearly series (`store::series`), expanded back into the
+//! extract's monthly records there.
+
+use super::{StoreError, StoreResult};
+use crate::domain::family::CoRegistration;
+use crate::domain::ids::Iin;
+use crate::domain::registry::{
+    AddictionRegistration, BankAccount, BenefitReceipt, Business, Contribution, Conviction,
+    Disability, DiseaseRegistration, Dwelling, EducationAttachment, Employment, Farm, Guardianship,
+    HealthAttachment, HealthInsurance, Income, LandPlot, Loan, Marriage, MotherAward, ParentLink,
+    Person, PersonFacts, Pregnancy, RealEstate, Registration, RegistrationAt, Unemployment,
+    Vehicle,
+};
+use serde::Deserialize;
+
+/// A registration as the statements return it: the relationship's properties with the
+/// dwelling nested.
+#[derive(Deserialize)]
+struct RegistrationRow {
+    #[serde(flatten)]
+    registration: Registration,
+    dwelling: Dwelling,
+}
+
+/// One person of a neighbourhood with the links leaving them (one Bolt row).
+#[derive(Deserialize)]
+struct PersonRow {
+    focus: Iin,
+    person: Person,
+    /// A person whose own radius-3 neighbourhood the row set holds (the focus; with
+    /// `$with_relatives` also its direct relatives); only these carry co-registrations.
+    is_centre: bool,
+    #[serde(default)]
+    co_registrations: Vec<CoRegistration>,
+    #[serde(default)]
+    registrations: Vec<RegistrationRow>,
+    #[serde(default)]
+    marriages: Vec<Marriage>,
+    #[serde(default)]
+    parent_links: Vec<ParentLink>,
+    #[serde(default)]
+    guardianships: Vec<Guardianship>,
+    #[serde(default)]
+    real_estate: Vec<RealEstate>,
+    #[serde(default)]
+    vehicles: Vec<Vehicle>,
+    #[serde(default)]
+    land_plots: Vec<LandPlot>,
+    #[serde(default)]
+    farms: Vec<Farm>,
+    #[serde(default)]
+    loans: Vec<Loan>,
+    #[serde(default)]
+    employments: Vec<Employment>,
+    #[serde(default)]
+    businesses: Vec<Business>,
+    #[serde(default)]
+    disabilities: Vec<Disability>,
+    #[serde(default)]
+    health_attachments: Vec<HealthAttachment>,
+    #[serde(default)]
+    health_insurance: Vec<HealthInsurance>,
+    #[serde(default)]
+    diseases: Vec<DiseaseRegistration>,
+    #[serde(default)]
+    addictions: Vec<AddictionRegistration>,
+    #[serde(default)]
+    education: Vec<EducationAttachment>,
+    #[serde(default)]
+    convictions: Vec<Conviction>,
+    #[serde(default)]
+    bank_accounts: Vec<BankAccount>,
+    #[serde(default)]
+    awards: Vec<MotherAward>,
+    #[serde(default)]
+    pregnancies: Vec<Pregnancy>,
+    #[serde(default)]
+    unemployment: Vec<Unemployment>,
+    #[serde(default)]
+    benefits: Vec<BenefitReceipt>,
+}
+
+/// A decoded row: the person's facts, the civil links leaving them, and — on a centre row —
+/// everybody else registered at their dwellings.
+#[derive(Debug, Clone)]
+pub struct PersonEntry {
+    pub focus: Iin,
+    pub facts: PersonFacts,
+    pub marriages: Vec<Marriage>,
+    pub parent_links: Vec<ParentLink>,
+    pub guardianships: Vec<Guardianship>,
+    /// `Some` on centre rows only.
+    pub co_registrations: Option<Vec<CoRegistration>>,
+}
+
+fn shape(what: &'static str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Shape {
+        what,
+        cause: e.to_string(),
+    }
+}
+
+/// The ONE decode point of the monthly series columns: `incomes` and `contributions` as the
+/// neighbourhood statements return them. Absent columns (the composition-only statement) are
+/// empty.
+pub fn monthly_series(row: &neo4rs::Row) -> StoreResult<(Vec<Income>, Vec<Contribution>)> {
+    let column = |name: &str| row.keys().iter().any(|k| k.value == name);
+    let incomes = if column("incomes") {
+        super::series::incomes(
+            row.get::<Vec<super::series::IncomeYear>>("incomes")
+                .map_err(|e| shape("incomes", e))?,
+        )
+    } else {
+        vec![]
+    };
+    let contributions = if column("contributions") {
+        super::series::contributions(
+            row.get::<Vec<super::series::ContributionYear>>("contributions")
+                .map_err(|e| shape("contributions", e))?,
+        )
+    } else {
+        vec![]
+    };
+    Ok((incomes, contributions))
+}
+
+/// Decodes one row of a neighbourhood statement.
+pub fn person_entry(row: &neo4rs::Row) -> StoreResult<PersonEntry> {
+    let r: PersonRow = row.to().map_err(|e| shape("neighbourhood row", e))?;
+    let (incomes, contributions) = monthly_series(row)?;
+    let facts = PersonFacts {
+        person: r.person,
+        registrations: r
+            .registrations
+            .into_iter()
+            .map(|x| RegistrationAt {
+                registration: x.registration,
+                dwelling: x.dwelling,
+            })
+            .collect(),
+        real_estate: r.real_estate,
+        vehicles: r.vehicles,
+        land_plots: r.land_plots,
+        farms: r.farms,
+        incomes,
+        contributions,
+        loans: r.loans,
+        employments: r.employments,
+        businesses: r.businesses,
+        disabilities: r.disabilities,
+        health_attachments: r.health_attachments,
+        health_insurance: r.health_insurance,
+        diseases: r.diseases,
+        addictions: r.addictions,
+        education: r.education,
+        convictions: r.convictions,
+        bank_accounts: r.bank_accounts,
+        awards: r.awards,
+        pregnancies: r.pregnancies,
+        unemployment: r.unemployment,
+        benefits: r.benefits,
+    };
+    Ok(PersonEntry {
+        focus: r.focus,
+        facts,
+        marriages: r.marriages,
+        parent_links: r.parent_links,
+        guardianships: r.guardianships,
+        co_registrations: r.is_centre.then_some(r.co_registrations),
+    })
+}
