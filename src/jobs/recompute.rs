@@ -21,6 +21,17 @@ pub fn job_name(as_of: NaiveDate) -> String {
 pub struct Evaluation {
     assessment: WellbeingAssessment,
     region: Option<String>,
+    /// Who the card counts, as a keyed digest (no IIN): a change between two assessments is a
+    /// `family.composition-changed` event (`cypher/wellbeing_record.cypher`).
+    composition: String,
+    members: i64,
+}
+
+/// The keyed digest of a card's members (sorted IINs), comparable across assessments.
+fn composition_digest(s: &crate::domain::snapshot::FamilySnapshot) -> String {
+    let mut iins: Vec<&str> = s.members.iter().map(|m| m.iin().as_str()).collect();
+    iins.sort_unstable();
+    FamilyId::opaque_ref("composition", &iins.join(","))
 }
 
 /// Evaluates every family on `as_of` with the methodology in force that day and stores an
@@ -48,6 +59,8 @@ pub async fn recompute_wellbeing(
                     Evaluated::Row(Evaluation {
                         assessment: a,
                         region: s.region().map(str::to_string),
+                        composition: composition_digest(s),
+                        members: s.members.len() as i64,
                     })
                 })
                 .map_err(|e| e.to_string())
@@ -81,6 +94,9 @@ struct AssessmentProps<'a> {
     direction_points: String,
     region: Option<&'a str>,
     evaluated_at: &'a str,
+    /// The keyed digest of the members and their number (see [`Evaluation`]).
+    composition: &'a str,
+    members: i64,
 }
 
 async fn write_changed(
@@ -127,6 +143,8 @@ async fn write_changed(
                     direction_points: serde_json::to_string(&directions).unwrap_or_default(),
                     region: ev.region.as_deref(),
                     evaluated_at: &evaluated_at,
+                    composition: &ev.composition,
+                    members: ev.members,
                 },
             })
         })

@@ -583,3 +583,115 @@ fn the_websocket_subscription_streams_events_within_the_policy() {
         }
     });
 }
+
+/// A birth changes who a card counts: the next well-being assessment writes one
+/// `family.composition-changed` event (members before and after, no IIN), and re-running the
+/// recompute writes none. Runs on a database of its own so the sample's cards stay as they are.
+#[test]
+fn a_birth_changes_the_family_composition_and_writes_one_event() {
+    use family_card::domain::ids::{make_iin, Sex};
+    use family_card::jobs::{recompute::recompute_wellbeing, JobOptions};
+    run(async {
+        let dir = tempfile::tempdir().unwrap();
+        let (_db, store) = own_database(&dir.path().join("db")).await;
+        let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample");
+        let opts = family_card::ingest::IngestOptions {
+            rejects_path: Some(dir.path().join("rejects.ndjson")),
+            ..Default::default()
+        };
+        family_card::ingest::load_dir(&store, &sample, &opts)
+            .await
+            .unwrap();
+        let before: chrono::NaiveDate = "2026-06-15".parse().unwrap();
+        let after: chrono::NaiveDate = "2026-08-01".parse().unwrap();
+        family_card::family_cards::materialise_family_cards(&store, before)
+            .await
+            .unwrap();
+        let rules = family_card::rules::RuleSet::bundled();
+        let recompute = |on| {
+            let (store, rules) = (store.clone(), rules.clone());
+            async move {
+                let opts = JobOptions {
+                    restart: true,
+                    ..Default::default()
+                };
+                recompute_wellbeing(&store, &rules.wellbeing, &rules.legal, on, &opts)
+                    .await
+                    .unwrap()
+            }
+        };
+        recompute(before).await;
+
+        // F01's mother gives birth on 2026-07-01.
+        let mother = "880315401029";
+        let father = "860210301018";
+        let card = family_card::family_cards::family_of_person(
+            &store,
+            &family_card::domain::ids::Iin::parse(mother).unwrap(),
+            before,
+        )
+        .await
+        .unwrap();
+        let family_id = card.composition.family_id.as_str().to_string();
+        let born: chrono::NaiveDate = "2026-07-01".parse().unwrap();
+        let child = make_iin(born, Sex::Female, 9_001).unwrap();
+        let extra = dir.path().join("birth");
+        std::fs::create_dir_all(&extra).unwrap();
+        std::fs::write(
+            extra.join("persons.ndjson"),
+            json!({"iin": child.as_str(), "surname": "Ахметова", "first_name": "Дана", "citizenship": "citizen"})
+                .to_string()
+                + "\n",
+        )
+        .unwrap();
+        std::fs::write(
+            extra.join("parent_links.ndjson"),
+            format!(
+                "{}\n{}\n",
+                json!({"parent_iin": mother, "child_iin": child.as_str(), "kind": "birth"}),
+                json!({"parent_iin": father, "child_iin": child.as_str(), "kind": "birth"})
+            ),
+        )
+        .unwrap();
+        let loaded = family_card::ingest::load_dir(&store, &extra, &opts)
+            .await
+            .unwrap();
+        assert_eq!(loaded.rejected(), 0, "the birth loads");
+
+        let events = |store: family_card::store::Store| {
+            let family_id = family_id.clone();
+            async move {
+                store
+                    .bench_read_events("family-composition:", "", 10_000)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|e| {
+                        e["subject"] == family_id.as_str() && e["data_change"] == "members_changed"
+                    })
+                    .collect::<Vec<Value>>()
+            }
+        };
+        assert!(events(store.clone()).await.is_empty(), "no change yet");
+        recompute(after).await;
+        let changed = events(store.clone()).await;
+        assert_eq!(
+            changed.len(),
+            1,
+            "one composition event for F01: {changed:?}"
+        );
+        let e = &changed[0];
+        assert_eq!(e["type"], "kz.family-card.family.composition-changed");
+        assert_eq!(
+            e["data_members"].as_i64().unwrap(),
+            e["data_previous_members"].as_i64().unwrap() + 1,
+            "one member more: {e}"
+        );
+        assert!(
+            !e.to_string().contains(child.as_str()),
+            "no IIN in the event"
+        );
+        recompute(after).await;
+        assert_eq!(events(store.clone()).await.len(), 1, "a re-run adds none");
+    });
+}
