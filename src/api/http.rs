@@ -443,7 +443,9 @@ async fn execute(
         }
     }
     let gate = Arc::new(Gate::new(app.store.clone(), who.clone()).with_scope(doc.1));
-    let mut req = async_graphql::Request::new(p.query).data(gate.clone());
+    let mut req = async_graphql::Request::new(p.query)
+        .data(gate.clone())
+        .data(super::limits::PreChecked);
     req.set_parsed_query(doc.0.clone());
     if let Some(v) = p.variables {
         req = req.variables(async_graphql::Variables::from_json(v));

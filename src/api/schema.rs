@@ -183,7 +183,9 @@ pub fn build_schema(app: Option<super::AppContext>, limits: &super::limits::Limi
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(32)
-    .limit_directives(4);
+    .limit_directives(4)
+    // Requests that bypass `api::http`'s checks (WebSocket) meet the same limits here.
+    .extension(super::limits::LimitsExtension(limits.clone()));
     if !limits.introspection {
         b = b.disable_introspection().disable_suggestions();
     }

@@ -695,3 +695,49 @@ fn a_birth_changes_the_family_composition_and_writes_one_event() {
         assert_eq!(events(store.clone()).await.len(), 1, "a re-run adds none");
     });
 }
+
+/// GraphQL over WebSocket meets the same pre-parse limits as `POST /graphql`: a nesting bomb is
+/// refused as an error of that operation, before the recursive parser sees it, and the connection
+/// (and the process) stay up.
+#[test]
+fn a_nesting_bomb_over_the_websocket_is_refused_and_the_connection_stays_up() {
+    run(async {
+        let (mut ws, ack) = ws_connect(&partner("bank-h", "*")).await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        let bomb = format!(
+            "subscription {}{}",
+            "{changeEvents ".repeat(700),
+            "}".repeat(700)
+        );
+        assert!(
+            bomb.len() < 16 * 1024,
+            "under the text limit: the nesting limit refuses it"
+        );
+        ws.send(tokio_tungstenite::tungstenite::Message::text(
+            json!({"id": "1", "type": "subscribe", "payload": {"query": bomb}}).to_string(),
+        ))
+        .await
+        .unwrap();
+        let m = next_json(&mut ws, 10).await;
+        assert!(m["type"] == "error" || m["type"] == "next", "{m}");
+        assert!(
+            m.to_string().contains("at most 24 levels"),
+            "the refusal names the limit: {m}"
+        );
+        ws.send(tokio_tungstenite::tungstenite::Message::text(
+            json!({"type": "ping"}).to_string(),
+        ))
+        .await
+        .unwrap();
+        // The refused operation is completed; then the ping is answered.
+        let mut pong = next_json(&mut ws, 10).await;
+        if pong["type"] == "complete" {
+            assert_eq!(pong["id"], "1", "{pong}");
+            pong = next_json(&mut ws, 10).await;
+        }
+        assert_eq!(
+            pong["type"], "pong",
+            "the connection is still served: {pong}"
+        );
+    });
+}
