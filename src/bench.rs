@@ -29,14 +29,8 @@ pub struct LatencyReport {
     pub unsynced_p99: Duration,
 }
 
-/// Picks `samples` persons uniformly at random (seeded) from every stored person, serves the API on
-/// a free local port, and times `family(iin:)` for each, one request at a time.
-pub async fn family_lookup_latency(
-    store: &Store,
-    rules: &crate::rules::RuleSet,
-    samples: usize,
-    seed: u64,
-) -> anyhow::Result<LatencyReport> {
+/// Every stored person's IIN (benchmarks pick their samples from it).
+pub(crate) async fn stored_persons(store: &Store) -> anyhow::Result<Vec<String>> {
     let mut all = vec![];
     let mut after = String::new();
     loop {
@@ -48,15 +42,37 @@ pub async fn family_lookup_latency(
         after = last;
     }
     anyhow::ensure!(!all.is_empty(), "no persons stored: load an extract first");
-    let mut rng = seed.max(1);
-    let mut next = || {
-        // splitmix64
-        rng = rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = rng;
+    Ok(all)
+}
+
+/// splitmix64: the benchmarks' seeded choice of persons (reproducible, no dependency).
+pub(crate) struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub(crate) fn new(seed: u64) -> Self {
+        SplitMix64(seed.max(1))
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
-    };
+    }
+}
+
+/// Picks `samples` persons uniformly at random (seeded) from every stored person, serves the API on
+/// a free local port, and times `family(iin:)` for each, one request at a time.
+pub async fn family_lookup_latency(
+    store: &Store,
+    rules: &crate::rules::RuleSet,
+    samples: usize,
+    seed: u64,
+) -> anyhow::Result<LatencyReport> {
+    let all = stored_persons(store).await?;
+    let mut rng = SplitMix64::new(seed);
+    let mut next = move || rng.next_u64();
     let picks: Vec<String> = (0..samples)
         .map(|_| all[(next() % all.len() as u64) as usize].clone())
         .collect();
@@ -405,25 +421,9 @@ pub async fn card_against_raw(
 ) -> anyhow::Result<CardReport> {
     use crate::domain::ids::Iin;
     use crate::store::LoadScope;
-    let mut all = vec![];
-    let mut after = String::new();
-    loop {
-        let page = store.persons_page(&after, 50_000).await?;
-        let Some(last) = page.last().cloned() else {
-            break;
-        };
-        all.extend(page);
-        after = last;
-    }
-    anyhow::ensure!(!all.is_empty(), "no persons stored: load an extract first");
-    let mut rng = seed.max(1);
-    let mut next = move || {
-        rng = rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let all = stored_persons(store).await?;
+    let mut rng = SplitMix64::new(seed);
+    let mut next = move || rng.next_u64();
     let on = chrono::Utc::now().date_naive();
     // Random persons, sorted into anchors and members of someone else's card.
     let (mut anchors, mut members) = (vec![], vec![]);

@@ -28,25 +28,9 @@ fn ms(d: Duration) -> f64 {
 
 /// `samples` persons picked uniformly (seeded splitmix64) from every stored person.
 async fn pick_persons(store: &Store, samples: usize, seed: u64) -> anyhow::Result<Vec<Iin>> {
-    let mut all = vec![];
-    let mut after = String::new();
-    loop {
-        let page = store.persons_page(&after, 50_000).await?;
-        let Some(last) = page.last().cloned() else {
-            break;
-        };
-        all.extend(page);
-        after = last;
-    }
-    anyhow::ensure!(!all.is_empty(), "no persons stored: load an extract first");
-    let mut rng = seed.max(1);
-    let mut next = || {
-        rng = rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let all = crate::bench::stored_persons(store).await?;
+    let mut rng = crate::bench::SplitMix64::new(seed);
+    let mut next = move || rng.next_u64();
     Ok((0..samples)
         .filter_map(|_| Iin::parse(&all[(next() % all.len() as u64) as usize]).ok())
         .collect())
