@@ -148,6 +148,9 @@ async fn counted_service() -> CountedService {
     settings.bind = "127.0.0.1:0".into();
     settings.limits.rate_per_second = 1e6;
     settings.limits.rate_burst = 1e6;
+    // Only the requests under test may cross the proxy: the change-event worker's polls would be
+    // counted as the card's statements.
+    settings.events.enabled = false;
     let application = family_card::app::Application::build(
         settings,
         store,
