@@ -120,7 +120,7 @@ pub fn open(case_id: String, n: &NewCase<'_>, by: &str, at: &str) -> Result<Case
     let title = text("title", n.title, MAX_TITLE)?;
     let purpose = text("purpose", n.purpose, MAX_PURPOSE)?;
     let legal_basis = text("legalBasis", n.legal_basis, MAX_LEGAL_BASIS)?;
-    let region = text("region", n.region, 10)?;
+    let region = text("region", n.region, 40)?;
     if n.subjects.len() > MAX_SUBJECTS {
         return Err(CaseError::new(
             "subjects",
