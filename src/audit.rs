@@ -57,6 +57,10 @@ pub struct AuditDraft {
     pub outcome: String,
     /// Whether the operation changed something.
     pub change: bool,
+    /// The open case the operation's reads were done under (absent: none). Absent from the
+    /// record when none, so records written before it hash alike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<String>,
 }
 
 /// A stored record.

@@ -10,6 +10,7 @@
 use super::error::{ApiError, ApiResult};
 use super::policy::{decide, decide_role, Action, Principal};
 use crate::audit::AuditAccess;
+use crate::domain::cases::{Case, CaseStatus};
 use crate::domain::ids::Iin;
 use crate::domain::snapshot::FamilySnapshot;
 use crate::family_cards::{self, FamilyError};
@@ -35,6 +36,8 @@ pub struct AccessNotes {
     pub accesses: Vec<AuditAccess>,
     pub accessed_iins: BTreeSet<String>,
     pub changed: bool,
+    /// The open case the operation's reads were done under (`caseId` of a link query).
+    pub case_id: Option<String>,
 }
 
 /// The per-request gate (see the module doc).
@@ -376,6 +379,64 @@ impl Gate {
         self.note(what, object, "allowed");
         self.note_persons(persons);
         Ok(())
+    }
+
+    /// A case the principal may `action` (`ReadCases`, `ManageCases`) on: loaded, in the
+    /// principal's region scope (the case's region), noted with its subjects.
+    pub async fn case(&self, action: Action, what: &str, case_id: &str) -> ApiResult<Case> {
+        self.require(action, what, case_id)?;
+        let c = self.store.case(case_id).await.map_err(store_error)?;
+        let Some(c) = c else {
+            self.note(what, case_id, "not_found");
+            return Err(ApiError::NotFound("no case with this id".into()));
+        };
+        self.admit_case(action, what, &c)?;
+        Ok(c)
+    }
+
+    /// A case (new, or listed) the principal may `action` on: in scope of its region; noted.
+    pub fn admit_case(&self, action: Action, what: &str, c: &Case) -> ApiResult<()> {
+        self.require_in(action, what, &c.case_id, Some(&c.region))?;
+        self.note(what, &c.case_id, "allowed");
+        let subjects: Vec<Iin> = c
+            .subjects
+            .iter()
+            .filter_map(|s| Iin::parse(s).ok())
+            .collect();
+        self.note_persons(subjects.iter());
+        Ok(())
+    }
+
+    /// Reads done under a case (`caseId` of the link queries): the case must exist, be open and
+    /// be one the principal works (`ManageCases` in scope); the operation's audit record then
+    /// carries its id.
+    pub async fn under_case(&self, case_id: Option<&str>) -> ApiResult<()> {
+        let Some(id) = case_id else {
+            return Ok(());
+        };
+        let what = "under_case";
+        let c = self.case(Action::ManageCases, what, id).await?;
+        if c.status != CaseStatus::Open {
+            self.note(what, id, "denied_case_not_open");
+            return Err(ApiError::Forbidden(format!(
+                "reads under a case need an open case; this one is {}",
+                c.status.as_str()
+            )));
+        }
+        self.notes.lock().unwrap_or_else(|p| p.into_inner()).case_id = Some(c.case_id);
+        Ok(())
+    }
+
+    /// The region the case list is filtered to: what was asked when the principal is not bound
+    /// to a region for reading cases (national scope, auditors), else its own region.
+    pub fn case_list_region(&self, asked: Option<String>) -> ApiResult<Option<String>> {
+        let what = "cases";
+        self.require(Action::ReadCases, what, asked.as_deref().unwrap_or("*"))?;
+        if decide(&self.who, Action::ReadCases, None).is_ok() {
+            self.note(what, asked.as_deref().unwrap_or("*"), "allowed");
+            return Ok(asked);
+        }
+        self.scoped_region(Action::ReadCases, what, asked)
     }
 
     /// The region scope a principal may ask for under `action` (event subscriptions): a regional

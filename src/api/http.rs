@@ -533,6 +533,7 @@ pub(super) fn note_gate(draft: &mut AuditDraft, gate: &Gate) {
     draft.accesses = n.accesses;
     draft.accessed_iins = n.accessed_iins.into_iter().collect();
     draft.change = n.changed;
+    draft.case_id = n.case_id;
 }
 
 /// Records the operation (with every full IIN in the answer) and answers only once the record

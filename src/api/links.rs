@@ -1,7 +1,8 @@
 //! Investigators' link queries: a person's neighbourhood as a graph slice, the shortest
 //! connections between two persons, a person's timeline, and the fraud signals around a person.
 //! Every one asks the policy for `ReadLinks` (investigators under a purpose, in their region
-//! scope) and notes every person it names for the audit trail ([`Gate::admit_links`]).
+//! scope) and notes every person it names for the audit trail ([`Gate::admit_links`]). With
+//! `caseId` the read is done under that open case ([`Gate::under_case`]) and audited with it.
 
 use super::access::Gate;
 use super::assessments;
@@ -290,6 +291,8 @@ impl LinksQuery {
         hops: Option<i32>,
         kinds: Option<Vec<LinkKindView>>,
         as_of: Option<NaiveDate>,
+        #[graphql(desc = "The open case the read is done under (recorded in the audit trail).")]
+        case_id: Option<String>,
     ) -> async_graphql::Result<SliceView> {
         let iin = parse_iin("iin", &iin)?;
         let hops = hop_count("hops", hops, 1, MAX_NEIGHBOURHOOD_HOPS)?;
@@ -297,6 +300,7 @@ impl LinksQuery {
         let g = gate(ctx);
         let what = "neighbourhood";
         g.require(Action::ReadLinks, what, iin.as_str())?;
+        g.under_case(case_id.as_deref()).await?;
         let mut ex = Explorer::new(iin.clone(), filter, hops, MAX_NODES, None);
         g.store().explore(&mut ex).await.map_err(store_error)?;
         if !ex.found_start() {
@@ -313,6 +317,7 @@ impl LinksQuery {
     /// guardianship, co-registration, shared account, shared phone), each path with its edges
     /// and their dates. With `asOf`, only links in force that day. No path: an empty list.
     #[graphql(complexity = "100 + child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn paths(
         &self,
         ctx: &Context<'_>,
@@ -321,6 +326,8 @@ impl LinksQuery {
         max_hops: Option<i32>,
         via: Option<Vec<LinkKindView>>,
         as_of: Option<NaiveDate>,
+        #[graphql(desc = "The open case the read is done under (recorded in the audit trail).")]
+        case_id: Option<String>,
     ) -> async_graphql::Result<PathsView> {
         let a = parse_iin("from", &from)?;
         let b = parse_iin("to", &to)?;
@@ -330,6 +337,7 @@ impl LinksQuery {
         let what = "paths";
         let object = format!("{}->{}", a.as_str(), b.as_str());
         g.require(Action::ReadLinks, what, &object)?;
+        g.under_case(case_id.as_deref()).await?;
         let target = g
             .store()
             .link_records(std::slice::from_ref(&b))
@@ -387,11 +395,14 @@ impl LinksQuery {
         &self,
         ctx: &Context<'_>,
         iin: String,
+        #[graphql(desc = "The open case the read is done under (recorded in the audit trail).")]
+        case_id: Option<String>,
     ) -> async_graphql::Result<Vec<TimelineEventView>> {
         let iin = parse_iin("iin", &iin)?;
         let g = gate(ctx);
         let what = "timeline";
         g.require(Action::ReadLinks, what, iin.as_str())?;
+        g.under_case(case_id.as_deref()).await?;
         let recs = g
             .store()
             .link_records(std::slice::from_ref(&iin))
@@ -430,6 +441,8 @@ impl LinksQuery {
         ctx: &Context<'_>,
         iin: String,
         as_of: Option<NaiveDate>,
+        #[graphql(desc = "The open case the read is done under (recorded in the audit trail).")]
+        case_id: Option<String>,
     ) -> async_graphql::Result<Vec<SignalHitView>> {
         let iin = parse_iin("iin", &iin)?;
         let d = as_of.unwrap_or_else(today);
@@ -444,6 +457,7 @@ impl LinksQuery {
         let g = gate(ctx);
         let what = "signals";
         g.require(Action::ReadLinks, what, iin.as_str())?;
+        g.under_case(case_id.as_deref()).await?;
         let Some(s) = g
             .store()
             .signal_slice(&iin, rules.assets_on_relatives.max_links)

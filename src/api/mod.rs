@@ -8,6 +8,7 @@ pub mod access;
 pub mod assessments;
 pub mod audit_trail;
 pub mod auth;
+pub mod cases;
 pub mod dashboard;
 pub mod dci;
 pub mod error;

@@ -6,6 +6,9 @@
 //! |---|---|---|---|---|---|---|---|---|
 //! | analyst | own region | own region | — | own region | own region | — | — | — |
 //! | investigator | scope + purpose | scope + purpose | — | scope + purpose | own region | — | — | scope + purpose |
+//!
+//! Cases: investigators open, change and read cases of their region scope (under a purpose);
+//! auditors read every case.
 //! | operator | — | own region | own region | own region | own region | — | — | — |
 //! | partner | — | — | — | — | own region | — | — | — |
 //!
@@ -150,10 +153,14 @@ pub enum Action {
     /// Use the DCI social-registry API; each record it returns also needs the read action of
     /// its kind (a DCI search shows nothing GraphQL would not show the same principal).
     DciSearch,
+    /// Open investigators' cases and change them (subjects, notes, views, status).
+    ManageCases,
+    /// Read investigators' cases (auditors: every case, for oversight).
+    ReadCases,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 16] = [
         Action::ReadPerson,
         Action::ReadFamily,
         Action::ReadOffer,
@@ -168,6 +175,8 @@ impl Action {
         Action::ManageSubscriptions,
         Action::ReceiveEvents,
         Action::DciSearch,
+        Action::ManageCases,
+        Action::ReadCases,
     ];
 }
 
@@ -201,7 +210,8 @@ pub const fn rule(role: Role, action: Action) -> Rule {
         // Not bound to a region: a partner's jobs are its own (the route checks the owner).
         (Partner, SubmitIngest | ReadIngestJob) => Always,
         (Analyst, ReceiveEvents | DciSearch) => InScope,
-        (Investigator, DciSearch) => InScopeWithPurpose,
+        (Investigator, DciSearch | ManageCases | ReadCases) => InScopeWithPurpose,
+        (Auditor, ReadCases) => Always,
         (Auditor, ReadAudit) => Always,
         (Admin, ReadAggregates) => InScope,
         (Admin, ReadConfiguration) => Always,
@@ -253,6 +263,8 @@ fn action_words(a: Action) -> &'static str {
         Action::ManageSubscriptions => "manage event subscriptions",
         Action::ReceiveEvents => "receive change events",
         Action::DciSearch => "use the social-registry (DCI) API",
+        Action::ManageCases => "open or change investigators' cases",
+        Action::ReadCases => "read investigators' cases",
     }
 }
 
@@ -310,14 +322,14 @@ mod tests {
     fn the_role_matrix() {
         use Action::*;
         use Rule::*;
-        let expected: &[(Role, [Rule; 14])] = &[
+        let expected: &[(Role, [Rule; 16])] = &[
             // person, family, offer, answer, payment, aggregates, audit, config, links,
-            // submit ingest, read ingest job, subscriptions, events, dci
+            // submit ingest, read ingest job, subscriptions, events, dci, manage cases, read cases
             (
                 Role::Analyst,
                 [
                     InScope, InScope, InScope, Deny, InScope, InScope, Deny, Deny, Deny, Deny,
-                    Deny, Deny, InScope, InScope,
+                    Deny, Deny, InScope, InScope, Deny, Deny,
                 ],
             ),
             (
@@ -337,34 +349,36 @@ mod tests {
                     Deny,
                     Deny,
                     InScopeWithPurpose,
+                    InScopeWithPurpose,
+                    InScopeWithPurpose,
                 ],
             ),
             (
                 Role::Operator,
                 [
                     Deny, Deny, InScope, InScope, InScope, InScope, Deny, Deny, Deny, Deny, Deny,
-                    Deny, Deny, Deny,
+                    Deny, Deny, Deny, Deny, Deny,
                 ],
             ),
             (
                 Role::Partner,
                 [
                     Deny, Deny, Deny, Deny, Deny, InScope, Deny, Deny, Deny, Always, Always,
-                    InScope, InScope, InScope,
+                    InScope, InScope, InScope, Deny, Deny,
                 ],
             ),
             (
                 Role::Auditor,
                 [
                     Deny, Deny, Deny, Deny, Deny, Deny, Always, Deny, Deny, Deny, Deny, Deny, Deny,
-                    Deny,
+                    Deny, Deny, Always,
                 ],
             ),
             (
                 Role::Admin,
                 [
                     Deny, Deny, Deny, Deny, Deny, InScope, Deny, Always, Deny, Deny, Deny, Deny,
-                    Deny, Deny,
+                    Deny, Deny, Deny, Deny,
                 ],
             ),
         ];
@@ -383,6 +397,8 @@ mod tests {
             ManageSubscriptions,
             ReceiveEvents,
             DciSearch,
+            ManageCases,
+            ReadCases,
         ];
         assert_eq!(actions, Action::ALL);
         for (role, rules) in expected {

@@ -21,6 +21,7 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, super::events::Subscription
 pub struct MutationRoot(
     super::proactive::MutationRoot,
     super::events::EventsMutation,
+    super::cases::CasesMutation,
 );
 
 /// Largest page a list field returns; larger `first` values are refused.
@@ -95,6 +96,7 @@ pub struct QueryRoot(
     super::links::SignalHitsQuery,
     super::dashboard::DashboardQuery,
     super::events::EventsQuery,
+    super::cases::CasesQuery,
 );
 
 #[derive(Default)]
@@ -177,6 +179,7 @@ pub fn build_schema(app: Option<super::AppContext>, limits: &super::limits::Limi
         MutationRoot(
             super::proactive::MutationRoot,
             super::events::EventsMutation,
+            super::cases::CasesMutation,
         ),
         super::events::SubscriptionRoot,
     )

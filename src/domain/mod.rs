@@ -6,6 +6,7 @@
 //! of a [`snapshot::FamilySnapshot`] and a date.
 
 pub mod benefits;
+pub mod cases;
 pub mod family;
 pub mod ids;
 pub mod links;

@@ -1,6 +1,9 @@
 //! Every Cypher statement the service runs, embedded at compile time from `cypher/*.cypher`.
 //! Statements take parameters only; nothing is spliced into their text.
 
+pub const CASE_GET: &str = include_str!("../../cypher/case_get.cypher");
+pub const CASE_PAGE: &str = include_str!("../../cypher/case_page.cypher");
+pub const CASE_SAVE: &str = include_str!("../../cypher/case_save.cypher");
 pub const CARD_COMPOSITION: &str = include_str!("../../cypher/card_composition.cypher");
 pub const COUNTS: &str = include_str!("../../cypher/counts.cypher");
 pub const DASHBOARD_ENTITLEMENTS: &str = include_str!("../../cypher/dashboard_entitlements.cypher");
@@ -102,6 +105,9 @@ pub const WELLBEING_RECORD: &str = include_str!("../../cypher/wellbeing_record.c
 
 /// Every statement by file name, for the Neo4j-grammar check in the test run.
 pub const ALL: &[(&str, &str)] = &[
+    ("case_get.cypher", CASE_GET),
+    ("case_page.cypher", CASE_PAGE),
+    ("case_save.cypher", CASE_SAVE),
     ("card_composition.cypher", CARD_COMPOSITION),
     ("counts.cypher", COUNTS),
     ("dashboard_entitlements.cypher", DASHBOARD_ENTITLEMENTS),

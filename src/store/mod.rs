@@ -6,6 +6,7 @@
 //! may re-run a whole unit after a transient error (deadlock, leader switch). neo4rs retries only
 //! its own auto-commit calls, never explicit transactions.
 
+pub mod cases;
 pub mod cypher;
 mod dashboard;
 mod events;

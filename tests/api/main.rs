@@ -2,6 +2,7 @@
 //! One binary (one database start) with a module per feature.
 
 mod assessments;
+mod cases;
 mod dci;
 mod errors;
 mod events;

@@ -1,0 +1,112 @@
+//! Investigators' cases (`cypher/case_*.cypher`): one `Case` node per case, saved whole after
+//! `domain::cases` accepted a change. Subjects, notes and pinned views are kept as JSON text
+//! (both databases store strings alike), with the subjects also as `,iin,` text and the title
+//! in lower case so the list filters with `CONTAINS` only.
+
+use super::{bolt, cypher, Store, StoreError, StoreResult};
+use crate::domain::cases::{Case, CaseStatus};
+use neo4rs::query;
+use serde_json::{json, Value};
+
+fn props(c: &Case) -> Value {
+    json!({
+        "title": c.title,
+        "title_lower": c.title.to_lowercase(),
+        "purpose": c.purpose,
+        "legal_basis": c.legal_basis,
+        "region": c.region,
+        "status": c.status.as_str(),
+        "opened_by": c.opened_by,
+        "opened_at": c.opened_at,
+        "subjects_json": js(&c.subjects),
+        "subjects_text": format!(",{},", c.subjects.join(",")),
+        "notes_json": js(&c.notes),
+        "views_json": js(&c.views),
+        "conclusion": c.conclusion,
+    })
+}
+
+fn js<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+fn shape(cause: impl std::fmt::Display) -> StoreError {
+    StoreError::Shape {
+        what: "case",
+        cause: cause.to_string(),
+    }
+}
+
+fn from_props(v: &Value) -> StoreResult<Case> {
+    let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    fn list<T: serde::de::DeserializeOwned>(v: &Value, k: &str) -> StoreResult<Vec<T>> {
+        match v[k].as_str() {
+            None => Ok(vec![]),
+            Some(t) => serde_json::from_str(t).map_err(shape),
+        }
+    }
+    Ok(Case {
+        case_id: s("case_id"),
+        title: s("title"),
+        purpose: s("purpose"),
+        legal_basis: s("legal_basis"),
+        region: s("region"),
+        status: CaseStatus::parse(&s("status")).ok_or_else(|| shape("unknown status"))?,
+        opened_by: s("opened_by"),
+        opened_at: s("opened_at"),
+        subjects: list(v, "subjects_json")?,
+        notes: list(v, "notes_json")?,
+        views: list(v, "views_json")?,
+        conclusion: v["conclusion"].as_str().map(str::to_string),
+    })
+}
+
+/// Filters of the case list (`None`: any).
+#[derive(Debug, Default, Clone)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    pub region: Option<String>,
+    pub subject: Option<String>,
+    pub search: Option<String>,
+}
+
+impl Store {
+    /// Saves the whole case (created when new).
+    pub async fn save_case(&self, c: &Case) -> StoreResult<()> {
+        let p = props(c);
+        self.with_retry(|| async {
+            let q = query(cypher::CASE_SAVE)
+                .param("case_id", c.case_id.as_str())
+                .param("props", bolt(p.clone())?);
+            self.fetch_column::<String>(q, "case_id").await
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// One case by id.
+    pub async fn case(&self, case_id: &str) -> StoreResult<Option<Case>> {
+        let rows = self
+            .fetch_column::<Value>(query(cypher::CASE_GET).param("case_id", case_id), "found")
+            .await?;
+        rows.first().map(from_props).transpose()
+    }
+
+    /// One page of cases in id order after `after`.
+    pub async fn cases_page(
+        &self,
+        f: &CaseFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<Case>> {
+        let q = query(cypher::CASE_PAGE)
+            .param("status", f.status.map(|s| s.as_str()))
+            .param("region", f.region.as_deref())
+            .param("subject", f.subject.as_ref().map(|s| format!(",{s},")))
+            .param("search", f.search.as_ref().map(|s| s.to_lowercase()))
+            .param("after", after)
+            .param("limit", limit);
+        let rows = self.fetch_column::<Value>(q, "found").await?;
+        rows.iter().map(from_props).collect()
+    }
+}
