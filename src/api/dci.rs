@@ -507,12 +507,7 @@ async fn subscribe(State(st): State<AppState>, h: HeaderMap, body: Bytes) -> Res
             r["region"].as_str().map(str::to_string),
         )?;
         gate.note_change();
-        let id = format!("sub_{}", crate::secret::random_hex::<12>());
-        let secret = crate::events::endpoints::new_secret();
-        let now = ts(chrono::Utc::now());
-        let props = json!({"subscription_id": id, "partner_id": p, "event_types": types,
-            "region": region.unwrap_or_else(|| "*".into()), "url": url.as_str(),
-            "status": "ACTIVE", "secret": secret, "created_at": now, "updated_at": now});
+        let (id, secret, props) = super::events::new_subscription(&p, &types, region, url.as_str());
         st.app
             .store
             .create_subscription(&id, &props)

@@ -206,14 +206,7 @@ impl EventsMutation {
         let url = check_url(&input.url, &app(ctx).events).map_err(refused)?;
         let region = g.scoped_region(Action::ManageSubscriptions, what, input.region)?;
         g.note_change();
-        let id = format!("sub_{}", crate::secret::random_hex::<12>());
-        let secret = new_secret();
-        let now = ts(chrono::Utc::now());
-        let props = json!({
-            "subscription_id": id, "partner_id": p, "event_types": types,
-            "region": region.clone().unwrap_or_else(|| "*".into()), "url": url.as_str(),
-            "status": "ACTIVE", "secret": secret, "created_at": now, "updated_at": now,
-        });
+        let (id, secret, props) = new_subscription(&p, &types, region, url.as_str());
         let v = app(ctx)
             .store
             .create_subscription(&id, &props)
@@ -435,4 +428,24 @@ impl SubscriptionRoot {
             async move { out }
         }))
     }
+}
+
+/// A new, active subscription of `partner` (checked types, URL and region scope): its random id,
+/// its signing secret (shown once) and the properties the store keeps. Shared by the GraphQL
+/// mutation and DCI `subscribe`.
+pub(super) fn new_subscription(
+    partner: &str,
+    types: &[String],
+    region: Option<String>,
+    url: &str,
+) -> (String, String, serde_json::Value) {
+    let id = format!("sub_{}", crate::secret::random_hex::<12>());
+    let secret = new_secret();
+    let now = ts(chrono::Utc::now());
+    let props = json!({
+        "subscription_id": id, "partner_id": partner, "event_types": types,
+        "region": region.unwrap_or_else(|| "*".into()), "url": url,
+        "status": "ACTIVE", "secret": secret, "created_at": now, "updated_at": now,
+    });
+    (id, secret, props)
 }
