@@ -62,18 +62,7 @@ pub fn evaluate(slice: &Slice, focus: &Iin, as_of: NaiveDate, rules: &SignalRule
     ];
     let mine = household_receipts(slice, focus, &rule.child_benefits, as_of);
     if !mine.is_empty() {
-        let mut children: BTreeSet<Iin> = me
-            .parent_links
-            .iter()
-            .filter(|l| &l.parent_iin == focus && covers(l.since, l.until, as_of))
-            .map(|l| l.child_iin.clone())
-            .collect();
-        children.extend(
-            me.guardianships
-                .iter()
-                .filter(|g| &g.guardian_iin == focus && covers(Some(g.from), g.to, as_of))
-                .map(|g| g.ward_iin.clone()),
-        );
+        let children = super::children_and_wards(me, focus, as_of);
         for c in &children {
             let Some(cr) = slice.records.get(c) else {
                 continue;

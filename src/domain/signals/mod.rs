@@ -405,6 +405,28 @@ pub(crate) fn pair(name: &str, value: impl ToString) -> (String, String) {
     (name.to_string(), value.to_string())
 }
 
+/// The children (parent links) and wards (guardianships) of `focus` on `as_of`, from its own record.
+pub(crate) fn children_and_wards(
+    me: &super::links::LinkRecord,
+    focus: &Iin,
+    as_of: NaiveDate,
+) -> std::collections::BTreeSet<Iin> {
+    use super::registry::covers;
+    let mut children: std::collections::BTreeSet<Iin> = me
+        .parent_links
+        .iter()
+        .filter(|l| &l.parent_iin == focus && covers(l.since, l.until, as_of))
+        .map(|l| l.child_iin.clone())
+        .collect();
+    children.extend(
+        me.guardianships
+            .iter()
+            .filter(|g| &g.guardian_iin == focus && covers(Some(g.from), g.to, as_of))
+            .map(|g| g.ward_iin.clone()),
+    );
+    children
+}
+
 /// Every signal around `focus` in the slice on `as_of`, by score (highest first).
 pub fn evaluate(slice: &Slice, focus: &Iin, as_of: NaiveDate, rules: &SignalRules) -> Vec<Hit> {
     let mut hits = vec![];

@@ -36,18 +36,7 @@ pub fn evaluate(slice: &Slice, focus: &Iin, as_of: NaiveDate, rules: &SignalRule
     let Some(home) = me.region_on(as_of) else {
         return vec![];
     };
-    let mut children: BTreeSet<Iin> = me
-        .parent_links
-        .iter()
-        .filter(|l| &l.parent_iin == focus && covers(l.since, l.until, as_of))
-        .map(|l| l.child_iin.clone())
-        .collect();
-    children.extend(
-        me.guardianships
-            .iter()
-            .filter(|g| &g.guardian_iin == focus && covers(Some(g.from), g.to, as_of))
-            .map(|g| g.ward_iin.clone()),
-    );
+    let children = super::children_and_wards(me, focus, as_of);
     let me_id = person_id(focus);
     let mut ids: BTreeSet<String> = [me_id.clone()].into_iter().collect();
     let mut facts = vec![pair("family_region", home)];
