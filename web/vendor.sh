@@ -16,15 +16,19 @@ cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css 
 # The dashboard's charts: ECharts' "common" UMD bundle (global `echarts`; line, bar, pie, scatter,
 # canvas and SVG renderers, zrender inside; no map loader, so no `new Function`).
 cp node_modules/echarts/dist/echarts.common.min.js "$out/"
+# The explorer's graph: Cytoscape.js' UMD bundle (global `cytoscape`; no dependencies, no eval;
+# the built-in cose/breadthfirst/concentric layouts draw compound nodes).
+cp node_modules/cytoscape/dist/cytoscape.min.js "$out/"
 cp node_modules/react/LICENSE "$out/LICENSE.react"
 cp node_modules/react-dom/LICENSE "$out/LICENSE.react-dom"
 cp node_modules/graphiql/LICENSE "$out/LICENSE.graphiql"
 cp node_modules/echarts/LICENSE "$out/LICENSE.echarts"
 cp node_modules/echarts/NOTICE "$out/NOTICE.echarts"
 cp node_modules/zrender/LICENSE "$out/LICENSE.zrender"  # bundled inside echarts.common.min.js
+cp node_modules/cytoscape/LICENSE "$out/LICENSE.cytoscape"
 node -e '
   const v = (p) => require("./node_modules/" + p + "/package.json").version;
-  for (const p of ["react", "react-dom", "graphiql", "graphql", "echarts"]) console.log(p + " " + v(p));
+  for (const p of ["react", "react-dom", "graphiql", "graphql", "echarts", "cytoscape"]) console.log(p + " " + v(p));
 ' > "$out/VERSIONS"
 (cd "$out" && sha256sum LICENSE.* NOTICE.* VERSIONS *.js *.css > SHA256SUMS)
 if [ "$out" != vendor ]; then
