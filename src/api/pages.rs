@@ -1,5 +1,5 @@
-//! The service's web pages: GraphiQL at `/` and `/graphiql`, the dashboard at `/dashboard`, their
-//! files under `/assets/`.
+//! The service's web pages: GraphiQL at `/` and `/graphiql`, the dashboard at `/dashboard`, the
+//! investigators' explorer at `/explorer`, their files under `/assets/`.
 //!
 //! Every byte a page needs is embedded in the binary at build time from `web/` (the vendored npm
 //! bundles in `web/vendor/`, pinned by `web/package-lock.json`, and the page's own script and
@@ -10,7 +10,10 @@
 //!
 //! The pages themselves carry no data: the dashboard's figures come from the GraphQL API
 //! (`dashboard { … }`), with the token the page keeps (the same as GraphiQL's), under the same
-//! authentication, policy and region scope as every other query.
+//! authentication, policy and region scope as every other query. The explorer draws the link
+//! queries' slices (`neighbourhood`, `paths`, `signals`, `timeline`) with Cytoscape.js and keeps
+//! its views in cases (`pinCaseView`): it holds nothing either, and its reads name the active
+//! case (`caseId`) so the audit trail links them to it.
 
 use axum::extract::Path;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -64,9 +67,12 @@ const ASSETS: &[Asset] = &[
     asset!("graphiql.min.js", JS, "vendor/"),
     asset!("graphiql.min.css", CSS, "vendor/"),
     asset!("echarts.common.min.js", JS, "vendor/"),
+    asset!("cytoscape.min.js", JS, "vendor/"),
     asset!("graphiql.js", JS, ""),
     asset!("dashboard.js", JS, ""),
     asset!("dashboard.css", CSS, ""),
+    asset!("explorer.js", JS, ""),
+    asset!("explorer.css", CSS, ""),
     asset!("graphiql-page.css", CSS, ""),
     asset!("favicon.svg", SVG, ""),
 ];
@@ -74,10 +80,12 @@ const ASSETS: &[Asset] = &[
 /// The pages with `{{name}}` placeholders for their assets' paths.
 const GRAPHIQL_TEMPLATE: &str = include_str!("../../web/graphiql.html");
 const DASHBOARD_TEMPLATE: &str = include_str!("../../web/dashboard.html");
+const EXPLORER_TEMPLATE: &str = include_str!("../../web/explorer.html");
 
 struct Site {
     graphiql_html: String,
     dashboard_html: String,
+    explorer_html: String,
     /// `"<digest>/<name>"` → asset.
     assets: HashMap<String, &'static Asset>,
 }
@@ -85,33 +93,36 @@ struct Site {
 static SITE: LazyLock<Site> = LazyLock::new(|| {
     let mut graphiql = GRAPHIQL_TEMPLATE.to_string();
     let mut dashboard = DASHBOARD_TEMPLATE.to_string();
+    let mut explorer = EXPLORER_TEMPLATE.to_string();
     let mut assets = HashMap::new();
     for a in ASSETS {
         let digest = hex::encode(&Sha256::digest(a.bytes)[..8]);
         let key = format!("{digest}/{}", a.name);
-        for html in [&mut graphiql, &mut dashboard] {
+        for html in [&mut graphiql, &mut dashboard, &mut explorer] {
             *html = html.replace(&format!("{{{{{}}}}}", a.name), &format!("/assets/{key}"));
         }
         assets.insert(key, a);
     }
     debug_assert!(
-        !graphiql.contains("{{") && !dashboard.contains("{{"),
+        !graphiql.contains("{{") && !dashboard.contains("{{") && !explorer.contains("{{"),
         "an asset of a page in web/ is not embedded"
     );
     Site {
         graphiql_html: graphiql,
         dashboard_html: dashboard,
+        explorer_html: explorer,
         assets,
     }
 });
 
-/// `/` and `/graphiql` (GraphiQL), `/dashboard` and `/assets/<digest>/<name>`, for any router
-/// state.
+/// `/` and `/graphiql` (GraphiQL), `/dashboard`, `/explorer` and `/assets/<digest>/<name>`, for
+/// any router state.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/", get(graphiql))
         .route("/graphiql", get(graphiql))
         .route("/dashboard", get(dashboard))
+        .route("/explorer", get(explorer))
         .route("/assets/{digest}/{name}", get(asset))
 }
 
@@ -123,6 +134,11 @@ pub async fn graphiql() -> Response {
 /// The dashboard page: charts drawn from `dashboard { … }` aggregates.
 pub async fn dashboard() -> Response {
     page(SITE.dashboard_html.clone())
+}
+
+/// The investigators' explorer: link slices drawn as a graph, paths, signals, timeline, cases.
+pub async fn explorer() -> Response {
+    page(SITE.explorer_html.clone())
 }
 
 fn page(html: String) -> Response {
@@ -187,7 +203,7 @@ mod tests {
 
     #[test]
     fn every_asset_of_the_pages_is_embedded_and_nothing_else_is() {
-        let pages = [&SITE.graphiql_html, &SITE.dashboard_html];
+        let pages = [&SITE.graphiql_html, &SITE.dashboard_html, &SITE.explorer_html];
         for html in pages {
             assert!(!html.contains("{{"), "unfilled placeholder in {html}");
             assert!(!html.contains("http://") && !html.contains("https://"));

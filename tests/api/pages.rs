@@ -619,3 +619,130 @@ fn the_readme_example_query_answers_with_ages_on_the_familys_date() {
         }
     });
 }
+
+/// The investigators' explorer (`/explorer`) in headless Chromium with the network blocked
+/// (tools/browser-test/explorer.mjs): a search for a member of the sample's F17 shared-address
+/// cluster draws all twelve men inside one household compound around the flat, expanding a node
+/// adds nodes, two selected men are joined by a highlighted path through the flat, the
+/// shared-address hit is highlighted with its evidence, a case is opened, read under, noted and
+/// a view pinned and reopened, and the graph is downloaded as a PNG. Then, over GraphQL, the
+/// case holds the note and the pinned view, and the audit trail has the reads done under it with
+/// the case id. The screenshot stays in `target/browser-artefacts/explorer.png`.
+#[test]
+fn the_explorer_draws_the_f17_cluster_and_keeps_a_case_in_a_browser() {
+    let subject = "explorer-investigator";
+    let token = token_with(
+        "investigator",
+        "ALMATY_CITY",
+        subject,
+        Some("F17 review"),
+        None,
+    );
+    let cluster: Vec<String> = sample_records("registrations.ndjson")
+        .into_iter()
+        .filter(|r| r["address_id"] == "AD-17")
+        .map(|r| r["iin"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(cluster.len(), 12, "F17 is twelve men at one flat");
+
+    // The page: its own script and Cytoscape from the service, the pages' CSP.
+    let html = run(async {
+        let r = reqwest::get(format!("{}/explorer", app().base_url))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let csp = header(&r, "content-security-policy").to_string();
+        assert_eq!(csp, family_card::api::pages::CONTENT_SECURITY_POLICY);
+        r.text().await.unwrap()
+    });
+    assert!(
+        !html.contains("<script>") && !html.contains("https://"),
+        "{html}"
+    );
+    let links = linked_paths(&html);
+    for name in ["cytoscape.min.js", "explorer.js", "explorer.css"] {
+        assert!(links.iter().any(|l| l.ends_with(name)), "{name}: {links:?}");
+    }
+
+    let shot = target_dir().join("browser-artefacts/explorer.png");
+    let _ = std::fs::remove_file(&shot);
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(Path::new(&chromium).exists(), "no Chromium at {chromium}");
+    let persons = cluster.join(",");
+    let out = Command::new("node")
+        .arg(repo_path("tools/browser-test/explorer.mjs"))
+        .args(["--url", &app().base_url, "--chromium", &chromium])
+        .args(["--token", &token, "--iin", &cluster[1], "--as-of", "2026-06-15"])
+        .args(["--hops", "1", "--expect-persons", &persons])
+        .args(["--household", "dwelling:AD-17", "--expand", &cluster[0]])
+        .args(["--path-from", &cluster[1], "--path-to", &cluster[5]])
+        .args(["--signal", "shared_address_cluster"])
+        .arg("--screenshot")
+        .arg(&shot)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let output = format!(
+        "({})\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("no JSON report ({e}):\n{output}"));
+    assert!(out.status.success(), "explorer browser test failed:\n{output}");
+    assert_eq!(report["blocked"], serde_json::json!([]), "{report}");
+    assert!(shot.exists(), "no screenshot at {}", shot.display());
+    eprintln!("explorer browser test: {report}");
+
+    // The case the page opened holds its note and the pinned view (the graph the page drew).
+    let case_id = report["result"]["caseId"].as_str().unwrap().to_string();
+    let body = run(gql_as(
+        r#"query($id: String!) { case(id: $id) { caseId status subjects notes { text by }
+             pinnedViews { name by slice } } }"#,
+        serde_json::json!({"id": case_id}),
+        &token,
+    ));
+    let c = &body["data"]["case"];
+    assert_eq!(c["status"], "OPEN", "{body}");
+    assert_eq!(c["subjects"], serde_json::json!([cluster[1]]), "{body}");
+    assert_eq!(c["notes"][0]["by"], subject, "{body}");
+    let views = c["pinnedViews"].as_array().unwrap();
+    assert_eq!(views.len(), 1, "{body}");
+    assert_eq!(views[0]["name"], "cluster with path and hit");
+    let slice: serde_json::Value =
+        serde_json::from_str(views[0]["slice"].as_str().unwrap()).expect("the view is JSON");
+    assert_eq!(slice["format"], "family-card-explorer/1");
+    let ids: Vec<&str> = slice["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    for p in &cluster {
+        assert!(ids.contains(&format!("person:{p}").as_str()), "{p}: {ids:?}");
+    }
+    assert!(ids.contains(&"dwelling:AD-17"));
+    assert!(!slice["path"].as_array().unwrap().is_empty(), "{slice}");
+    assert!(!slice["evidence"].as_array().unwrap().is_empty(), "{slice}");
+
+    // The reads the page did under the case carry its id in the audit trail; those before do not.
+    let path = family_card::audit::file_in(&app().state_dir.join("audit"));
+    let (rows, _) = family_card::audit::search(
+        &path,
+        &family_card::audit::AuditQuery {
+            subject: Some(subject.into()),
+            limit: 1000,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let reads = |under: Option<&str>| {
+        rows.iter()
+            .filter(|r| r.draft.case_id.as_deref() == under)
+            .flat_map(|r| r.draft.accesses.iter())
+            .filter(|a| a.action == "neighbourhood" && a.outcome == "allowed")
+            .count()
+    };
+    assert!(reads(Some(&case_id)) >= 1, "{rows:?}");
+    assert!(reads(None) >= 2, "the search and the expansion before the case: {rows:?}");
+}
