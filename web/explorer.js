@@ -365,8 +365,10 @@
    * `near` (an element id) and a force layout settles them, unless `preset` (a reopened view).
    */
   function render(near, preset) {
+    var selected = {};
     cy.nodes().forEach(function (n) {
       if (!n.isParent() && model.nodes[n.id()]) model.nodes[n.id()].position = n.position();
+      if (n.selected()) selected[n.id()] = true;
     });
     var start = near && cy.getElementById(near).nonempty() ? cy.getElementById(near).position() : { x: 0, y: 0 };
     var h = households();
@@ -394,6 +396,7 @@
         group: 'nodes',
         data: { id: id, kind: n.kind, label: n.label, parent: h.parent[id] },
         position: { x: pos.x, y: pos.y },
+        selected: !!selected[id],
         classes: classes.join(' '),
       });
     });
@@ -596,8 +599,10 @@
     if (c.nonempty()) cy.animate({ fit: { eles: c, padding: 80 } }, { duration: 200 });
   }
 
+  /** The selected persons, in the order they were selected (as far as the events told). */
   function selectedPersons() {
-    return state.selected.filter(function (id) { return cy.getElementById(id).selected(); });
+    var ids = cy.nodes('[kind = "PERSON"]:selected').map(function (n) { return n.id(); });
+    return ids.sort(function (a, b) { return state.selected.indexOf(a) - state.selected.indexOf(b); });
   }
   async function findPaths() {
     var sel = selectedPersons();
@@ -777,10 +782,10 @@
 
   /** The current graph as pinned JSON: elements with positions, filters, highlights. */
   function viewJson(withFacts) {
-    render(null, true);
     var nodes = Object.keys(model.nodes).map(function (id) {
       var n = model.nodes[id];
-      var p = cy.getElementById(id).position();
+      var drawn = cy.getElementById(id);
+      var p = drawn.nonempty() ? drawn.position() : n.position || { x: 0, y: 0 };
       var o = { id: id, kind: n.kind, label: n.label, x: Math.round(p.x), y: Math.round(p.y) };
       if (withFacts) o.facts = n.facts;
       return o;
@@ -945,10 +950,21 @@
       var id = ev.target.id();
       state.selected = state.selected.filter(function (x) { return x !== id; });
     });
-    cy.on('dbltap', 'node[kind = "PERSON"]', function (ev) {
-      action(function () { return expand(ev.target.id()); })();
+    // A double-click is two taps on the same person (Cytoscape's own `dbltap` also fires for
+    // two quick taps on different nodes, which is how two persons are selected for a path).
+    var lastTap = { id: null, at: 0 };
+    cy.on('tap', 'node[kind = "PERSON"]', function (ev) {
+      var id = ev.target.id();
+      var now = Date.now();
+      var twice = lastTap.id === id && now - lastTap.at < 400;
+      lastTap = twice ? { id: null, at: 0 } : { id: id, at: now };
+      if (twice) action(function () { return expand(id); })();
     });
   }
+
+  // The bars above the graph grow and shrink (the case form, errors, the banner): tell
+  // Cytoscape, or its clicks land where the nodes were.
+  if (window.ResizeObserver) new ResizeObserver(function () { cy.resize(); }).observe($('cy'));
 
   window.familyCardExplorer = {
     cy: cy,

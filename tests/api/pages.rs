@@ -622,8 +622,8 @@ fn the_readme_example_query_answers_with_ages_on_the_familys_date() {
 
 /// The investigators' explorer (`/explorer`) in headless Chromium with the network blocked
 /// (tools/browser-test/explorer.mjs): a search for a member of the sample's F17 shared-address
-/// cluster draws all twelve men inside one household compound around the flat, expanding a node
-/// adds nodes, two selected men are joined by a highlighted path through the flat, the
+/// cluster (real estate left out of the query) draws all twelve men inside one household compound
+/// around the flat, expanding the flat's owner with every kind adds the flat, two selected men are joined by a highlighted path through the flat, the
 /// shared-address hit is highlighted with its evidence, a case is opened, read under, noted and
 /// a view pinned and reopened, and the graph is downloaded as a PNG. Then, over GraphQL, the
 /// case holds the note and the pinned view, and the audit trail has the reads done under it with
@@ -674,7 +674,8 @@ fn the_explorer_draws_the_f17_cluster_and_keeps_a_case_in_a_browser() {
         .args(["--url", &app().base_url, "--chromium", &chromium])
         .args(["--token", &token, "--iin", &cluster[1], "--as-of", "2026-06-15"])
         .args(["--hops", "1", "--expect-persons", &persons])
-        .args(["--household", "dwelling:AD-17", "--expand", &cluster[0]])
+        .args(["--household", "dwelling:AD-17", "--hide-kind", "OWNS_REAL_ESTATE"])
+        .args(["--expand", &cluster[0], "--expand-adds", "real_estate:RE-17"])
         .args(["--path-from", &cluster[1], "--path-to", &cluster[5]])
         .args(["--signal", "shared_address_cluster"])
         .arg("--screenshot")

@@ -6,8 +6,13 @@
 //
 //   node explorer.mjs --url http://127.0.0.1:PORT --token JWT --iin IIN [--as-of YYYY-MM-DD]
 //        [--hops 1] --expect-persons IIN,IIN,… --household NODE_ID
-//        --expand IIN [--expand-hops 2] --path-from IIN --path-to IIN --signal NAME
+//        [--hide-kind KIND] --expand IIN --expand-adds NODE_ID [--expand-hops 1]
+//        --path-from IIN --path-to IIN --signal NAME
 //        [--case-region CODE] [--screenshot PATH] [--chromium /usr/bin/chromium] [--timeout-ms 60000]
+//
+// With --hide-kind the kind's checkbox is unchecked before the search (the kind is then left out
+// of the query and no such edge may be drawn) and checked again before the expansion, which must
+// draw --expand-adds.
 //
 // Fails (exit 1) when a request outside the service was attempted, the page logged an error or
 // broke its Content-Security-Policy, a request to the service failed (4xx/5xx), the page showed
@@ -30,8 +35,10 @@ function parseArgs(argv) {
     hops: '1',
     expectPersons: '',
     household: null,
+    hideKind: null,
     expand: null,
-    expandHops: '2',
+    expandAdds: null,
+    expandHops: '1',
     pathFrom: null,
     pathTo: null,
     signal: null,
@@ -42,7 +49,7 @@ function parseArgs(argv) {
   };
   const names = {
     '--url': 'url', '--token': 'token', '--iin': 'iin', '--as-of': 'asOf', '--hops': 'hops',
-    '--expect-persons': 'expectPersons', '--household': 'household', '--expand': 'expand',
+    '--expect-persons': 'expectPersons', '--household': 'household', '--expand': 'expand', '--expand-adds': 'expandAdds', '--hide-kind': 'hideKind',
     '--expand-hops': 'expandHops', '--path-from': 'pathFrom', '--path-to': 'pathTo',
     '--signal': 'signal', '--case-region': 'caseRegion', '--screenshot': 'screenshot',
     '--chromium': 'chromium', '--timeout-ms': 'timeoutMs',
@@ -52,7 +59,7 @@ function parseArgs(argv) {
     if (!key || i + 1 >= argv.length) throw new Error(`unknown or incomplete argument: ${argv[i]}`);
     opts[key] = argv[++i];
   }
-  for (const k of ['url', 'token', 'iin', 'household', 'expand', 'pathFrom', 'pathTo', 'signal']) {
+  for (const k of ['url', 'token', 'iin', 'household', 'expand', 'expandAdds', 'pathFrom', 'pathTo', 'signal']) {
     if (!opts[k]) throw new Error(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} is required`);
   }
   opts.expectPersons = opts.expectPersons.split(',').filter(Boolean);
@@ -179,8 +186,15 @@ try {
   await page.$eval('#asof-input', (el, v) => { el.value = v; }, opts.asOf);
   await page.select('#hops-input', opts.hops);
   await page.type('#iin-input', opts.iin);
+  if (opts.hideKind) await page.click(`#kind-${opts.hideKind}`);
   await clickButton('#search-go', 'search');
   let g = await graph();
+  if (opts.hideKind) {
+    const kinds = await page.evaluate(() => window.familyCardExplorer.cy.edges().map((e) => e.data('kind')));
+    if (kinds.includes(opts.hideKind)) throw new Error(`${opts.hideKind} was unchecked but is drawn`);
+    await page.click(`#kind-${opts.hideKind}`);
+  }
+  if (g.nodes.includes(opts.expandAdds)) throw new Error(`${opts.expandAdds} is drawn before the expansion`);
   for (const p of opts.expectPersons) {
     if (!g.nodes.includes(`person:${p}`)) throw new Error(`person:${p} is not drawn: ${JSON.stringify(g.nodes)}`);
   }
@@ -205,7 +219,9 @@ try {
   await new Promise((r) => setTimeout(r, 100));
   await settled('expand');
   g = await graph();
-  if (g.nodes.length <= before) throw new Error(`expanding ${opts.expand} added no node (${before} → ${g.nodes.length})`);
+  if (g.nodes.length <= before || !g.nodes.includes(opts.expandAdds)) {
+    throw new Error(`expanding ${opts.expand} did not add ${opts.expandAdds} (${before} → ${g.nodes.length} nodes)`);
+  }
   result.expand = { before, after: g.nodes.length };
   step('expanded', result.expand);
 
