@@ -538,11 +538,13 @@
   }
 
   // ---- queries ----
-  async function neighbourhoodOf(iin, near) {
+  /** Draws `iin`'s neighbourhood: merged into the drawing, or (`replace`) instead of it once it came. */
+  async function neighbourhoodOf(iin, near, replace) {
     var d = await gql(Q.neighbourhood, {
       iin: iin, hops: Number($('hops-input').value), kinds: queryKinds(KINDS), asOf: asOf(), caseId: caseVar(),
     });
     var s = d.neighbourhood;
+    if (replace) resetDrawing();
     merge(s);
     state.truncated = state.truncated || s.truncated;
     var id = 'person:' + iin;
@@ -556,6 +558,11 @@
       showError('BAD_USER_INPUT', 'IIN: twelve digits');
       return;
     }
+    await neighbourhoodOf(iin, null, true);
+    await loadTimeline(iin);
+  }
+  /** Forgets what is drawn (a new search, Clear). */
+  function resetDrawing() {
     model = { nodes: {}, edges: {} };
     state.centres = [];
     state.truncated = false;
@@ -565,8 +572,6 @@
     $('paths-list').textContent = '';
     $('signals-list').textContent = '';
     $('signal-detail').textContent = '';
-    await neighbourhoodOf(iin, null);
-    await loadTimeline(iin);
   }
   async function expand(id) {
     var iin = iinOf(id);
@@ -915,12 +920,7 @@
     $('signals-go').addEventListener('click', action(findSignals));
     $('stored-go').addEventListener('click', action(storedHits));
     $('clear-graph').addEventListener('click', function () {
-      model = { nodes: {}, edges: {} };
-      state.centres = [];
-      state.truncated = false;
-      state.path = [];
-      state.evidence = [];
-      state.selected = [];
+      resetDrawing();
       render(null);
     });
 

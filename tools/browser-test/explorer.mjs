@@ -211,6 +211,32 @@ try {
   result.search = { nodes: g.nodes.length, edges: g.edges, household: hh.children.length, timeline: timeline.length };
   step('searched', result.search);
 
+  // Filters: a date range before the cluster moved in hides its registrations (no query).
+  const setDate = (sel, v) =>
+    page.$eval(sel, (el, x) => { el.value = x; el.dispatchEvent(new Event('change')); }, v);
+  await setDate('#to-input', '2025-10-31');
+  const hidden = await page.evaluate(() => window.familyCardExplorer.cy.edges('.filtered').length);
+  const regs = await page.evaluate(() => window.familyCardExplorer.cy.edges('[kind = "REGISTERED_AT"]').length);
+  if (hidden !== regs || regs < opts.expectPersons.length) throw new Error(`the date range hid ${hidden} of ${regs} registrations`);
+  await setDate('#to-input', '');
+  if (await page.evaluate(() => window.familyCardExplorer.cy.edges('.filtered').length)) throw new Error('clearing the date range left edges hidden');
+  result.dateFilter = { hidden };
+  // An API error is shown with its code, not swallowed (the check digit is wrong).
+  const mark = problems.length;
+  await page.$eval('#iin-input', (el) => { el.value = '123456789012'; });
+  await page.click('#search-go');
+  await page.waitForFunction(() => document.body.dataset.explorer === 'error', { polling: 50 });
+  const shown = await page.$eval('#errors', (e) => e.textContent);
+  if (!/BAD_USER_INPUT/.test(shown) || !/iin/.test(shown)) throw new Error(`the API's error is not shown: ${shown}`);
+  // The refusal's own HTTP status and Chromium's note about it are expected here.
+  const unexpected = problems.splice(mark).filter((p) => !/\b4\d\d\b/.test(p));
+  problems.push(...unexpected);
+  result.errorShown = shown;
+  g = await graph();
+  if (g.nodes.length === 0) throw new Error('a refused search cleared the drawing');
+  await page.$eval('#iin-input', (el, v) => { el.value = v; }, opts.iin);
+  step('filters and errors');
+
   // 3. Expand: double-click a node; its neighbourhood is merged into the drawing.
   await page.select('#hops-input', opts.expandHops);
   const before = g.nodes.length;
