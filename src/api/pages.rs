@@ -203,7 +203,11 @@ mod tests {
 
     #[test]
     fn every_asset_of_the_pages_is_embedded_and_nothing_else_is() {
-        let pages = [&SITE.graphiql_html, &SITE.dashboard_html, &SITE.explorer_html];
+        let pages = [
+            &SITE.graphiql_html,
+            &SITE.dashboard_html,
+            &SITE.explorer_html,
+        ];
         for html in pages {
             assert!(!html.contains("{{"), "unfilled placeholder in {html}");
             assert!(!html.contains("http://") && !html.contains("https://"));

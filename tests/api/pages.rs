@@ -672,10 +672,27 @@ fn the_explorer_draws_the_f17_cluster_and_keeps_a_case_in_a_browser() {
     let out = Command::new("node")
         .arg(repo_path("tools/browser-test/explorer.mjs"))
         .args(["--url", &app().base_url, "--chromium", &chromium])
-        .args(["--token", &token, "--iin", &cluster[1], "--as-of", "2026-06-15"])
+        .args([
+            "--token",
+            &token,
+            "--iin",
+            &cluster[1],
+            "--as-of",
+            "2026-06-15",
+        ])
         .args(["--hops", "1", "--expect-persons", &persons])
-        .args(["--household", "dwelling:AD-17", "--hide-kind", "OWNS_REAL_ESTATE"])
-        .args(["--expand", &cluster[0], "--expand-adds", "real_estate:RE-17"])
+        .args([
+            "--household",
+            "dwelling:AD-17",
+            "--hide-kind",
+            "OWNS_REAL_ESTATE",
+        ])
+        .args([
+            "--expand",
+            &cluster[0],
+            "--expand-adds",
+            "real_estate:RE-17",
+        ])
         .args(["--path-from", &cluster[1], "--path-to", &cluster[5]])
         .args(["--signal", "shared_address_cluster"])
         .arg("--screenshot")
@@ -690,7 +707,10 @@ fn the_explorer_draws_the_f17_cluster_and_keeps_a_case_in_a_browser() {
     );
     let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
         .unwrap_or_else(|e| panic!("no JSON report ({e}):\n{output}"));
-    assert!(out.status.success(), "explorer browser test failed:\n{output}");
+    assert!(
+        out.status.success(),
+        "explorer browser test failed:\n{output}"
+    );
     assert_eq!(report["blocked"], serde_json::json!([]), "{report}");
     assert!(shot.exists(), "no screenshot at {}", shot.display());
     eprintln!("explorer browser test: {report}");
@@ -720,7 +740,10 @@ fn the_explorer_draws_the_f17_cluster_and_keeps_a_case_in_a_browser() {
         .map(|n| n["id"].as_str().unwrap())
         .collect();
     for p in &cluster {
-        assert!(ids.contains(&format!("person:{p}").as_str()), "{p}: {ids:?}");
+        assert!(
+            ids.contains(&format!("person:{p}").as_str()),
+            "{p}: {ids:?}"
+        );
     }
     assert!(ids.contains(&"dwelling:AD-17"));
     assert!(!slice["path"].as_array().unwrap().is_empty(), "{slice}");
@@ -745,5 +768,8 @@ fn the_explorer_draws_the_f17_cluster_and_keeps_a_case_in_a_browser() {
             .count()
     };
     assert!(reads(Some(&case_id)) >= 1, "{rows:?}");
-    assert!(reads(None) >= 2, "the search and the expansion before the case: {rows:?}");
+    assert!(
+        reads(None) >= 2,
+        "the search and the expansion before the case: {rows:?}"
+    );
 }

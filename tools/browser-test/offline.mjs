@@ -1,4 +1,4 @@
-// What makes a browser test "offline", shared by graphiql.mjs and dashboard.mjs: Chromium's
+// What makes a browser test "offline", shared by graphiql.mjs, dashboard.mjs and explorer.mjs: Chromium's
 // flags (no background traffic; no host name resolves but the service's) and a page guard that
 // aborts and records every request outside the service and reports CSP violations.
 
