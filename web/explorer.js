@@ -437,6 +437,7 @@
     cy.batch(function () {
       cy.edges().forEach(function (edge) {
         var e = model.edges[edge.id()];
+        if (!e) return;
         var hide = kinds.indexOf(e.kind) < 0 || (from && e.toDate && e.toDate <= from) || (to && e.fromDate && e.fromDate > to);
         edge.toggleClass('filtered', !!hide);
       });
