@@ -669,8 +669,8 @@ fn the_explorer_draws_the_f17_cluster_and_keeps_a_case_in_a_browser() {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(Path::new(&chromium).exists(), "no Chromium at {chromium}");
     let persons = cluster.join(",");
-    let out = Command::new("node")
-        .arg(repo_path("tools/browser-test/explorer.mjs"))
+    let mut cmd = Command::new("node");
+    cmd.arg(repo_path("tools/browser-test/explorer.mjs"))
         .args(["--url", &app().base_url, "--chromium", &chromium])
         .args([
             "--token",
@@ -696,9 +696,15 @@ fn the_explorer_draws_the_f17_cluster_and_keeps_a_case_in_a_browser() {
         .args(["--path-from", &cluster[1], "--path-to", &cluster[5]])
         .args(["--signal", "shared_address_cluster"])
         .arg("--screenshot")
-        .arg(&shot)
-        .output()
-        .expect("node runs");
+        .arg(&shot);
+    // The page writes (a case, audit records): it runs in the shared turn, never beside a test
+    // that needs the database to itself.
+    let out = run(async move {
+        tokio::task::spawn_blocking(move || cmd.output())
+            .await
+            .unwrap()
+    })
+    .expect("node runs");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let output = format!(
         "({})\n{stdout}\n{}",
