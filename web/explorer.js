@@ -574,6 +574,7 @@
     state.evidence = [];
     state.selected = [];
     $('paths-list').textContent = '';
+    $('paths-status').textContent = 'Select two persons (click one, then the other), then “Paths”.';
     $('signals-list').textContent = '';
     $('signal-detail').textContent = '';
   }
