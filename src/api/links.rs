@@ -228,6 +228,8 @@ pub struct TimelineEventView {
     pub label: String,
     /// The node the event concerns besides the person (spouse, child, dwelling, asset …).
     pub node: Option<String>,
+    /// The person whose event it is (`person:<IIN>`).
+    pub person: String,
 }
 
 /// A fraud signal hit: a lead to check, with the evidence it rests on.
@@ -390,36 +392,67 @@ impl LinksQuery {
     }
 
     /// Investigators: a person's life in the registries in date order — birth, marriages,
-    /// divorces, children, guardianships, registrations, asset changes, accounts, benefits, death.
+    /// divorces, children, guardianships, registrations, asset changes, accounts, employments,
+    /// benefits and their payments, death — or a family card's (`familyId`: its members'
+    /// timelines merged, each event naming its person). Give exactly one of `iin`, `familyId`.
     async fn timeline(
         &self,
         ctx: &Context<'_>,
-        iin: String,
+        iin: Option<String>,
+        #[graphql(desc = "A family card's id: the timelines of its members on today's card.")]
+        family_id: Option<String>,
         #[graphql(desc = "The open case the read is done under (recorded in the audit trail).")]
         case_id: Option<String>,
     ) -> async_graphql::Result<Vec<TimelineEventView>> {
-        let iin = parse_iin("iin", &iin)?;
         let g = gate(ctx);
         let what = "timeline";
-        g.require(Action::ReadLinks, what, iin.as_str())?;
-        g.under_case(case_id.as_deref()).await?;
-        let recs = g
-            .store()
-            .link_records(std::slice::from_ref(&iin))
-            .await
-            .map_err(store_error)?;
-        let Some(r) = recs.into_iter().next() else {
-            return Err(ApiError::NotFound("no person with this IIN".into()).into());
+        let (object, person) = match (iin, family_id) {
+            (Some(iin), None) => {
+                let iin = parse_iin("iin", &iin)?;
+                (iin.as_str().to_string(), Some(iin))
+            }
+            (None, Some(id)) => (id, None),
+            _ => {
+                return Err(
+                    ApiError::bad_input("iin", "give exactly one of `iin` and `familyId`").into(),
+                )
+            }
         };
-        let events = links::timeline(&r);
-        let mut named: BTreeSet<Iin> = [iin.clone()].into_iter().collect();
+        g.require(Action::ReadLinks, what, &object)?;
+        g.under_case(case_id.as_deref()).await?;
+        let iins: Vec<Iin> = match person {
+            Some(iin) => vec![iin],
+            None => {
+                let card = crate::family_cards::family_by_id(
+                    g.store(),
+                    &object,
+                    today(),
+                    crate::store::LoadScope::Composition,
+                )
+                .await
+                .map_err(ApiError::from)?;
+                card.composition
+                    .members
+                    .iter()
+                    .map(|m| m.iin.clone())
+                    .collect()
+            }
+        };
+        let recs = g.store().link_records(&iins).await.map_err(store_error)?;
+        if recs.is_empty() {
+            return Err(ApiError::NotFound("no person with this IIN".into()).into());
+        }
+        let mut events: Vec<links::TimelineEvent> = recs.iter().flat_map(links::timeline).collect();
+        events.sort();
+        let mut named: BTreeSet<Iin> = iins.iter().cloned().collect();
         named.extend(
             events
                 .iter()
                 .filter_map(|e| e.node.as_deref()?.strip_prefix("person:"))
                 .filter_map(|i| Iin::parse(i).ok()),
         );
-        g.admit_links(what, iin.as_str(), &[r.region_on(today())], named.iter())?;
+        let regions: Vec<_> = recs.iter().map(|r| r.region_on(today())).collect();
+        g.admit_links(what, &object, &regions, named.iter())?;
         Ok(events
             .into_iter()
             .map(|e| TimelineEventView {
@@ -427,6 +460,7 @@ impl LinksQuery {
                 kind: e.kind,
                 label: e.label,
                 node: e.node,
+                person: e.person,
             })
             .collect())
     }

@@ -891,11 +891,14 @@ pub struct TimelineEvent {
     pub label: String,
     /// The node the event concerns besides the person (spouse, child, dwelling, asset …).
     pub node: Option<String>,
+    /// The person whose event it is (`person:<IIN>`): a family's timeline merges its members'.
+    pub person: String,
 }
 
 /// A person's timeline in date order (same-day events by kind).
 pub fn timeline(r: &LinkRecord) -> Vec<TimelineEvent> {
     let me = r.iin();
+    let subject = person_id(me);
     let mut out: Vec<TimelineEvent> = vec![];
     let mut ev = |date: NaiveDate, kind: &str, label: String, node: Option<String>| {
         out.push(TimelineEvent {
@@ -903,6 +906,7 @@ pub fn timeline(r: &LinkRecord) -> Vec<TimelineEvent> {
             kind: kind.into(),
             label,
             node,
+            person: subject.clone(),
         })
     };
     ev(r.person.birth_date, "birth", "born".into(), None);
@@ -1007,6 +1011,34 @@ pub fn timeline(r: &LinkRecord) -> Vec<TimelineEvent> {
         if let Some(d) = b.to {
             ev(d, "benefit_ended", b.benefit.clone(), None);
         }
+    }
+    // Incomes: wages by employment (start and end), benefit payments by month.
+    for e in &r.employments {
+        let employer = e
+            .employer_name
+            .clone()
+            .unwrap_or_else(|| e.employer_bin.as_str().to_string());
+        ev(
+            e.from,
+            "employment_started",
+            format!("employed at {employer}"),
+            None,
+        );
+        if let Some(d) = e.to {
+            ev(d, "employment_ended", format!("left {employer}"), None);
+        }
+    }
+    for i in &r.benefit_incomes {
+        ev(
+            i.month.first_day(),
+            "benefit_paid",
+            format!(
+                "{} {} ₸",
+                i.benefit.as_deref().unwrap_or("benefit"),
+                i.amount_kzt
+            ),
+            None,
+        );
     }
     out.sort();
     out

@@ -272,6 +272,68 @@ fn links_timeline_is_in_date_order() {
 }
 
 #[test]
+fn links_timeline_of_a_family_merges_its_members_in_date_order() {
+    run(async {
+        let iin = sample_iin("Ахметов", "Ерлан");
+        let card = gql_as(
+            r#"query($iin: String!) { family(iin: $iin) { familyId members { nodes { iin } } } }"#,
+            json!({"iin": iin}),
+            &token("analyst", "*"),
+        )
+        .await;
+        let family_id = card["data"]["family"]["familyId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{card}"))
+            .to_string();
+        let members: Vec<String> = card["data"]["family"]["members"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| pid(m["iin"].as_str().unwrap()))
+            .collect();
+        assert!(members.len() >= 2, "{card}");
+        let body = gql_as(
+            r#"query($id: String!) { timeline(familyId: $id) { date kind person } }"#,
+            json!({"id": family_id}),
+            &investigator(),
+        )
+        .await;
+        let ev = body["data"]["timeline"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"));
+        let dates: Vec<&str> = ev.iter().map(|e| e["date"].as_str().unwrap()).collect();
+        let mut sorted = dates.clone();
+        sorted.sort();
+        assert_eq!(dates, sorted, "{body}");
+        for m in &members {
+            assert!(
+                ev.iter()
+                    .any(|e| e["person"] == *m.as_str() && e["kind"] == "birth"),
+                "the birth of {m} in {body}"
+            );
+        }
+        assert!(
+            ev.iter()
+                .all(|e| members.iter().any(|m| e["person"] == *m.as_str())),
+            "only members' events: {body}"
+        );
+        for vars in [json!({"iin": iin, "id": family_id}), json!({})] {
+            let body = gql_as(
+                r#"query($iin: String, $id: String) { timeline(iin: $iin, familyId: $id) { date } }"#,
+                vars,
+                &investigator(),
+            )
+            .await;
+            assert_eq!(
+                error_code(&body).as_deref(),
+                Some("BAD_USER_INPUT"),
+                "{body}"
+            );
+        }
+    });
+}
+
+#[test]
 fn links_are_for_investigators_with_a_purpose_only() {
     run(async {
         let iin = sample_iin("Ахметов", "Ерлан");
