@@ -16,6 +16,8 @@
 //! `family-card generate` are); a person whose rows recur after another person's is an error
 //! that names the line. Documented in `docs/deployment-bulk-load.md`.
 
+pub mod apoc_jsonl;
+
 use crate::ingest::{self, Context, Reject};
 use crate::store::series;
 use serde_json::{Map, Value};
