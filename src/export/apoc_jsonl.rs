@@ -9,8 +9,11 @@
 //!
 //! The graph is the one [`super::export_neo4j_admin`] describes, built by the same walk over the
 //! extract (the checks of `ingest`, unknown references rejected, monthly rows grouped into
-//! yearly series). Each file is read once: persons and dwellings come before the files that
-//! refer to them. Null properties are left out (as `SET +=` leaves them unset). Node ids are
+//! yearly series). Records `load` MERGEs into one (the same key twice in a file: a joint bank
+//! account held by two persons, a repeated registration) are merged the same way, later values
+//! over earlier ones: a first pass over each file finds the identities that repeat (8-byte
+//! hashes), the second writes every other record at once and the merged ones at the file's end.
+//! Persons and dwellings come before the files that refer to them. Null properties are left out (as `SET +=` leaves them unset). Node ids are
 //! numbers (the importer then keeps its id map in primitive arrays): a person's IIN, and a
 //! counter from 10^13 up for every other node; the importer stores the id in an `id` property,
 //! which [`crate::bulk_load`] removes after the import.
@@ -18,7 +21,7 @@
 use super::{walk, ExportError, Known, Shape, Unit, SHAPES};
 use crate::ingest::{Context, Reject};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -77,6 +80,46 @@ struct Writer {
     nodes: u64,
     relationships: u64,
     line: Vec<u8>,
+    /// Identities (hashes) that occur more than once in the current file: `load` MERGEs them
+    /// into one node or relationship, later values over earlier ones (`SET +=`).
+    repeated: HashSet<u64>,
+    /// Nodes of repeated identities, merged, written at the end of the file.
+    pending_nodes: HashMap<String, (u64, Map<String, Value>)>,
+    /// Relationships of repeated identities, merged, written at the end of the file.
+    pending_rels: HashMap<String, (String, String, Map<String, Value>)>,
+    /// The order they were first seen in.
+    pending_order: Vec<(bool, String)>,
+}
+
+/// The property a relationship type is MERGEd on besides its ends (`cypher/ingest_*.cypher`).
+fn merge_property(rel: &str) -> Option<&'static str> {
+    match rel {
+        "REGISTERED_AT" | "GUARDIAN_OF" => Some("from"),
+        "MARRIED_TO" => Some("marriage_id"),
+        _ => None,
+    }
+}
+
+/// What `load` MERGEs a unit on: a node's label and key; a relationship's type, ends and merge
+/// property.
+fn identity(label: &str, rel: &str, u: &Unit) -> String {
+    match u {
+        Unit::Node { id, .. } => format!("{label}\u{1f}{id}"),
+        Unit::Rel { start, end, props } => {
+            let merged_on = merge_property(rel)
+                .and_then(|k| props.get(k))
+                .map(Value::to_string)
+                .unwrap_or_default();
+            format!("{rel}\u{1f}{start}\u{1f}{end}\u{1f}{merged_on}")
+        }
+    }
+}
+
+fn hash_of(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
 }
 
 fn without_nulls(props: Map<String, Value>) -> Map<String, Value> {
@@ -91,13 +134,9 @@ impl Writer {
         }
     }
 
-    fn node(
-        &mut self,
-        shape: Shape,
-        label: &str,
-        id: &str,
-        props: Map<String, Value>,
-    ) -> Result<(), ExportError> {
+    /// The node's importer id (a person's IIN, else the next number), noted for the
+    /// relationships that end at it.
+    fn assign_id(&mut self, shape: Shape, id: &str) -> u64 {
         let num = match shape {
             Shape::Node { label: "Person" } => id.parse::<u64>().unwrap_or_default(),
             _ => {
@@ -113,6 +152,67 @@ impl Writer {
             }
             _ => self.last_node = Some((id.to_string(), num)),
         }
+        num
+    }
+
+    /// One unit of the current file: written at once, or merged into its pending copy when
+    /// its identity repeats.
+    fn unit(&mut self, shape: Shape, label: &str, rel: &str, target: &str, u: Unit) -> Result<(), ExportError> {
+        let ident = identity(label, rel, &u);
+        let repeated = self.repeated.contains(&hash_of(&ident));
+        match u {
+            Unit::Node { id, props } if repeated => {
+                if let Some((num, merged)) = self.pending_nodes.get_mut(&ident) {
+                    merged.extend(props);
+                    if !matches!(shape, Shape::Node { .. }) {
+                        self.last_node = Some((id.to_string(), *num));
+                    }
+                } else {
+                    let num = self.assign_id(shape, id);
+                    self.pending_nodes.insert(ident.clone(), (num, props));
+                    self.pending_order.push((true, ident));
+                }
+                Ok(())
+            }
+            Unit::Node { id, props } => {
+                let num = self.assign_id(shape, id);
+                self.write_node(label, num, props)
+            }
+            Unit::Rel { start, end, props } if repeated => {
+                if let Some((_, _, merged)) = self.pending_rels.get_mut(&ident) {
+                    merged.extend(props);
+                } else {
+                    let start_id = start.parse::<u64>().unwrap_or_default().to_string();
+                    let end_id = self.end_id(target, end).to_string();
+                    self.pending_rels.insert(ident.clone(), (start_id, end_id, props));
+                    self.pending_order.push((false, ident));
+                }
+                Ok(())
+            }
+            Unit::Rel { start, end, props } => {
+                let (s, e) = (start.parse::<u64>().unwrap_or_default(), self.end_id(target, end));
+                self.write_relationship(rel, target, s, e, props)
+            }
+        }
+    }
+
+    /// Writes the merged units of the file just read.
+    fn end_file(&mut self, label: &str, rel: &str, target: &str) -> Result<(), ExportError> {
+        for (is_node, ident) in std::mem::take(&mut self.pending_order) {
+            if is_node {
+                let (num, props) = self.pending_nodes.remove(&ident).expect("pending node");
+                self.write_node(label, num, props)?;
+            } else {
+                let (s, e, props) = self.pending_rels.remove(&ident).expect("pending relationship");
+                let (s, e) = (s.parse().unwrap_or_default(), e.parse().unwrap_or_default());
+                self.write_relationship(rel, target, s, e, props)?;
+            }
+        }
+        self.repeated.clear();
+        Ok(())
+    }
+
+    fn write_node(&mut self, label: &str, num: u64, props: Map<String, Value>) -> Result<(), ExportError> {
         let mut line = std::mem::take(&mut self.line);
         line.clear();
         // The importer recognises the format by this exact beginning.
@@ -141,16 +241,14 @@ impl Writer {
         }
     }
 
-    fn relationship(
+    fn write_relationship(
         &mut self,
         rel: &str,
         target: &str,
-        start: &str,
-        end: &str,
+        start_id: u64,
+        end_id: u64,
         props: Map<String, Value>,
     ) -> Result<(), ExportError> {
-        let start_id: u64 = start.parse().unwrap_or_default();
-        let end_id = self.end_id(target, end);
         let mut line = std::mem::take(&mut self.line);
         line.clear();
         line.extend_from_slice(b"{\"type\":\"relationship\",\"id\":\"");
@@ -194,6 +292,10 @@ pub fn export(from: &Path, out: &Path, ctx: &Context) -> Result<JsonlSummary, Ex
         nodes: 0,
         relationships: 0,
         line: Vec::with_capacity(4096),
+        repeated: HashSet::new(),
+        pending_nodes: HashMap::new(),
+        pending_rels: HashMap::new(),
+        pending_order: vec![],
     };
     let mut summary = JsonlSummary {
         graph: graph.clone(),
@@ -206,28 +308,43 @@ pub fn export(from: &Path, out: &Path, ctx: &Context) -> Result<JsonlSummary, Ex
         if !path.is_file() {
             continue;
         }
-        let reader = BufReader::with_capacity(1 << 20, File::open(&path).map_err(io(&path))?);
+        let open = || -> Result<BufReader<File>, ExportError> {
+            Ok(BufReader::with_capacity(
+                1 << 20,
+                File::open(&path).map_err(io(&path))?,
+            ))
+        };
         let (label, rel, target) = match *shape {
             Shape::Node { label } => (label, "", ""),
             Shape::Link { rel, target } => ("", rel, target),
             Shape::Fact { label, rel } | Shape::Series { label, rel } => (label, rel, label),
         };
+        // Pass 1 (not for series: grouped per person, a series never repeats): the identities
+        // that repeat, as hashes (8 bytes a record); the file's own persons and dwellings.
+        if !matches!(shape, Shape::Series { .. }) {
+            let mut seen = HashSet::new();
+            let mut ignored = vec![];
+            walk(file, *shape, open()?, ctx, &mut known, true, &mut ignored, |u| {
+                let h = hash_of(&identity(label, rel, &u));
+                if !seen.insert(h) {
+                    w.repeated.insert(h);
+                }
+                Ok(())
+            })?;
+        }
+        // Pass 2: the units, written (repeated ones merged and written at the end).
         let mut rejected: Vec<Reject> = vec![];
-        // One pass: the file's own persons and dwellings are noted as they are read (every
-        // reference to them is in a later file).
         let read = walk(
             file,
             *shape,
-            reader,
+            open()?,
             ctx,
             &mut known,
             true,
             &mut rejected,
-            |u| match u {
-                Unit::Node { id, props } => w.node(*shape, label, id, props),
-                Unit::Rel { start, end, props } => w.relationship(rel, target, start, end, props),
-            },
+            |u| w.unit(*shape, label, rel, target, u),
         )?;
+        w.end_file(label, rel, target)?;
         for r in &rejected {
             serde_json::to_writer(&mut rejects_out, r).expect("rejects serialise");
             rejects_out.write_all(b"\n").map_err(io(&rejects_path))?;
