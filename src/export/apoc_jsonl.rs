@@ -27,8 +27,10 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// The JSONL file [`export`] writes in its output directory.
-pub const GRAPH_FILE: &str = "graph.jsonl";
+/// The JSONL file [`export`] writes in its output directory. Named `.json` as APOC names its
+/// exports: ArcadeDB's `IMPORT DATABASE` takes a `.jsonl` name for its own JSONL format and
+/// recognises the Neo4j format only from the content of a file without that extension.
+pub const GRAPH_FILE: &str = "graph.apoc.json";
 /// The rejects it writes beside it (the NDJSON of `load`'s rejects file).
 pub const REJECTS_FILE: &str = "rejects.ndjson";
 
