@@ -737,6 +737,8 @@ fn walk(
         },
         |r| parse_rejects.push(r),
     );
+    // Every line read counts, the rejected ones too (as `load` counts them).
+    read += parse_rejects.len() as u64;
     rejects.extend(parse_rejects);
     if let Some(e) = failure {
         return Err(e);

@@ -354,7 +354,7 @@ pub fn export(from: &Path, out: &Path, ctx: &Context) -> Result<JsonlSummary, Ex
         summary.files.push(FileCounts {
             file: file.to_string(),
             read,
-            written: read - rejected.len() as u64,
+            written: read.saturating_sub(rejected.len() as u64),
             rejected: rejected.len() as u64,
         });
     }
