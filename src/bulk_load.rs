@@ -134,11 +134,7 @@ pub async fn bulk_load(
         )));
     }
     // 1. Validate and write the importer's input.
-    let (from, work, ctx) = (
-        extract.to_path_buf(),
-        opts.work_dir.clone(),
-        opts.ctx,
-    );
+    let (from, work, ctx) = (extract.to_path_buf(), opts.work_dir.clone(), opts.ctx);
     let export = tokio::task::spawn_blocking(move || apoc_jsonl::export(&from, &work, &ctx))
         .await
         .expect("export task")?;

@@ -683,7 +683,12 @@ fn walk(
                     Shape::Link { target, .. } => {
                         let (start, end) = (text(&row["owner"]), text(&row["target"]));
                         if !known.person(start) || !known.has(target, end) {
-                            rejects.push(unknown(line, field, raw, format!("person {start} or {end}")));
+                            rejects.push(unknown(
+                                line,
+                                field,
+                                raw,
+                                format!("person {start} or {end}"),
+                            ));
                             return Ok(());
                         }
                         emit(Unit::Rel {

@@ -599,25 +599,34 @@ impl LocalDb {
     /// Type by type, so no single transaction holds the whole graph.
     pub async fn remove_importer_ids(&self) -> Result<(), LocalDbError> {
         let root = IMPORTER_ROOT_TYPE;
-        let indexes = self.sql("SELECT name, typeName FROM schema:indexes").await?;
-        let has_index = indexes.as_array().into_iter().flatten().any(|i| {
-            i["typeName"] == root && i["name"].as_str() == Some(&format!("{root}[id]"))
-        });
+        let indexes = self
+            .sql("SELECT name, typeName FROM schema:indexes")
+            .await?;
+        let has_index =
+            indexes.as_array().into_iter().flatten().any(|i| {
+                i["typeName"] == root && i["name"].as_str() == Some(&format!("{root}[id]"))
+            });
         if has_index {
             self.sql(&format!("DROP INDEX `{root}[id]`")).await?;
         }
-        let types = self.sql("SELECT name, parentTypes FROM schema:types").await?;
+        let types = self
+            .sql("SELECT name, parentTypes FROM schema:types")
+            .await?;
         for t in types.as_array().into_iter().flatten() {
             let extends_root = t["parentTypes"]
                 .as_array()
                 .is_some_and(|p| p.iter().any(|x| x == root));
             if let (true, Some(name)) = (extends_root, t["name"].as_str()) {
-                self.sql(&format!("UPDATE `{name}` REMOVE id WHERE id IS NOT NULL")).await?;
+                self.sql(&format!("UPDATE `{name}` REMOVE id WHERE id IS NOT NULL"))
+                    .await?;
             }
         }
-        self.sql(&format!("UPDATE `{root}` REMOVE id WHERE id IS NOT NULL")).await?;
+        self.sql(&format!("UPDATE `{root}` REMOVE id WHERE id IS NOT NULL"))
+            .await?;
         let root_props = self
-            .sql(&format!("SELECT properties FROM schema:types WHERE name = '{root}'"))
+            .sql(&format!(
+                "SELECT properties FROM schema:types WHERE name = '{root}'"
+            ))
             .await?;
         if root_props.to_string().contains("\"id\"") {
             self.sql(&format!("DROP PROPERTY `{root}`.id")).await?;

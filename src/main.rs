@@ -657,9 +657,15 @@ async fn bulk_load(
         keep_export,
     };
     let (mut db, _store, r) = family_card::bulk_load::bulk_load(path, &opts).await?;
-    println!("{:<28} {:>10} {:>10} {:>10}", "file", "read", "written", "rejected");
+    println!(
+        "{:<28} {:>10} {:>10} {:>10}",
+        "file", "read", "written", "rejected"
+    );
     for f in &r.export.files {
-        println!("{:<28} {:>10} {:>10} {:>10}", f.file, f.read, f.written, f.rejected);
+        println!(
+            "{:<28} {:>10} {:>10} {:>10}",
+            f.file, f.read, f.written, f.rejected
+        );
     }
     let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
     println!(

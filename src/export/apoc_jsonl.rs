@@ -159,7 +159,14 @@ impl Writer {
 
     /// One unit of the current file: written at once, or merged into its pending copy when
     /// its identity repeats.
-    fn unit(&mut self, shape: Shape, label: &str, rel: &str, target: &str, u: Unit) -> Result<(), ExportError> {
+    fn unit(
+        &mut self,
+        shape: Shape,
+        label: &str,
+        rel: &str,
+        target: &str,
+        u: Unit,
+    ) -> Result<(), ExportError> {
         let ident = identity(label, rel, &u);
         let repeated = self.repeated.contains(&hash_of(&ident));
         match u {
@@ -186,13 +193,17 @@ impl Writer {
                 } else {
                     let start_id = start.parse::<u64>().unwrap_or_default().to_string();
                     let end_id = self.end_id(target, end).to_string();
-                    self.pending_rels.insert(ident.clone(), (start_id, end_id, props));
+                    self.pending_rels
+                        .insert(ident.clone(), (start_id, end_id, props));
                     self.pending_order.push((false, ident));
                 }
                 Ok(())
             }
             Unit::Rel { start, end, props } => {
-                let (s, e) = (start.parse::<u64>().unwrap_or_default(), self.end_id(target, end));
+                let (s, e) = (
+                    start.parse::<u64>().unwrap_or_default(),
+                    self.end_id(target, end),
+                );
                 self.write_relationship(rel, target, s, e, props)
             }
         }
@@ -205,7 +216,10 @@ impl Writer {
                 let (num, props) = self.pending_nodes.remove(&ident).expect("pending node");
                 self.write_node(label, num, props)?;
             } else {
-                let (s, e, props) = self.pending_rels.remove(&ident).expect("pending relationship");
+                let (s, e, props) = self
+                    .pending_rels
+                    .remove(&ident)
+                    .expect("pending relationship");
                 let (s, e) = (s.parse().unwrap_or_default(), e.parse().unwrap_or_default());
                 self.write_relationship(rel, target, s, e, props)?;
             }
@@ -214,7 +228,12 @@ impl Writer {
         Ok(())
     }
 
-    fn write_node(&mut self, label: &str, num: u64, props: Map<String, Value>) -> Result<(), ExportError> {
+    fn write_node(
+        &mut self,
+        label: &str,
+        num: u64,
+        props: Map<String, Value>,
+    ) -> Result<(), ExportError> {
         let mut line = std::mem::take(&mut self.line);
         line.clear();
         // The importer recognises the format by this exact beginning.
@@ -326,13 +345,22 @@ pub fn export(from: &Path, out: &Path, ctx: &Context) -> Result<JsonlSummary, Ex
         if !matches!(shape, Shape::Series { .. }) {
             let mut seen = HashSet::new();
             let mut ignored = vec![];
-            walk(file, *shape, open()?, ctx, &mut known, true, &mut ignored, |u| {
-                let h = hash_of(&identity(label, rel, &u));
-                if !seen.insert(h) {
-                    w.repeated.insert(h);
-                }
-                Ok(())
-            })?;
+            walk(
+                file,
+                *shape,
+                open()?,
+                ctx,
+                &mut known,
+                true,
+                &mut ignored,
+                |u| {
+                    let h = hash_of(&identity(label, rel, &u));
+                    if !seen.insert(h) {
+                        w.repeated.insert(h);
+                    }
+                    Ok(())
+                },
+            )?;
         }
         // Pass 2: the units, written (repeated ones merged and written at the end).
         let mut rejected: Vec<Reject> = vec![];
@@ -384,14 +412,22 @@ mod tests {
             .collect();
         assert_eq!(lines.len() as u64, s.nodes + s.relationships);
         // The importer's format detection looks at the first characters.
-        assert!(text.starts_with("{\"type\":\"node\",\"id\":\""), "{}", &text[..60]);
+        assert!(
+            text.starts_with("{\"type\":\"node\",\"id\":\""),
+            "{}",
+            &text[..60]
+        );
         let person = lines
             .iter()
             .find(|l| l["labels"][0] == "Person")
             .expect("a person");
         let iin = person["properties"]["iin"].as_str().unwrap();
         assert_eq!(person["id"], iin, "a person's id is its IIN");
-        assert!(person["properties"].as_object().unwrap().values().all(|v| !v.is_null()));
+        assert!(person["properties"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|v| !v.is_null()));
         // Every relationship's ends are nodes of the file, with the labels it names.
         let ids: HashMap<String, String> = lines
             .iter()
@@ -407,7 +443,11 @@ mod tests {
         for r in lines.iter().filter(|l| l["type"] == "relationship") {
             for end in ["start", "end"] {
                 let id = r[end]["id"].as_str().unwrap();
-                assert_eq!(ids.get(id).map(String::as_str), r[end]["labels"][0].as_str(), "{r}");
+                assert_eq!(
+                    ids.get(id).map(String::as_str),
+                    r[end]["labels"][0].as_str(),
+                    "{r}"
+                );
             }
         }
         let income = lines

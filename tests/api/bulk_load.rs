@@ -23,7 +23,11 @@ const PAGE: i64 = 400;
 
 /// The one property that differs between two loads by nature: when a change event was made.
 fn without_run_times(mut d: GraphDump) -> GraphDump {
-    for line in d.nodes.iter_mut().filter(|l| l.starts_with("(ChangeEvent:")) {
+    for line in d
+        .nodes
+        .iter_mut()
+        .filter(|l| l.starts_with("(ChangeEvent:"))
+    {
         let marker = "time: string \"";
         let Some(at) = line.find(marker) else {
             continue;
@@ -39,7 +43,11 @@ fn without_run_times(mut d: GraphDump) -> GraphDump {
 fn assert_same_graph(what: &str, expected: &GraphDump, actual: &GraphDump) {
     let diff = |a: &[String], b: &[String]| -> Vec<String> {
         let b: BTreeSet<&String> = b.iter().collect();
-        a.iter().filter(|l| !b.contains(l)).take(10).cloned().collect()
+        a.iter()
+            .filter(|l| !b.contains(l))
+            .take(10)
+            .cloned()
+            .collect()
     };
     assert_eq!(expected.counts, actual.counts, "{what}: counts");
     assert_eq!(
@@ -73,7 +81,11 @@ async fn dump(store: &Store) -> GraphDump {
         .map(|(_, n)| n)
         .sum();
     assert_eq!(d.nodes.len() as i64, nodes, "every node dumped once");
-    assert_eq!(d.relationships.len() as i64, rels, "every relationship dumped once");
+    assert_eq!(
+        d.relationships.len() as i64,
+        rels,
+        "every relationship dumped once"
+    );
     d
 }
 
@@ -144,8 +156,17 @@ fn the_bulk_path_ends_in_the_graph_load_builds_and_the_same_assessments() {
             .expect("bulk load");
         assert_eq!(report.export.rejected(), 0);
         assert_eq!(report.cards as i64, by_load.counts["node:Family"]);
-        assert!(report.import.peak_rss_bytes > 0, "the importer's memory is measured");
-        assert!(!bulk_dir.join("export").join(apoc_jsonl::GRAPH_FILE).exists(), "the JSONL is removed");
+        assert!(
+            report.import.peak_rss_bytes > 0,
+            "the importer's memory is measured"
+        );
+        assert!(
+            !bulk_dir
+                .join("export")
+                .join(apoc_jsonl::GRAPH_FILE)
+                .exists(),
+            "the JSONL is removed"
+        );
         let by_bulk = dump(&store).await;
         assert_same_graph("bulk-load", &by_load, &by_bulk);
 
@@ -180,7 +201,10 @@ fn the_bulk_path_ends_in_the_graph_load_builds_and_the_same_assessments() {
 #[test]
 fn the_bulk_path_rejects_what_load_rejects() {
     run(async {
-        let (a, b) = (fresh_iin("1980-03-04", Sex::Male), fresh_iin("1982-05-06", Sex::Female));
+        let (a, b) = (
+            fresh_iin("1980-03-04", Sex::Male),
+            fresh_iin("1982-05-06", Sex::Female),
+        );
         let stranger = fresh_iin("1979-01-02", Sex::Male);
         let mut x = Extract::default();
         x.person(&a, "Бекова", "Дана");
