@@ -5,7 +5,7 @@
 //! Why: `load` goes through Cypher MERGEs, a few thousand records a second; the offline importer
 //! writes the store files directly and takes a country (20M persons, ~370M records) in minutes to
 //! hours. The export is the same graph `load` builds: every line is validated by the very checks
-//! of `ingest` ([`ingest::for_each_row`]) and becomes the same nodes, relationships and properties
+//! of `ingest` ([`ingest::for_each_row_referencing`]) and becomes the same nodes, relationships and properties
 //! (facts keyed by `fact_key`, monthly incomes and contributions grouped into yearly series by
 //! [`series::group_batch`]); a reference to a person or dwelling that is not in the extract is a
 //! reject, as in `load`.
@@ -15,6 +15,8 @@
 //! monthly rows. Monthly files must be grouped by person (the registry's extracts and
 //! `family-card generate` are); a person whose rows recur after another person's is an error
 //! that names the line. Documented in `docs/deployment-bulk-load.md`.
+
+pub mod apoc_jsonl;
 
 use crate::ingest::{self, Context, Reject};
 use crate::store::series;
@@ -605,12 +607,13 @@ fn walk(
     // Monthly rows of the current person, and the persons already flushed.
     let mut run: Vec<Value> = vec![];
     let mut done_owners: HashSet<u64> = HashSet::new();
-    let unknown = |line: usize, row: &Value, what: String| Reject {
+    // As `load` reports an unknown reference: the record's reference field, its raw line.
+    let unknown = |line: usize, field: &str, raw: &str, what: String| Reject {
         file: file.to_string(),
         line,
-        field: "reference".into(),
+        field: field.to_string(),
         error: format!("unknown reference: {what} is not in the registry"),
-        record: row["props"].to_string(),
+        record: raw.to_string(),
     };
     let mut late_rejects: Vec<Reject> = vec![];
     let mut parse_rejects: Vec<Reject> = vec![];
@@ -626,7 +629,12 @@ fn walk(
         if !known.person(&owner) {
             for r in run.iter() {
                 let line = r["line"].as_u64().unwrap_or(0) as usize;
-                late_rejects.push(unknown(line, r, format!("person {owner}")));
+                late_rejects.push(unknown(
+                    line,
+                    text(&r["reference_field"]),
+                    text(&r["raw"]),
+                    format!("person {owner}"),
+                ));
             }
             run.clear();
             return Ok(());
@@ -648,11 +656,11 @@ fn walk(
         }
         Ok(())
     };
-    let outcome = ingest::for_each_row(
+    let outcome = ingest::for_each_row_referencing(
         file,
         reader,
         ctx,
-        |line, row| {
+        |line, row, field, raw| {
             read += 1;
             let mut step = || -> Result<(), ExportError> {
                 match shape {
@@ -675,7 +683,12 @@ fn walk(
                     Shape::Link { target, .. } => {
                         let (start, end) = (text(&row["owner"]), text(&row["target"]));
                         if !known.person(start) || !known.has(target, end) {
-                            rejects.push(unknown(line, row, format!("person {start} or {end}")));
+                            rejects.push(unknown(
+                                line,
+                                field,
+                                raw,
+                                format!("person {start} or {end}"),
+                            ));
                             return Ok(());
                         }
                         emit(Unit::Rel {
@@ -687,7 +700,7 @@ fn walk(
                     Shape::Fact { .. } => {
                         let (owner, key) = (text(&row["owner"]), text(&row["key"]));
                         if !known.person(owner) {
-                            rejects.push(unknown(line, row, format!("person {owner}")));
+                            rejects.push(unknown(line, field, raw, format!("person {owner}")));
                             return Ok(());
                         }
                         let mut props = object(&row["props"]);
@@ -715,6 +728,8 @@ fn walk(
                         }
                         let mut r = row.clone();
                         r["line"] = Value::from(line as u64);
+                        r["reference_field"] = Value::from(field);
+                        r["raw"] = Value::from(raw);
                         run.push(r);
                         Ok(())
                     }
@@ -727,6 +742,8 @@ fn walk(
         },
         |r| parse_rejects.push(r),
     );
+    // Every line read counts, the rejected ones too (as `load` counts them).
+    read += parse_rejects.len() as u64;
     rejects.extend(parse_rejects);
     if let Some(e) = failure {
         return Err(e);

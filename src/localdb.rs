@@ -471,6 +471,173 @@ impl LocalDb {
     }
 }
 
+/// The directory of the database a data directory holds (`databases/graph`).
+pub fn database_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("databases").join(DATABASE)
+}
+
+/// One run of ArcadeDB's importer.
+#[derive(Debug, Clone)]
+pub struct ImportRun {
+    pub seconds: f64,
+    /// The importer process's peak resident memory (`VmHWM`), in bytes.
+    pub peak_rss_bytes: u64,
+    /// Its output (the importer's own summary at the end).
+    pub log: PathBuf,
+}
+
+/// The peak resident memory (`VmHWM`) of a process, in bytes.
+pub fn peak_rss_bytes(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Imports an APOC-style JSONL file (`export::apoc_jsonl`) into a NEW database of `data_dir` with
+/// ArcadeDB's `Neo4jImporter`, run as its own process while no server has the database open
+/// (the fastest path it offers: no WAL, edges sorted per vertex). Fails if the database exists.
+pub fn import_neo4j_jsonl(
+    cache_dir: &Path,
+    data_dir: &Path,
+    jsonl: &Path,
+    heap: &str,
+) -> Result<ImportRun, LocalDbError> {
+    let pkg = ensure_installed(cache_dir)?;
+    let db = database_dir(data_dir);
+    if db.exists() {
+        return Err(LocalDbError::Io {
+            path: db,
+            cause: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "a bulk load needs a fresh database; this data directory already has one",
+            ),
+        });
+    }
+    std::fs::create_dir_all(data_dir.join("databases")).map_err(io_err(data_dir))?;
+    let log_path = data_dir.join("import.log");
+    let log = std::fs::File::create(&log_path).map_err(io_err(&log_path))?;
+    let log2 = log.try_clone().map_err(io_err(&log_path))?;
+    let started = Instant::now();
+    let mut child = Command::new(pkg.join("jre/bin/java"))
+        .arg(format!("-Xmx{heap}"))
+        .arg("-cp")
+        .arg(format!("{}/*", pkg.join("jars").display()))
+        .arg("com.arcadedb.integration.importer.Neo4jImporter")
+        .arg("-i")
+        .arg(jsonl)
+        .arg("-d")
+        .arg(&db)
+        // Amounts are whole numbers; a fraction stays a double, as over Bolt.
+        .args(["-decimalType", "double"])
+        .current_dir(data_dir)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2)
+        .spawn()
+        .map_err(io_err(&pkg))?;
+    let pid = child.id();
+    let mut peak = 0;
+    let status = loop {
+        peak = peak.max(peak_rss_bytes(pid).unwrap_or(0));
+        match child.try_wait().map_err(io_err(&pkg))? {
+            Some(status) => break status,
+            None => std::thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+    // The importer reports problems in its log and still exits 0: any error is a failure.
+    let clean = text.contains("completed in") && text.contains("with 0 errors and 0 warnings");
+    if !status.success() || !clean {
+        return Err(LocalDbError::Exited {
+            status: format!("importer {status}"),
+            log: summarise_log(&text, &log_path),
+        });
+    }
+    Ok(ImportRun {
+        seconds: started.elapsed().as_secs_f64(),
+        peak_rss_bytes: peak,
+        log: log_path,
+    })
+}
+
+impl LocalDb {
+    /// Runs one SQL command on the database over the server's HTTP API (administration the
+    /// Cypher subset cannot express: the importer's schema, `IMPORT DATABASE`). Returns the
+    /// answer's `result`.
+    pub async fn sql(&self, command: &str) -> Result<serde_json::Value, LocalDbError> {
+        let url = format!(
+            "http://127.0.0.1:{}/api/v1/command/{DATABASE}",
+            self.http_port
+        );
+        let fail = |cause: String| LocalDbError::Io {
+            path: PathBuf::from(&url),
+            cause: std::io::Error::other(cause),
+        };
+        let resp = reqwest::Client::new()
+            .post(&url)
+            .basic_auth(&self.config.user, Some(self.config.password.expose()))
+            .json(&serde_json::json!({"language": "sql", "command": command}))
+            .send()
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let status = resp.status();
+        let body: serde_json::Value = resp.json().await.map_err(|e| fail(e.to_string()))?;
+        if !status.is_success() {
+            return Err(fail(format!(
+                "{status}: {} {}",
+                body["exception"].as_str().unwrap_or(""),
+                body["detail"].as_str().unwrap_or("")
+            )));
+        }
+        Ok(body["result"].clone())
+    }
+
+    /// Removes what `Neo4jImporter` adds to every vertex and `load` never writes: the `id`
+    /// property (the JSONL's node id), its unique index and its schema property, all on the
+    /// importer's root type (every imported vertex type extends it; `labels()` never shows it).
+    /// Type by type, so no single transaction holds the whole graph.
+    pub async fn remove_importer_ids(&self) -> Result<(), LocalDbError> {
+        let root = IMPORTER_ROOT_TYPE;
+        let indexes = self
+            .sql("SELECT name, typeName FROM schema:indexes")
+            .await?;
+        let has_index =
+            indexes.as_array().into_iter().flatten().any(|i| {
+                i["typeName"] == root && i["name"].as_str() == Some(&format!("{root}[id]"))
+            });
+        if has_index {
+            self.sql(&format!("DROP INDEX `{root}[id]`")).await?;
+        }
+        let types = self
+            .sql("SELECT name, parentTypes FROM schema:types")
+            .await?;
+        for t in types.as_array().into_iter().flatten() {
+            let extends_root = t["parentTypes"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|x| x == root));
+            if let (true, Some(name)) = (extends_root, t["name"].as_str()) {
+                self.sql(&format!("UPDATE `{name}` REMOVE id WHERE id IS NOT NULL"))
+                    .await?;
+            }
+        }
+        self.sql(&format!("UPDATE `{root}` REMOVE id WHERE id IS NOT NULL"))
+            .await?;
+        let root_props = self
+            .sql(&format!(
+                "SELECT properties FROM schema:types WHERE name = '{root}'"
+            ))
+            .await?;
+        if root_props.to_string().contains("\"id\"") {
+            self.sql(&format!("DROP PROPERTY `{root}`.id")).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The vertex type `Neo4jImporter` makes the parent of every label's type.
+const IMPORTER_ROOT_TYPE: &str = "~NO_LABEL~";
+
 /// SIGTERM, up to 20 s for a clean exit, then SIGKILL.
 fn terminate(c: &mut Child) {
     unsafe {

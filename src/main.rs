@@ -286,6 +286,26 @@ enum Command {
         #[arg(long)]
         cards_as_of: Option<NaiveDate>,
     },
+    /// The first load of an extract into a FRESH local database through ArcadeDB's bulk
+    /// importer: validated as `load` validates (same rejects), ending in the graph `load` builds,
+    /// cards materialised (docs/deployment-bulk-load.md).
+    BulkLoad {
+        /// The extract: a directory of NDJSON files (e.g. fixtures/sample).
+        path: PathBuf,
+        /// Where rejected lines are written (default: <path>/../<name>.rejects.ndjson).
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// The date family cards are materialised for (default today).
+        #[arg(long)]
+        cards_as_of: Option<NaiveDate>,
+        /// `offline`: the importer as its own process before the server starts (fastest);
+        /// `server`: `IMPORT DATABASE` on the running server.
+        #[arg(long, default_value = "offline")]
+        importer: family_card::bulk_load::Importer,
+        /// Keep the importer's JSONL (in --data-dir/bulk-export) after the import.
+        #[arg(long)]
+        keep_export: bool,
+    },
     /// Write a deterministic, country-shaped synthetic registry in the ingest format.
     Generate {
         /// How many persons to generate.
@@ -598,6 +618,92 @@ async fn open_db(a: &DbArgs) -> anyhow::Result<Db> {
     Ok(Db { store, local })
 }
 
+/// Where `load` and `bulk-load` write the rejects of an extract by default.
+fn default_rejects(path: &std::path::Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "extract".into());
+    path.parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join(format!("{name}.rejects.ndjson"))
+}
+
+/// `bulk-load`: the local engine's importer into a fresh database (src/bulk_load.rs).
+async fn bulk_load(
+    a: &DbArgs,
+    path: &std::path::Path,
+    rejects: Option<PathBuf>,
+    cards_as_of: NaiveDate,
+    importer: family_card::bulk_load::Importer,
+    keep_export: bool,
+) -> anyhow::Result<()> {
+    if a.db_uri.is_some() {
+        anyhow::bail!("bulk-load imports into the local engine (--data-dir); for Neo4j use `export neo4j-admin` (docs/deployment-bulk-load.md)");
+    }
+    family_card::app::install_id_key(&family_card::app::id_key_in(&a.data_dir)?);
+    let rejects = rejects.unwrap_or_else(|| default_rejects(path));
+    let opts = family_card::bulk_load::BulkOptions {
+        db: LocalDbOptions {
+            cache_dir: a.cache_dir.clone().unwrap_or_else(default_cache_dir),
+            data_dir: a.data_dir.clone(),
+            heap: a.db_heap.clone(),
+        },
+        importer,
+        ctx: family_card::ingest::Context::on(family_card::ingest::kazakhstan_today()),
+        cards_as_of,
+        rejects: rejects.clone(),
+        work_dir: a.data_dir.join("bulk-export"),
+        keep_export,
+    };
+    let (mut db, _store, r) = family_card::bulk_load::bulk_load(path, &opts).await?;
+    println!(
+        "{:<28} {:>10} {:>10} {:>10}",
+        "file", "read", "written", "rejected"
+    );
+    for f in &r.export.files {
+        println!(
+            "{:<28} {:>10} {:>10} {:>10}",
+            f.file, f.read, f.written, f.rejected
+        );
+    }
+    let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
+    println!(
+        "{:<28} {:>10} {:>10} {:>10}\n\
+         export   {:>8.1} s ({} nodes, {} relationships, {:.0} MB of JSONL)\n\
+         import   {:>8.1} s (importer peak RSS {:.0} MB)\n\
+         clean-up {:>8.1} s\n\
+         schema   {:>8.1} s\n\
+         cards    {:>8.1} s ({} family cards as of {cards_as_of})\n\
+         bulk-loaded in {:.1} s ({:.0} records/s); this process's peak RSS {:.0} MB",
+        "total",
+        r.export.read(),
+        r.export.written(),
+        r.export.rejected(),
+        r.export.seconds,
+        r.export.nodes,
+        r.export.relationships,
+        mb(r.export.bytes),
+        r.import.seconds,
+        mb(r.import.peak_rss_bytes),
+        r.cleanup_seconds,
+        r.schema_seconds,
+        r.cards_seconds,
+        r.cards,
+        r.total_seconds,
+        r.records_per_second(),
+        mb(r.own_peak_rss_bytes),
+    );
+    if r.export.rejected() > 0 {
+        println!(
+            "rejects: {} (file, line, field and error for each)",
+            rejects.display()
+        );
+    }
+    db.stop();
+    Ok(())
+}
+
 async fn load(
     store: &Store,
     path: &std::path::Path,
@@ -605,15 +711,7 @@ async fn load(
     batch_size: usize,
     cards_as_of: NaiveDate,
 ) -> anyhow::Result<()> {
-    let rejects = rejects.unwrap_or_else(|| {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "extract".into());
-        path.parent()
-            .unwrap_or(std::path::Path::new("."))
-            .join(format!("{name}.rejects.ndjson"))
-    });
+    let rejects = rejects.unwrap_or_else(|| default_rejects(path));
     let opts = IngestOptions {
         batch_size,
         rejects_path: Some(rejects.clone()),
@@ -1269,6 +1367,24 @@ async fn main() -> anyhow::Result<()> {
                 rejects,
                 batch_size,
                 cards_as_of.unwrap_or_else(today),
+            )
+            .await?;
+        }
+        Command::BulkLoad {
+            path,
+            rejects,
+            cards_as_of,
+            importer,
+            keep_export,
+        } => {
+            existing(&path, "the extract")?;
+            bulk_load(
+                &cli.db,
+                &path,
+                rejects,
+                cards_as_of.unwrap_or_else(today),
+                importer,
+                keep_export,
             )
             .await?;
         }

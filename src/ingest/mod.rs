@@ -18,9 +18,9 @@ pub mod validate;
 pub mod write;
 
 pub use validate::{
-    check_file, for_each_row, kazakhstan_today, known_files, validate_record, validate_record_on,
-    CheckedFile, Context, Kind, DATE_YEARS, ID_MAX_CHARS, LINE_MAX_BYTES, MAX_COUNT, MAX_KZT,
-    NAME_MAX_CHARS, TEXT_MAX_CHARS,
+    check_file, for_each_row, for_each_row_referencing, kazakhstan_today, known_files,
+    validate_record, validate_record_on, CheckedFile, Context, Kind, DATE_YEARS, ID_MAX_CHARS,
+    LINE_MAX_BYTES, MAX_COUNT, MAX_KZT, NAME_MAX_CHARS, TEXT_MAX_CHARS,
 };
 
 use crate::store::{Store, StoreError};

@@ -1124,6 +1124,32 @@ pub fn for_each_row<R: std::io::BufRead>(
     Some(run())
 }
 
+/// [`for_each_row`] that also tells each row's reference field (what `load` names in an
+/// unknown-reference reject) and its raw line: the hook of the bulk exports (`src/export.rs`),
+/// so their rejects read exactly as `load`'s.
+pub fn for_each_row_referencing<R: std::io::BufRead>(
+    file: &str,
+    mut reader: R,
+    ctx: &Context,
+    mut row: impl FnMut(usize, &Value, &'static str, &str) -> std::io::Result<()>,
+    mut reject: impl FnMut(Reject),
+) -> Option<std::io::Result<()>> {
+    let kind = KINDS.iter().find(|k| k.file == file)?;
+    let mut checker = FileChecker::new(kind, *ctx);
+    let mut buf = Vec::new();
+    let mut run = || -> std::io::Result<()> {
+        while let Some(len) = read_line_bounded(&mut reader, &mut buf, LINE_MAX_BYTES)? {
+            match checker.next(&buf, len) {
+                Line::Blank => {}
+                Line::Valid(r) => row(r.line, &r.value, r.reference_field, &r.raw)?,
+                Line::Rejected(r) => reject(r),
+            }
+        }
+        Ok(())
+    };
+    Some(run())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

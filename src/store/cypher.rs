@@ -41,6 +41,7 @@ pub const INBOUND_SMS_RECENT_FAILURES: &str =
 pub const INGEST_ADDICTIONS: &str = include_str!("../../cypher/ingest_addictions.cypher");
 pub const INGEST_ADDRESSES: &str = include_str!("../../cypher/ingest_addresses.cypher");
 pub const INGEST_AWARDS: &str = include_str!("../../cypher/ingest_awards.cypher");
+pub const GRAPH_DUMP_PAGE: &str = include_str!("../../cypher/graph_dump_page.cypher");
 pub const INGEST_BANK_ACCOUNTS: &str = include_str!("../../cypher/ingest_bank_accounts.cypher");
 pub const INGEST_BENEFITS: &str = include_str!("../../cypher/ingest_benefits.cypher");
 pub const INGEST_BUSINESSES: &str = include_str!("../../cypher/ingest_businesses.cypher");
@@ -152,6 +153,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("ingest_addictions.cypher", INGEST_ADDICTIONS),
     ("ingest_addresses.cypher", INGEST_ADDRESSES),
     ("ingest_awards.cypher", INGEST_AWARDS),
+    ("graph_dump_page.cypher", GRAPH_DUMP_PAGE),
     ("ingest_bank_accounts.cypher", INGEST_BANK_ACCOUNTS),
     ("ingest_benefits.cypher", INGEST_BENEFITS),
     ("ingest_businesses.cypher", INGEST_BUSINESSES),

@@ -9,6 +9,7 @@
 pub mod cases;
 pub mod cypher;
 mod dashboard;
+pub mod dump;
 mod events;
 mod jobs;
 mod links;

@@ -2,6 +2,7 @@
 //! One binary (one database start) with a module per feature.
 
 mod assessments;
+mod bulk_load;
 mod cases;
 mod dci;
 mod errors;
