@@ -274,50 +274,60 @@ where
     let mut pages = 0usize;
     // Families of the pages handed to the writer (checkpointed once their write is done).
     let mut queued = cp.processed;
-    // The write of the previous page and its checkpoint, run while the next page is read.
+    // The write of the previous page and its checkpoint, and the next page, processed and
+    // waiting for the writer. The page stream is polled while a write runs, so reads never
+    // wait for writes: at most this page, the one being written and `PAGES_AHEAD` in progress.
     let mut pending: Option<PendingWrite<'_>> = None;
+    let mut ready: Option<ProcessedPage<R>> = None;
+    let mut exhausted = false;
     loop {
-        let previous = pending.take();
-        let (next, written) = futures::join!(evaluated.next(), async move {
-            match previous {
-                Some(w) => Some(w.await),
-                None => None,
+        if pending.is_none() {
+            if let Some((after, families, items)) = ready.take() {
+                let mut rows = vec![];
+                for item in items.into_iter().flatten() {
+                    match item {
+                        PageItem::Row(id, r) => rows.push((id, r)),
+                        PageItem::Nothing => {}
+                        PageItem::NotInForce => report.not_in_force += 1,
+                        PageItem::Failed => report.failed += 1,
+                    }
+                }
+                report.families += families;
+                pages += 1;
+                queued += families;
+                let mut next_cp = cp.clone();
+                next_cp.processed = queued;
+                next_cp.after = after;
+                let write = write(rows);
+                let checkpoint = opts.checkpoint;
+                pending = Some(Box::pin(async move {
+                    let n = write.await?;
+                    if checkpoint {
+                        store.save_checkpoint(job, &next_cp).await?;
+                    }
+                    Ok((n, next_cp))
+                }));
+                continue;
             }
-        });
-        if let Some(w) = written {
-            let (n, saved) = w?;
-            report.written += n;
-            cp = saved;
-            if let Some(b) = &bar {
-                b.set_position(cp.processed);
+            if exhausted {
+                break;
             }
         }
-        let Some(next) = next else { break };
-        let (after, families, items) = next?;
-        let mut rows = vec![];
-        for item in items.into_iter().flatten() {
-            match item {
-                PageItem::Row(id, r) => rows.push((id, r)),
-                PageItem::Nothing => {}
-                PageItem::NotInForce => report.not_in_force += 1,
-                PageItem::Failed => report.failed += 1,
+        tokio::select! {
+            w = async { pending.as_mut().expect("guarded by the condition").await }, if pending.is_some() => {
+                pending = None;
+                let (n, saved) = w?;
+                report.written += n;
+                cp = saved;
+                if let Some(b) = &bar {
+                    b.set_position(cp.processed);
+                }
             }
+            next = evaluated.next(), if ready.is_none() && !exhausted => match next {
+                Some(page) => ready = Some(page?),
+                None => exhausted = true,
+            },
         }
-        report.families += families;
-        pages += 1;
-        queued += families;
-        let mut next_cp = cp.clone();
-        next_cp.processed = queued;
-        next_cp.after = after;
-        let write = write(rows);
-        let checkpoint = opts.checkpoint;
-        pending = Some(Box::pin(async move {
-            let n = write.await?;
-            if checkpoint {
-                store.save_checkpoint(job, &next_cp).await?;
-            }
-            Ok((n, next_cp))
-        }));
     }
     if pages < max_pages {
         cp.finished = true;
@@ -367,6 +377,9 @@ fn batches(rows: Vec<FamilyRef>, opts: &JobOptions) -> Vec<Vec<FamilyRef>> {
 async fn spawned<T>(task: tokio::task::JoinHandle<T>) -> Result<T, JobError> {
     task.await.map_err(|e| JobError::Task(e.to_string()))
 }
+
+/// A page read and evaluated: its keyset position, its number of families, its batches' items.
+type ProcessedPage<R> = (String, u64, Vec<Vec<PageItem<R>>>);
 
 /// A page's write and checkpoint in flight: records written and the checkpoint saved after it.
 type PendingWrite<'a> =
