@@ -1,10 +1,15 @@
 //! Country-wide jobs over every family card: the well-being recompute and benefit detection.
 //!
-//! One runner ([`run_family_job`]) does the part they share, as a pipeline at the database's pace:
-//! the family cards come as one keyset stream ([`Store::pages`]); page n+1 is read and its
-//! snapshots loaded (batched single-round-trip reads, `concurrency` in flight) while page n is
-//! evaluated by a pure function and page n−1's results are written together with its checkpoint.
-//! Memory is bounded by the pages in flight (three). After a crash or `kill -9` the job resumes
+//! One runner ([`run_family_job`], [`run_family_job_parallel`]) does the part they share, as a
+//! pipeline at the database's pace: the family cards come as one keyset stream
+//! ([`Store::pages`]); pages are read ahead and their snapshots loaded (batched single-round-trip
+//! reads, `concurrency` in flight) while a page is evaluated by a pure function and the previous
+//! page's results are written together with its checkpoint. Why tasks and threads: the client
+//! shares the machine with the database, so its decoding and evaluation must neither serialise
+//! the reads nor sit on one core. Each batch is read and decoded on a task of its own (any
+//! runtime worker); with [`run_family_job_parallel`] its snapshots are also built and evaluated
+//! on a blocking thread; and the page stream is polled while a write runs, so reads never wait
+//! for writes. Memory is bounded by the pages in flight (at most four). After a crash or `kill -9` the job resumes
 //! after the last checkpointed page; pages in flight are re-run, and because every result write is
 //! idempotent (keyed MERGE) nothing is counted twice.
 //!
