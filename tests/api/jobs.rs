@@ -124,6 +124,10 @@ fn the_raw_stream_reads_the_jobs_statement_over_the_jobs_families() {
             .map(|n| n.neighbourhood.persons.len())
             .sum();
         assert!(persons > 0);
-        assert!(raw.rows >= persons as u64, "{} rows < {persons} persons", raw.rows);
+        assert!(
+            raw.rows >= persons as u64,
+            "{} rows < {persons} persons",
+            raw.rows
+        );
     });
 }
