@@ -5,7 +5,7 @@
 //! when the rules in force allow it (`offer_with_assumed_parameters`); one that could not be
 //! evaluated (`Entitlement::error`) is never eligible, so never recorded.
 
-use super::{run_family_job, Evaluated, JobError, JobOptions, JobReport};
+use super::{run_family_job_parallel, Evaluated, JobError, JobOptions, JobReport};
 use crate::domain::benefits::{evaluate_family, BenefitCatalog, Entitlement};
 use crate::domain::family::FamilyId;
 use crate::domain::parameters::LegalParameters;
@@ -92,16 +92,18 @@ pub async fn detect(
     as_of: NaiveDate,
     opts: &JobOptions,
 ) -> Result<JobReport, JobError> {
-    run_family_job(
+    // Owned by the evaluator threads (`run_family_job_parallel`).
+    let (rules, params) = (rules.clone(), params.clone());
+    run_family_job_parallel(
         store,
         &job_name(as_of),
         as_of,
         opts,
-        |s| {
-            let found = evaluate_family(s, params, rules);
+        move |s| {
+            let found = evaluate_family(s, &params, &rules);
             let eligible: Vec<Entitlement> = found
                 .into_iter()
-                .filter(|e| offered(rules, as_of, e))
+                .filter(|e| offered(&rules, as_of, e))
                 .collect();
             Ok(if eligible.is_empty() {
                 Evaluated::Nothing

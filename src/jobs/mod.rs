@@ -1,10 +1,15 @@
 //! Country-wide jobs over every family card: the well-being recompute and benefit detection.
 //!
-//! One runner ([`run_family_job`]) does the part they share, as a pipeline at the database's pace:
-//! the family cards come as one keyset stream ([`Store::pages`]); page n+1 is read and its
-//! snapshots loaded (batched single-round-trip reads, `concurrency` in flight) while page n is
-//! evaluated by a pure function and page n−1's results are written together with its checkpoint.
-//! Memory is bounded by the pages in flight (three). After a crash or `kill -9` the job resumes
+//! One runner ([`run_family_job`], [`run_family_job_parallel`]) does the part they share, as a
+//! pipeline at the database's pace: the family cards come as one keyset stream
+//! ([`Store::pages`]); pages are read ahead and their snapshots loaded (batched single-round-trip
+//! reads, `concurrency` in flight) while a page is evaluated by a pure function and the previous
+//! page's results are written together with its checkpoint. Why tasks and threads: the client
+//! shares the machine with the database, so its decoding and evaluation must neither serialise
+//! the reads nor sit on one core. Each batch is read and decoded on a task of its own (any
+//! runtime worker); with [`run_family_job_parallel`] its snapshots are also built and evaluated
+//! on a blocking thread; and the page stream is polled while a write runs, so reads never wait
+//! for writes. Memory is bounded by the pages in flight (at most four). After a crash or `kill -9` the job resumes
 //! after the last checkpointed page; pages in flight are re-run, and because every result write is
 //! idempotent (keyed MERGE) nothing is counted twice.
 //!
@@ -21,7 +26,7 @@ use crate::domain::family::FamilyId;
 use crate::domain::ids::Iin;
 use crate::domain::snapshot::FamilySnapshot;
 use crate::store::pages::KeyRange;
-use crate::store::{Checkpoint, FamilyRef, Store, StoreError};
+use crate::store::{Checkpoint, FamilyRef, LoadedNeighbourhood, Store, StoreError};
 use chrono::NaiveDate;
 use futures::{StreamExt, TryStreamExt};
 use std::future::Future;
@@ -116,6 +121,8 @@ pub enum JobError {
     Store(#[from] StoreError),
     #[error("rules: {0}")]
     Rules(String),
+    #[error("a job task failed: {0}")]
+    Task(String),
 }
 
 /// The outcome of evaluating one family.
@@ -126,18 +133,98 @@ pub enum Evaluated<R> {
 }
 
 /// Runs a family job. `evaluate` is pure (snapshot → result); `write` stores one page's results
-/// and returns how many records it created.
+/// and returns how many records it created. The reads and their decoding run as tasks of their
+/// own (on any runtime worker); `evaluate` runs on the job's task. A job whose evaluation is
+/// heavy and whose rules it can own uses [`run_family_job_parallel`] instead.
 pub async fn run_family_job<R, E, W, WF>(
     store: &Store,
     job: &str,
     as_of: NaiveDate,
     opts: &JobOptions,
     evaluate: E,
-    mut write: W,
+    write: W,
 ) -> Result<JobReport, JobError>
 where
     R: Send,
     E: Fn(&FamilySnapshot) -> Result<Evaluated<R>, String> + Sync,
+    W: FnMut(Vec<(FamilyId, R)>) -> WF,
+    WF: Future<Output = Result<u64, StoreError>>,
+{
+    let evaluate = &evaluate;
+    run_pipeline(
+        store,
+        job,
+        opts,
+        |batch| async move {
+            let loaded = spawned(tokio::spawn(read_batch(store.clone(), batch))).await??;
+            Ok(loaded
+                .into_iter()
+                .map(|f| evaluate_one(f, as_of, evaluate))
+                .collect())
+        },
+        write,
+    )
+    .await
+}
+
+/// [`run_family_job`] with the evaluation off the job's task as well: each batch is read and
+/// decoded on a runtime worker, and its snapshots are built and evaluated on a blocking thread,
+/// so reads, evaluation and writes of different batches and pages overlap on every core.
+/// `evaluate` owns what it needs (the rules in force), hence `'static`.
+pub async fn run_family_job_parallel<R, E, W, WF>(
+    store: &Store,
+    job: &str,
+    as_of: NaiveDate,
+    opts: &JobOptions,
+    evaluate: E,
+    write: W,
+) -> Result<JobReport, JobError>
+where
+    R: Send + 'static,
+    E: Fn(&FamilySnapshot) -> Result<Evaluated<R>, String> + Send + Sync + 'static,
+    W: FnMut(Vec<(FamilyId, R)>) -> WF,
+    WF: Future<Output = Result<u64, StoreError>>,
+{
+    let evaluate = std::sync::Arc::new(evaluate);
+    run_pipeline(
+        store,
+        job,
+        opts,
+        |batch| {
+            let store = store.clone();
+            let evaluate = evaluate.clone();
+            async move {
+                spawned(tokio::spawn(async move {
+                    let loaded = read_batch(store, batch).await?;
+                    spawned(tokio::task::spawn_blocking(move || {
+                        loaded
+                            .into_iter()
+                            .map(|f| evaluate_one(f, as_of, &*evaluate))
+                            .collect::<Vec<PageItem<R>>>()
+                    }))
+                    .await
+                }))
+                .await?
+            }
+        },
+        write,
+    )
+    .await
+}
+
+/// The pipeline both runners share: keyset pages of family cards, `process` per batch of a page
+/// (`concurrency` in flight, [`PAGES_AHEAD`] pages read ahead), the write of page n−1 and its
+/// checkpoint while page n is processed.
+async fn run_pipeline<R, B, BF, W, WF>(
+    store: &Store,
+    job: &str,
+    opts: &JobOptions,
+    process: B,
+    mut write: W,
+) -> Result<JobReport, JobError>
+where
+    B: Fn(Vec<FamilyRef>) -> BF,
+    BF: Future<Output = Result<Vec<PageItem<R>>, JobError>>,
     W: FnMut(Vec<(FamilyId, R)>) -> WF,
     WF: Future<Output = Result<u64, StoreError>>,
 {
@@ -173,30 +260,15 @@ where
         resumed_after,
         ..Default::default()
     };
-    let range = opts.range();
     let max_pages = opts.max_pages.unwrap_or(usize::MAX);
-    let evaluate = &evaluate;
-    let evaluated = store
-        .pages(
-            cp.after.clone(),
-            opts.page_size,
-            move |s, after, limit| {
-                let range = range.clone();
-                async move { s.family_refs_page(&range, &after, limit).await }
-            },
-            |f: &FamilyRef| f.family_id.clone(),
-        )
+    let process = &process;
+    let evaluated = family_pages(store, opts, cp.after.clone())
         .take(max_pages)
         .map(|page| async move {
             let page = page?;
             let families = page.rows.len() as u64;
-            let batches: Vec<Vec<FamilyRef>> = page
-                .rows
-                .chunks(opts.load_batch.max(1))
-                .map(|c| c.to_vec())
-                .collect();
-            let items: Vec<Vec<PageItem<R>>> = futures::stream::iter(batches)
-                .map(|batch| load_and_evaluate(store, batch, as_of, evaluate))
+            let items: Vec<Vec<PageItem<R>>> = futures::stream::iter(batches(page.rows, opts))
+                .map(process)
                 .buffered(opts.concurrency.max(1))
                 .try_collect()
                 .await?;
@@ -207,50 +279,60 @@ where
     let mut pages = 0usize;
     // Families of the pages handed to the writer (checkpointed once their write is done).
     let mut queued = cp.processed;
-    // The write of the previous page and its checkpoint, run while the next page is read.
+    // The write of the previous page and its checkpoint, and the next page, processed and
+    // waiting for the writer. The page stream is polled while a write runs, so reads never
+    // wait for writes: at most this page, the one being written and `PAGES_AHEAD` in progress.
     let mut pending: Option<PendingWrite<'_>> = None;
+    let mut ready: Option<ProcessedPage<R>> = None;
+    let mut exhausted = false;
     loop {
-        let previous = pending.take();
-        let (next, written) = futures::join!(evaluated.next(), async move {
-            match previous {
-                Some(w) => Some(w.await),
-                None => None,
+        if pending.is_none() {
+            if let Some((after, families, items)) = ready.take() {
+                let mut rows = vec![];
+                for item in items.into_iter().flatten() {
+                    match item {
+                        PageItem::Row(id, r) => rows.push((id, r)),
+                        PageItem::Nothing => {}
+                        PageItem::NotInForce => report.not_in_force += 1,
+                        PageItem::Failed => report.failed += 1,
+                    }
+                }
+                report.families += families;
+                pages += 1;
+                queued += families;
+                let mut next_cp = cp.clone();
+                next_cp.processed = queued;
+                next_cp.after = after;
+                let write = write(rows);
+                let checkpoint = opts.checkpoint;
+                pending = Some(Box::pin(async move {
+                    let n = write.await?;
+                    if checkpoint {
+                        store.save_checkpoint(job, &next_cp).await?;
+                    }
+                    Ok((n, next_cp))
+                }));
+                continue;
             }
-        });
-        if let Some(w) = written {
-            let (n, saved) = w?;
-            report.written += n;
-            cp = saved;
-            if let Some(b) = &bar {
-                b.set_position(cp.processed);
+            if exhausted {
+                break;
             }
         }
-        let Some(next) = next else { break };
-        let (after, families, items) = next?;
-        let mut rows = vec![];
-        for item in items.into_iter().flatten() {
-            match item {
-                PageItem::Row(id, r) => rows.push((id, r)),
-                PageItem::Nothing => {}
-                PageItem::NotInForce => report.not_in_force += 1,
-                PageItem::Failed => report.failed += 1,
+        tokio::select! {
+            w = async { pending.as_mut().expect("guarded by the condition").await }, if pending.is_some() => {
+                pending = None;
+                let (n, saved) = w?;
+                report.written += n;
+                cp = saved;
+                if let Some(b) = &bar {
+                    b.set_position(cp.processed);
+                }
             }
+            next = evaluated.next(), if ready.is_none() && !exhausted => match next {
+                Some(page) => ready = Some(page?),
+                None => exhausted = true,
+            },
         }
-        report.families += families;
-        pages += 1;
-        queued += families;
-        let mut next_cp = cp.clone();
-        next_cp.processed = queued;
-        next_cp.after = after;
-        let write = write(rows);
-        let checkpoint = opts.checkpoint;
-        pending = Some(Box::pin(async move {
-            let n = write.await?;
-            if checkpoint {
-                store.save_checkpoint(job, &next_cp).await?;
-            }
-            Ok((n, next_cp))
-        }));
     }
     if pages < max_pages {
         cp.finished = true;
@@ -267,6 +349,43 @@ where
     Ok(report)
 }
 
+/// The job's family cards from keyset position `after` on, in the run's key range, page by page.
+fn family_pages<'a>(
+    store: &'a Store,
+    opts: &JobOptions,
+    after: String,
+) -> impl futures::Stream<Item = Result<crate::store::pages::Page<FamilyRef>, StoreError>> + 'a {
+    let range = opts.range();
+    store.pages(
+        after,
+        opts.page_size,
+        move |s, after, limit| {
+            let range = range.clone();
+            async move { s.family_refs_page(&range, &after, limit).await }
+        },
+        |f: &FamilyRef| f.family_id.clone(),
+    )
+}
+
+/// A page's families in batches of one snapshot read each.
+fn batches(rows: Vec<FamilyRef>, opts: &JobOptions) -> Vec<Vec<FamilyRef>> {
+    let size = opts.load_batch.max(1);
+    let mut out = Vec::with_capacity(rows.len().div_ceil(size));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        out.push(rows.by_ref().take(size).collect());
+    }
+    out
+}
+
+/// The result of a spawned task; a task that panicked or was cancelled is a job error.
+async fn spawned<T>(task: tokio::task::JoinHandle<T>) -> Result<T, JobError> {
+    task.await.map_err(|e| JobError::Task(e.to_string()))
+}
+
+/// A page read and evaluated: its keyset position, its number of families, its batches' items.
+type ProcessedPage<R> = (String, u64, Vec<Vec<PageItem<R>>>);
+
 /// A page's write and checkpoint in flight: records written and the checkpoint saved after it.
 type PendingWrite<'a> =
     std::pin::Pin<Box<dyn Future<Output = Result<(u64, Checkpoint), JobError>> + 'a>>;
@@ -278,55 +397,65 @@ enum PageItem<R> {
     Failed,
 }
 
-async fn load_and_evaluate<R, E>(
-    store: &Store,
-    batch: Vec<FamilyRef>,
-    as_of: NaiveDate,
-    evaluate: &E,
-) -> Result<Vec<PageItem<R>>, JobError>
-where
-    E: Fn(&FamilySnapshot) -> Result<Evaluated<R>, String>,
-{
-    let anchors: Vec<(String, Iin)> = batch
+/// One family of a batch as read: its card id and its anchor's neighbourhood (`None` when the
+/// anchor is not usable: an invalid IIN, or not stored; logged).
+type ReadFamily = (String, Option<(Iin, LoadedNeighbourhood)>);
+
+/// Reads the neighbourhoods of a batch's anchors in ONE round trip, decoded into typed rows.
+async fn read_batch(store: Store, batch: Vec<FamilyRef>) -> Result<Vec<ReadFamily>, JobError> {
+    let anchors: Vec<(String, Option<Iin>)> = batch
         .into_iter()
-        .filter_map(|FamilyRef { family_id: fid, anchor_iin: anchor }| match Iin::parse(&anchor) {
-            Ok(i) => Some((fid, i)),
+        .map(|FamilyRef { family_id: fid, anchor_iin: anchor }| match Iin::parse(&anchor) {
+            Ok(i) => (fid, Some(i)),
             Err(e) => {
                 tracing::error!(family_id = %fid, error = %e, "family card with an invalid anchor IIN");
-                None
+                (fid, None)
             }
         })
         .collect();
-    let iins: Vec<Iin> = anchors.iter().map(|(_, i)| i.clone()).collect();
+    let iins: Vec<Iin> = anchors.iter().filter_map(|(_, i)| i.clone()).collect();
     let loaded = store.load_neighbourhoods(&iins).await?;
-    let mut by_anchor: std::collections::HashMap<Iin, _> =
+    let mut by_anchor: std::collections::HashMap<Iin, LoadedNeighbourhood> =
         loaded.into_iter().map(|l| (l.focus.clone(), l)).collect();
-    let mut out = Vec::with_capacity(anchors.len());
-    for (fid, anchor) in anchors {
-        let Some(ln) = by_anchor.remove(&anchor) else {
-            tracing::error!(family_id = %fid, "family card whose anchor is not stored");
-            out.push(PageItem::Failed);
-            continue;
-        };
-        match crate::family_cards::snapshot_of_anchor(&ln, &anchor, as_of) {
-            Ok(Some(s)) => match evaluate(&s) {
-                Ok(Evaluated::Row(r)) => {
-                    out.push(PageItem::Row(s.composition.family_id.clone(), r))
+    Ok(anchors
+        .into_iter()
+        .map(|(fid, anchor)| {
+            let read = anchor.and_then(|a| {
+                let ln = by_anchor.remove(&a);
+                if ln.is_none() {
+                    tracing::error!(family_id = %fid, "family card whose anchor is not stored");
                 }
-                Ok(Evaluated::Nothing) => out.push(PageItem::Nothing),
-                Err(e) => {
-                    tracing::warn!(family_id = %fid, error = %e, "evaluation failed");
-                    out.push(PageItem::Failed);
-                }
-            },
-            Ok(None) => out.push(PageItem::NotInForce),
+                ln.map(|ln| (a, ln))
+            });
+            (fid, read)
+        })
+        .collect())
+}
+
+/// Builds one family's snapshot on `as_of` and evaluates it (pure).
+fn evaluate_one<R, E>(family: ReadFamily, as_of: NaiveDate, evaluate: &E) -> PageItem<R>
+where
+    E: Fn(&FamilySnapshot) -> Result<Evaluated<R>, String> + ?Sized,
+{
+    let (fid, read) = family;
+    let Some((anchor, ln)) = read else {
+        return PageItem::Failed;
+    };
+    match crate::family_cards::snapshot_of_anchor(&ln, &anchor, as_of) {
+        Ok(Some(s)) => match evaluate(&s) {
+            Ok(Evaluated::Row(r)) => PageItem::Row(s.composition.family_id.clone(), r),
+            Ok(Evaluated::Nothing) => PageItem::Nothing,
             Err(e) => {
-                tracing::warn!(family_id = %fid, error = %e, "family composition failed");
-                out.push(PageItem::Failed);
+                tracing::warn!(family_id = %fid, error = %e, "evaluation failed");
+                PageItem::Failed
             }
+        },
+        Ok(None) => PageItem::NotInForce,
+        Err(e) => {
+            tracing::warn!(family_id = %fid, error = %e, "family composition failed");
+            PageItem::Failed
         }
     }
-    Ok(out)
 }
 
 fn progress_bar(on: bool, total: u64, pos: u64, job: &str) -> Option<indicatif::ProgressBar> {
@@ -366,34 +495,27 @@ impl RawStream {
 /// written.
 pub async fn stream_snapshots_raw(store: &Store, opts: &JobOptions) -> Result<RawStream, JobError> {
     let started = Instant::now();
-    let range = opts.range();
-    let counted: Vec<(u64, u64)> = store
-        .pages(
-            String::new(),
-            opts.page_size,
-            move |s, after, limit| {
-                let range = range.clone();
-                async move { s.family_refs_page(&range, &after, limit).await }
-            },
-            |f: &FamilyRef| f.family_id.clone(),
-        )
+    let counted: Vec<(u64, u64)> = family_pages(store, opts, String::new())
         .map(|page| async move {
             let page = page?;
-            let batches: Vec<Vec<Iin>> = page
-                .rows
-                .chunks(opts.load_batch.max(1))
-                .map(|c| {
-                    c.iter()
+            let families = page.rows.len() as u64;
+            let rows: Vec<u64> = futures::stream::iter(batches(page.rows, opts))
+                .map(|batch| {
+                    let store = store.clone();
+                    let iins: Vec<Iin> = batch
+                        .iter()
                         .filter_map(|f| Iin::parse(&f.anchor_iin).ok())
-                        .collect()
+                        .collect();
+                    // Spawned like the job's reads, so both receive on every runtime worker.
+                    spawned(tokio::spawn(async move {
+                        store.neighbourhoods_statement_raw(&iins).await
+                    }))
                 })
-                .collect();
-            let rows: Vec<u64> = futures::stream::iter(batches)
-                .map(|b| async move { store.count_neighbourhood_rows(&b).await })
                 .buffered(opts.concurrency.max(1))
+                .map(|r| Ok::<_, JobError>(r??))
                 .try_collect()
                 .await?;
-            Ok::<_, JobError>((page.rows.len() as u64, rows.iter().sum::<u64>()))
+            Ok::<_, JobError>((families, rows.iter().sum::<u64>()))
         })
         .buffered(PAGES_AHEAD)
         .try_collect()

@@ -1,7 +1,7 @@
 //! `family-card recompute wellbeing`: the country-wide well-being recompute, and the what-if run
 //! of a draft methodology (evaluates, writes nothing, counts level changes).
 
-use super::{run_family_job, Evaluated, JobError, JobOptions, JobReport};
+use super::{run_family_job_parallel, Evaluated, JobError, JobOptions, JobReport};
 use crate::domain::family::FamilyId;
 use crate::domain::parameters::LegalParameters;
 use crate::domain::wellbeing::{
@@ -43,18 +43,21 @@ pub async fn recompute_wellbeing(
     as_of: NaiveDate,
     opts: &JobOptions,
 ) -> Result<JobReport, JobError> {
+    // Owned by the evaluator threads (`run_family_job_parallel`).
     let methodology = catalog
         .in_force(as_of)
-        .map_err(|e| JobError::Rules(e.to_string()))?;
+        .map_err(|e| JobError::Rules(e.to_string()))?
+        .clone();
+    let params = params.clone();
     let as_of_s = as_of.to_string();
-    run_family_job(
+    run_family_job_parallel(
         store,
         &job_name(as_of),
         as_of,
         opts,
-        |s| {
+        move |s| {
             methodology
-                .evaluate(s, params)
+                .evaluate(s, &params)
                 .map(|a| {
                     Evaluated::Row(Evaluation {
                         assessment: a,
@@ -192,14 +195,20 @@ pub async fn what_if(
         restart: true,
         ..opts.clone()
     };
-    let report = run_family_job(
+    let (evaluated_current, evaluated_draft, params) =
+        (current.clone(), draft.clone(), params.clone());
+    let report = run_family_job_parallel(
         store,
         "what-if-wellbeing",
         as_of,
         &opts,
-        |s| {
-            let a = current.evaluate(s, params).map_err(|e| e.to_string())?;
-            let b = draft.evaluate(s, params).map_err(|e| e.to_string())?;
+        move |s| {
+            let a = evaluated_current
+                .evaluate(s, &params)
+                .map_err(|e| e.to_string())?;
+            let b = evaluated_draft
+                .evaluate(s, &params)
+                .map_err(|e| e.to_string())?;
             Ok(Evaluated::Row((a.level, b.level)))
         },
         |rows: Vec<(FamilyId, (WellbeingLevel, WellbeingLevel))>| {

@@ -4,7 +4,6 @@
 
 use super::pages::KeyRange;
 use super::{bolt, cypher, shape, Store, StoreResult};
-use crate::domain::ids::Iin;
 use neo4rs::query;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -79,27 +78,6 @@ impl Store {
             out.push(row.to::<FamilyRef>().map_err(shape("family page"))?);
         }
         Ok(out)
-    }
-
-    /// The raw snapshot stream: runs the jobs' neighbourhood statement for `iins` and counts the
-    /// rows received, decoding none of them (the database's and the wire's share of a job's read).
-    pub async fn count_neighbourhood_rows(&self, iins: &[Iin]) -> StoreResult<u64> {
-        let list: Vec<&str> = iins.iter().map(|i| i.as_str()).collect();
-        self.with_retry(|| async {
-            let q = query(cypher::FAMILY_NEIGHBOURHOOD)
-                .param("iins", list.clone())
-                .param(
-                    "max_co_registrations",
-                    super::neighbourhood::MAX_CO_REGISTRATIONS,
-                );
-            let mut s = self.graph.execute(q).await?;
-            let mut n = 0u64;
-            while s.next().await?.is_some() {
-                n += 1;
-            }
-            Ok(n)
-        })
-        .await
     }
 
     /// A page of person IINs in IIN order after `after`.

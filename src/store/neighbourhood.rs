@@ -189,11 +189,20 @@ impl Store {
     /// The raw database work of one card read, for benchmarks: the statement `load_card` sends,
     /// with the same parameters over the same pool, its rows received and counted, not decoded.
     pub async fn card_statement_raw(&self, iin: &Iin, scope: LoadScope) -> StoreResult<usize> {
-        let q = query(scope.statement())
-            .param("iins", vec![iin.as_str()])
-            .param("with_relatives", true)
-            .param("max_co_registrations", MAX_CO_REGISTRATIONS);
+        let q = neighbourhood_query(&[iin.as_str()], true, scope);
         Ok(self.read_each(q, |_| Ok(())).await?.len())
+    }
+
+    /// The raw database work of one batched read of the jobs (`load_neighbourhoods`): the same
+    /// statement and parameters, sent as a read over the same pool, rows received and counted,
+    /// not decoded (the jobs' `--compare-raw`).
+    pub async fn neighbourhoods_statement_raw(&self, iins: &[Iin]) -> StoreResult<u64> {
+        let list: Vec<&str> = iins.iter().map(|i| i.as_str()).collect();
+        self.with_retry(|| async {
+            let q = neighbourhood_query(&list, false, LoadScope::Full);
+            Ok(self.read_each(q, |_| Ok(())).await?.len() as u64)
+        })
+        .await
     }
 
     async fn neighbourhood_rows(
@@ -202,16 +211,22 @@ impl Store {
         with_relatives: bool,
         scope: LoadScope,
     ) -> StoreResult<Vec<PersonEntry>> {
-        let list_param: Vec<&str> = iins.iter().map(|i| i.as_str()).collect();
+        let list: Vec<&str> = iins.iter().map(|i| i.as_str()).collect();
         self.with_retry(|| async {
-            let q = query(scope.statement())
-                .param("iins", list_param.clone())
-                .param("with_relatives", with_relatives)
-                .param("max_co_registrations", MAX_CO_REGISTRATIONS);
+            let q = neighbourhood_query(&list, with_relatives, scope);
             self.read_each(q, rows::person_entry).await
         })
         .await
     }
+}
+
+/// The neighbourhood statement of `scope` around `iins` with its parameters: the one place both
+/// the loads and their raw counterparts (benchmarks, `--compare-raw`) take it from.
+fn neighbourhood_query(iins: &[&str], with_relatives: bool, scope: LoadScope) -> neo4rs::Query {
+    query(scope.statement())
+        .param("iins", iins.to_vec())
+        .param("with_relatives", with_relatives)
+        .param("max_co_registrations", MAX_CO_REGISTRATIONS)
 }
 
 /// Turns the rows of one focus person into a [`LoadedNeighbourhood`]. A person reached twice
@@ -258,12 +273,16 @@ fn assemble(iin: &Iin, rows: Vec<PersonEntry>) -> LoadedNeighbourhood {
 /// not depend on it.
 fn sort_facts(f: &mut PersonFacts) {
     f.registrations.sort_by_key(|a| a.registration.from);
+    // By month, then by the source's name, then by amount (the source's name is only spelled
+    // out for two records of one month from different sources, not in every comparison).
     f.incomes.sort_by(|a, b| {
-        (a.month, format!("{:?}", a.source), a.amount_kzt).cmp(&(
-            b.month,
-            format!("{:?}", b.source),
-            b.amount_kzt,
-        ))
+        a.month
+            .cmp(&b.month)
+            .then_with(|| match a.source == b.source {
+                true => std::cmp::Ordering::Equal,
+                false => format!("{:?}", a.source).cmp(&format!("{:?}", b.source)),
+            })
+            .then(a.amount_kzt.cmp(&b.amount_kzt))
     });
     f.contributions.sort_by_key(|c| c.month);
     f.real_estate

@@ -82,3 +82,52 @@ fn shards_are_disjoint_cover_every_family_and_keep_their_own_checkpoints() {
         assert_eq!(r1.families + r2.families, r2.families_total);
     });
 }
+
+/// `--compare-raw` streams the jobs' own statement with the jobs' parameters over the same
+/// families: as many families as the job sees, and at least one row per person of every anchor's
+/// neighbourhood (a person on a cycle of links comes back once per path, the load keeps one).
+#[test]
+fn the_raw_stream_reads_the_jobs_statement_over_the_jobs_families() {
+    run(async {
+        let store = &app().store;
+        let opts = JobOptions {
+            page_size: 7,
+            load_batch: 3,
+            restart: true,
+            checkpoint: false,
+            ..Default::default()
+        };
+        let (_, job) = families_of("test-raw-stream", &opts).await;
+        let raw = family_card::jobs::stream_snapshots_raw(store, &opts)
+            .await
+            .expect("the raw stream runs");
+        assert_eq!(raw.families, job.families);
+        let mut anchors = vec![];
+        let mut after = String::new();
+        loop {
+            let page = store
+                .family_refs_page(&opts.range(), &after, 500)
+                .await
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.family_id.clone();
+            anchors.extend(
+                page.iter()
+                    .map(|f| family_card::domain::ids::Iin::parse(&f.anchor_iin).unwrap()),
+            );
+        }
+        let persons: usize = store
+            .load_neighbourhoods(&anchors)
+            .await
+            .unwrap()
+            .iter()
+            .map(|n| n.neighbourhood.persons.len())
+            .sum();
+        assert!(persons > 0);
+        assert!(
+            raw.rows >= persons as u64,
+            "{} rows < {persons} persons",
+            raw.rows
+        );
+    });
+}
