@@ -28,6 +28,7 @@ pub mod app;
 pub mod audit;
 pub mod bench;
 pub mod bench_ingest;
+pub mod bench_load;
 pub mod bench_links;
 pub mod domain;
 pub mod events;

@@ -502,6 +502,18 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5_000)]
         batch_size: usize,
     },
+    /// `load` of an extract against the raw replay of its own writes (the statements and
+    /// parameters it sent, prepared in memory before timing), each into a fresh local database.
+    Load {
+        /// The extract (a directory of NDJSON files, e.g. from `generate`).
+        extract: PathBuf,
+        /// Scratch directory for the two databases (removed afterwards).
+        #[arg(long)]
+        scratch: PathBuf,
+        /// Records per write (one UNWIND statement), both sides.
+        #[arg(long, default_value_t = 5_000)]
+        batch_size: usize,
+    },
     /// Change-event delivery: events/s from the outbox to an acknowledging local webhook
     /// receiver, lag p50/p99, against the raw outbox read rate.
     Events {
@@ -953,6 +965,49 @@ async fn main() -> anyhow::Result<()> {
                 r.http_seconds,
                 r.http_rate(),
                 r.http_upload_seconds,
+                r.ratio()
+            );
+        }
+        Command::Bench(BenchCommand::Load {
+            extract,
+            scratch,
+            batch_size,
+        }) => {
+            existing(&extract, "the extract")?;
+            let cache = cli.db.cache_dir.clone().unwrap_or_else(default_cache_dir);
+            let r = family_card::bench_load::load_against_replay(
+                &extract,
+                &scratch,
+                &cache,
+                &cli.db.db_heap,
+                batch_size,
+                &ingest::Context::on(ingest::kazakhstan_today()),
+            )
+            .await?;
+            println!(
+                "{:<28} {:>9} {:>6} {:>9} {:>9}",
+                "file", "records", "stmts", "load s", "replay s"
+            );
+            for f in &r.files {
+                println!(
+                    "{:<28} {:>9} {:>6} {:>9.1} {:>9.1}",
+                    f.file, f.records, f.statements, f.load_seconds, f.replay_seconds
+                );
+            }
+            println!(
+                "{} records, each side into a fresh database (replay prepared in {:.1} s, untimed):\n  \
+                 load:   {} written in {:.1} s = {:.0} records/s\n  \
+                 replay: {} statements, {} lines in {:.1} s = {:.0} records/s\n  \
+                 ratio load/replay: {:.3}",
+                r.records,
+                r.prepare_seconds,
+                r.written,
+                r.load_seconds,
+                r.load_rate(),
+                r.statements,
+                r.replayed_lines,
+                r.replay_seconds,
+                r.replay_rate(),
                 r.ratio()
             );
         }
