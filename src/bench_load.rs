@@ -63,6 +63,7 @@ pub async fn load_against_replay(
     cache_dir: &Path,
     heap: &str,
     batch_size: usize,
+    writers: usize,
     ctx: &Context,
 ) -> anyhow::Result<LoadReplayReport> {
     std::fs::create_dir_all(scratch)?;
@@ -71,6 +72,7 @@ pub async fn load_against_replay(
         rejects_path: Some(scratch.join("rejects.ndjson")),
         rejects_kept: 10,
         progress: false,
+        writers,
     };
 
     // 0. The writes, prepared in memory (untimed).

@@ -282,6 +282,9 @@ enum Command {
         /// Records per write (one UNWIND statement).
         #[arg(long, default_value_t = 5_000)]
         batch_size: usize,
+        /// Writes sent at the same time (never two touching the same node).
+        #[arg(long, default_value_t = 1)]
+        writers: usize,
         /// The date family cards are materialised for (default today).
         #[arg(long)]
         cards_as_of: Option<NaiveDate>,
@@ -513,6 +516,9 @@ enum BenchCommand {
         /// Records per write (one UNWIND statement), both sides.
         #[arg(long, default_value_t = 5_000)]
         batch_size: usize,
+        /// Writes sent at the same time (never two touching the same node).
+        #[arg(long, default_value_t = 1)]
+        writers: usize,
     },
     /// Change-event delivery: events/s from the outbox to an acknowledging local webhook
     /// receiver, lag p50/p99, against the raw outbox read rate.
@@ -614,7 +620,7 @@ async fn load(
     store: &Store,
     path: &std::path::Path,
     rejects: Option<PathBuf>,
-    batch_size: usize,
+    (batch_size, writers): (usize, usize),
     cards_as_of: NaiveDate,
 ) -> anyhow::Result<()> {
     let rejects = rejects.unwrap_or_else(|| {
@@ -632,6 +638,7 @@ async fn load(
         // The file has them all; the summary shows the first few.
         rejects_kept: 10,
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        writers,
     };
     let s = ingest::load_dir(store, path, &opts).await?;
     println!(
@@ -972,6 +979,7 @@ async fn main() -> anyhow::Result<()> {
             extract,
             scratch,
             batch_size,
+            writers,
         }) => {
             existing(&extract, "the extract")?;
             let cache = cli.db.cache_dir.clone().unwrap_or_else(default_cache_dir);
@@ -981,6 +989,7 @@ async fn main() -> anyhow::Result<()> {
                 &cache,
                 &cli.db.db_heap,
                 batch_size,
+                writers,
                 &ingest::Context::on(ingest::kazakhstan_today()),
             )
             .await?;
@@ -1314,6 +1323,7 @@ async fn main() -> anyhow::Result<()> {
             path,
             rejects,
             batch_size,
+            writers,
             cards_as_of,
         } => {
             existing(&path, "the extract")?;
@@ -1322,7 +1332,7 @@ async fn main() -> anyhow::Result<()> {
                 &db.store,
                 &path,
                 rejects,
-                batch_size,
+                (batch_size, writers),
                 cards_as_of.unwrap_or_else(today),
             )
             .await?;
@@ -1429,7 +1439,7 @@ async fn main() -> anyhow::Result<()> {
             .map_err(anyhow::Error::msg)?;
             let db = open_db(&cli.db).await?;
             if let Some(p) = extract {
-                load(&db.store, &p, None, 5_000, today()).await?;
+                load(&db.store, &p, None, (5_000, 1), today()).await?;
             }
             let base = app_context(&cli.db, db.store.clone())?;
             let application = family_card::app::Application::build(

@@ -103,11 +103,14 @@ pub struct IngestOptions {
     /// How many rejects the summary keeps in memory (the rest are counted).
     pub rejects_kept: usize,
     pub progress: bool,
+    /// Batches sent at the same time (never two touching the same node: `pipeline`).
+    pub writers: usize,
 }
 
 impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
+            writers: 1,
             batch_size: 5_000,
             rejects_path: None,
             rejects_kept: 10_000,
@@ -164,7 +167,7 @@ pub async fn run_source<R: BufRead>(
         reader,
         source_path,
         ctx,
-        batch_size,
+        (batch_size, 1),
         pass,
         rejects,
         accepted,
@@ -180,15 +183,19 @@ async fn run_source_to<R: BufRead>(
     mut reader: R,
     source_path: &Path,
     ctx: &Context,
-    batch_size: usize,
+    (batch_size, writers): (usize, usize),
     pass: Pass,
     rejects: &mut dyn RejectSink,
     accepted: &mut dyn AcceptedSink,
     progress: &mut (dyn FnMut(&SourceCounts, bool) + Send),
 ) -> Result<SourceCounts, IngestError> {
     let mut counts = SourceCounts::default();
-    let mut rounds = Rounds::new(batch_size, crate::store::series::is_series(kind.file));
-    let mut pipeline = Pipeline::new(target.clone(), 1);
+    let mut rounds = Rounds::new(
+        batch_size,
+        crate::store::series::is_series(kind.file),
+        writers,
+    );
+    let mut pipeline = Pipeline::new(target.clone(), writers);
     let mut checker = FileChecker::new(kind, *ctx);
     let mut buf = Vec::new();
     let io = |cause| IngestError::Io {
@@ -372,7 +379,7 @@ async fn load_dir_to(
             BufReader::new(f),
             &path,
             ctx,
-            opts.batch_size,
+            (opts.batch_size, opts.writers),
             Pass::Write {
                 report_invalid: true,
             },
