@@ -40,7 +40,11 @@ impl IngestRateReport {
 }
 
 /// A fresh local database in `dir` with the schema applied (also `bench load`'s).
-pub(crate) async fn fresh_db(cache_dir: &Path, dir: PathBuf, heap: &str) -> anyhow::Result<(LocalDb, Store)> {
+pub(crate) async fn fresh_db(
+    cache_dir: &Path,
+    dir: PathBuf,
+    heap: &str,
+) -> anyhow::Result<(LocalDb, Store)> {
     let db = LocalDb::start(&LocalDbOptions {
         cache_dir: cache_dir.to_path_buf(),
         data_dir: dir,

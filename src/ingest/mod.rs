@@ -211,7 +211,8 @@ async fn run_source_to<R: BufRead>(
                 counts.records += 1;
                 if let Pass::Write { .. } = pass {
                     if let Some(batch) = rounds.push(row) {
-                        if let Some(out) = pipeline.submit(kind.file, kind.statement, batch).await? {
+                        if let Some(out) = pipeline.submit(kind.file, kind.statement, batch).await?
+                        {
                             outcome(kind, out, &mut counts, rejects, accepted)?;
                             wrote = true;
                         }
