@@ -39,7 +39,12 @@ impl IngestRateReport {
     }
 }
 
-async fn fresh_db(cache_dir: &Path, dir: PathBuf, heap: &str) -> anyhow::Result<(LocalDb, Store)> {
+/// A fresh local database in `dir` with the schema applied (also `bench load`'s).
+pub(crate) async fn fresh_db(
+    cache_dir: &Path,
+    dir: PathBuf,
+    heap: &str,
+) -> anyhow::Result<(LocalDb, Store)> {
     let db = LocalDb::start(&LocalDbOptions {
         cache_dir: cache_dir.to_path_buf(),
         data_dir: dir,

@@ -29,6 +29,7 @@ pub mod audit;
 pub mod bench;
 pub mod bench_ingest;
 pub mod bench_links;
+pub mod bench_load;
 pub mod bulk_load;
 pub mod domain;
 pub mod events;

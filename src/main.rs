@@ -282,6 +282,9 @@ enum Command {
         /// Records per write (one UNWIND statement).
         #[arg(long, default_value_t = 5_000)]
         batch_size: usize,
+        /// Writes sent at the same time (never two touching the same node).
+        #[arg(long, default_value_t = 1)]
+        writers: usize,
         /// The date family cards are materialised for (default today).
         #[arg(long)]
         cards_as_of: Option<NaiveDate>,
@@ -522,6 +525,21 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5_000)]
         batch_size: usize,
     },
+    /// `load` of an extract against the raw replay of its own writes (the statements and
+    /// parameters it sent, prepared in memory before timing), each into a fresh local database.
+    Load {
+        /// The extract (a directory of NDJSON files, e.g. from `generate`).
+        extract: PathBuf,
+        /// Scratch directory for the two databases (removed afterwards).
+        #[arg(long)]
+        scratch: PathBuf,
+        /// Records per write (one UNWIND statement), both sides.
+        #[arg(long, default_value_t = 5_000)]
+        batch_size: usize,
+        /// Writes sent at the same time (never two touching the same node).
+        #[arg(long, default_value_t = 1)]
+        writers: usize,
+    },
     /// Change-event delivery: events/s from the outbox to an acknowledging local webhook
     /// receiver, lag p50/p99, against the raw outbox read rate.
     Events {
@@ -708,7 +726,7 @@ async fn load(
     store: &Store,
     path: &std::path::Path,
     rejects: Option<PathBuf>,
-    batch_size: usize,
+    (batch_size, writers): (usize, usize),
     cards_as_of: NaiveDate,
 ) -> anyhow::Result<()> {
     let rejects = rejects.unwrap_or_else(|| default_rejects(path));
@@ -718,6 +736,7 @@ async fn load(
         // The file has them all; the summary shows the first few.
         rejects_kept: 10,
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        writers,
     };
     let s = ingest::load_dir(store, path, &opts).await?;
     println!(
@@ -1054,6 +1073,51 @@ async fn main() -> anyhow::Result<()> {
                 r.ratio()
             );
         }
+        Command::Bench(BenchCommand::Load {
+            extract,
+            scratch,
+            batch_size,
+            writers,
+        }) => {
+            existing(&extract, "the extract")?;
+            let cache = cli.db.cache_dir.clone().unwrap_or_else(default_cache_dir);
+            let r = family_card::bench_load::load_against_replay(
+                &extract,
+                &scratch,
+                &cache,
+                &cli.db.db_heap,
+                batch_size,
+                writers,
+                &ingest::Context::on(ingest::kazakhstan_today()),
+            )
+            .await?;
+            println!(
+                "{:<28} {:>9} {:>6} {:>9} {:>9}",
+                "file", "records", "stmts", "load s", "replay s"
+            );
+            for f in &r.files {
+                println!(
+                    "{:<28} {:>9} {:>6} {:>9.1} {:>9.1}",
+                    f.file, f.records, f.statements, f.load_seconds, f.replay_seconds
+                );
+            }
+            println!(
+                "{} records, each side into a fresh database (replay prepared in {:.1} s, untimed):\n  \
+                 load:   {} written in {:.1} s = {:.0} records/s\n  \
+                 replay: {} statements, {} lines in {:.1} s = {:.0} records/s\n  \
+                 ratio load/replay: {:.3}",
+                r.records,
+                r.prepare_seconds,
+                r.written,
+                r.load_seconds,
+                r.load_rate(),
+                r.statements,
+                r.replayed_lines,
+                r.replay_seconds,
+                r.replay_rate(),
+                r.ratio()
+            );
+        }
         Command::Recompute(RecomputeCommand::Wellbeing {
             as_of,
             compare_raw,
@@ -1357,6 +1421,7 @@ async fn main() -> anyhow::Result<()> {
             path,
             rejects,
             batch_size,
+            writers,
             cards_as_of,
         } => {
             existing(&path, "the extract")?;
@@ -1365,7 +1430,7 @@ async fn main() -> anyhow::Result<()> {
                 &db.store,
                 &path,
                 rejects,
-                batch_size,
+                (batch_size, writers),
                 cards_as_of.unwrap_or_else(today),
             )
             .await?;
@@ -1490,7 +1555,7 @@ async fn main() -> anyhow::Result<()> {
             .map_err(anyhow::Error::msg)?;
             let db = open_db(&cli.db).await?;
             if let Some(p) = extract {
-                load(&db.store, &p, None, 5_000, today()).await?;
+                load(&db.store, &p, None, (5_000, 1), today()).await?;
             }
             let base = app_context(&cli.db, db.store.clone())?;
             let application = family_card::app::Application::build(

@@ -11,6 +11,7 @@
 //! check; reports go to files or to a bounded list.
 
 pub mod jobs;
+mod pipeline;
 pub mod rounds;
 pub mod sink;
 pub mod source;
@@ -24,6 +25,7 @@ pub use validate::{
 };
 
 use crate::store::{Store, StoreError};
+use pipeline::Pipeline;
 use rounds::Rounds;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -32,7 +34,8 @@ use source::read_line_bounded;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use validate::{FileChecker, Line, Row, KINDS, LINE_MAX_BYTES as LINE_MAX};
+use validate::{FileChecker, Line, KINDS, LINE_MAX_BYTES as LINE_MAX};
+use write::{BatchOutcome, Capture, CapturedWrite, WriteTarget};
 
 /// One rejected line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +55,8 @@ pub struct FileSummary {
     pub read: usize,
     pub written: usize,
     pub rejected: usize,
+    /// Seconds from opening the file until its last batch was written.
+    pub seconds: f64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -98,11 +103,14 @@ pub struct IngestOptions {
     /// How many rejects the summary keeps in memory (the rest are counted).
     pub rejects_kept: usize,
     pub progress: bool,
+    /// Batches sent at the same time (never two touching the same node: `pipeline`).
+    pub writers: usize,
 }
 
 impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
+            writers: 1,
             batch_size: 5_000,
             rejects_path: None,
             rejects_kept: 10_000,
@@ -144,7 +152,7 @@ pub struct SourceCounts {
 pub async fn run_source<R: BufRead>(
     store: &Store,
     kind: &Kind,
-    mut reader: R,
+    reader: R,
     source_path: &Path,
     ctx: &Context,
     batch_size: usize,
@@ -153,8 +161,41 @@ pub async fn run_source<R: BufRead>(
     accepted: &mut dyn AcceptedSink,
     progress: &mut (dyn FnMut(&SourceCounts, bool) + Send),
 ) -> Result<SourceCounts, IngestError> {
+    run_source_to(
+        &WriteTarget::Database(store.clone()),
+        kind,
+        reader,
+        source_path,
+        ctx,
+        (batch_size, 1),
+        pass,
+        rejects,
+        accepted,
+        progress,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_source_to<R: BufRead>(
+    target: &WriteTarget,
+    kind: &Kind,
+    mut reader: R,
+    source_path: &Path,
+    ctx: &Context,
+    (batch_size, writers): (usize, usize),
+    pass: Pass,
+    rejects: &mut dyn RejectSink,
+    accepted: &mut dyn AcceptedSink,
+    progress: &mut (dyn FnMut(&SourceCounts, bool) + Send),
+) -> Result<SourceCounts, IngestError> {
     let mut counts = SourceCounts::default();
-    let mut rounds = Rounds::new(batch_size, crate::store::series::is_series(kind.file));
+    let mut rounds = Rounds::new(
+        batch_size,
+        crate::store::series::is_series(kind.file),
+        writers,
+    );
+    let mut pipeline = Pipeline::new(target.clone(), writers);
     let mut checker = FileChecker::new(kind, *ctx);
     let mut buf = Vec::new();
     let io = |cause| IngestError::Io {
@@ -170,8 +211,11 @@ pub async fn run_source<R: BufRead>(
                 counts.records += 1;
                 if let Pass::Write { .. } = pass {
                     if let Some(batch) = rounds.push(row) {
-                        write(store, kind, batch, &mut counts, rejects, accepted).await?;
-                        wrote = true;
+                        if let Some(out) = pipeline.submit(kind.file, kind.statement, batch).await?
+                        {
+                            outcome(kind, out, &mut counts, rejects, accepted)?;
+                            wrote = true;
+                        }
                     }
                 }
             }
@@ -190,26 +234,30 @@ pub async fn run_source<R: BufRead>(
         progress(&counts, wrote);
     }
     for batch in rounds.drain() {
-        write(store, kind, batch, &mut counts, rejects, accepted).await?;
+        if batch.is_empty() {
+            continue;
+        }
+        if let Some(out) = pipeline.submit(kind.file, kind.statement, batch).await? {
+            outcome(kind, out, &mut counts, rejects, accepted)?;
+            progress(&counts, true);
+        }
+    }
+    while let Some(out) = pipeline.next_outcome().await? {
+        outcome(kind, out, &mut counts, rejects, accepted)?;
         progress(&counts, true);
     }
     rejects.end_file()?;
     Ok(counts)
 }
 
-/// One batch through the write step, its outcome to the sinks.
-async fn write(
-    store: &Store,
+/// One written batch's outcome to the counts and the sinks.
+fn outcome(
     kind: &Kind,
-    batch: Vec<Row>,
+    out: BatchOutcome,
     counts: &mut SourceCounts,
     rejects: &mut dyn RejectSink,
     accepted: &mut dyn AcceptedSink,
 ) -> Result<(), IngestError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let out = write::write_batch(store, kind.file, kind.statement, batch).await?;
     for r in out.written {
         counts.written += 1;
         let s = |k: &str| r.value.get(k).and_then(Value::as_str).map(str::to_string);
@@ -247,6 +295,28 @@ pub async fn load_dir(
 /// [`load_dir`] with an explicit validation context (the reference date).
 pub async fn load_dir_on(
     store: &Store,
+    dir: &Path,
+    opts: &IngestOptions,
+    ctx: &Context,
+) -> Result<IngestSummary, IngestError> {
+    load_dir_to(&WriteTarget::Database(store.clone()), dir, opts, ctx).await
+}
+
+/// Runs [`load_dir_on`]'s pipeline over `dir` without a database: every write it would send
+/// (statement and Bolt parameters, in order) is kept in memory instead, for a raw replay
+/// (`src/bench_load.rs`). Every valid row counts as written (no reference is checked).
+pub async fn capture_dir(
+    dir: &Path,
+    opts: &IngestOptions,
+    ctx: &Context,
+) -> Result<(IngestSummary, Vec<CapturedWrite>), IngestError> {
+    let capture = Capture::default();
+    let summary = load_dir_to(&WriteTarget::Capture(capture.clone()), dir, opts, ctx).await?;
+    Ok((summary, capture.take()))
+}
+
+async fn load_dir_to(
+    target: &WriteTarget,
     dir: &Path,
     opts: &IngestOptions,
     ctx: &Context,
@@ -303,13 +373,14 @@ pub async fn load_dir_on(
             None => Box::new(&mut kept),
         };
         let mut last = 0u64;
-        let counts = run_source(
-            store,
+        let file_started = Instant::now();
+        let counts = run_source_to(
+            target,
             kind,
             BufReader::new(f),
             &path,
             ctx,
-            opts.batch_size,
+            (opts.batch_size, opts.writers),
             Pass::Write {
                 report_invalid: true,
             },
@@ -327,6 +398,7 @@ pub async fn load_dir_on(
             read: counts.records as usize,
             written: counts.written as usize,
             rejected: (counts.invalid + counts.unknown_references) as usize,
+            seconds: file_started.elapsed().as_secs_f64(),
         };
         tracing::info!(
             file = kind.file,

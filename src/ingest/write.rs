@@ -3,11 +3,19 @@
 //! batch an idempotent unit: re-written after a crash or a re-load, it changes nothing. The
 //! statement returns the lines that found their referenced nodes; the others are unknown
 //! references, which only the database can tell.
+//!
+//! A batch is prepared (grouped into series, turned into Bolt parameters) by the task that writes
+//! it, off the reading task, so the next batch is read and validated while this one is prepared
+//! and sent (`ingest::Pipeline`). Where it goes is a [`WriteTarget`]: the database, or a
+//! [`Capture`] that keeps the exact statements and parameters in memory instead — the raw replay
+//! of `family-card bench load` (`src/bench_load.rs`) sends those again, with nothing else to do.
 
 use super::validate::Row;
-use crate::store::{Store, StoreResult};
+use crate::store::{bolt, Store, StoreResult};
+use neo4rs::{query, BoltType};
 use serde_json::Value;
 use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 /// Writes one batch: `statement` over `rows` → the lines the database wrote.
 pub async fn write_rows(
@@ -18,6 +26,50 @@ pub async fn write_rows(
     store.write_batch(statement, rows).await
 }
 
+/// Sends one prepared batch (its `$rows` already Bolt) and returns the lines the database wrote;
+/// the whole statement is re-run on a transient error (it is idempotent).
+pub async fn send_prepared(
+    store: &Store,
+    statement: &'static str,
+    rows: &BoltType,
+) -> StoreResult<Vec<i64>> {
+    store
+        .with_retry(|| async {
+            store
+                .fetch_column::<i64>(query(statement).param("rows", rows.clone()), "line")
+                .await
+        })
+        .await
+}
+
+/// One write as the pipeline would send it: the file it came from, its statement and `$rows`.
+pub struct CapturedWrite {
+    pub file: &'static str,
+    pub statement: &'static str,
+    pub rows: BoltType,
+    /// Extract records (lines) in the batch.
+    pub records: usize,
+}
+
+/// The writes of a pipeline run kept in memory, in the order they were sent.
+#[derive(Clone, Default)]
+pub struct Capture(Arc<Mutex<Vec<CapturedWrite>>>);
+
+impl Capture {
+    /// The writes captured so far (the capture is left empty).
+    pub fn take(&self) -> Vec<CapturedWrite> {
+        std::mem::take(&mut *self.0.lock().expect("capture lock"))
+    }
+}
+
+/// Where the write step sends its batches.
+#[derive(Clone)]
+pub(crate) enum WriteTarget {
+    Database(Store),
+    /// Nothing is sent: every batch is kept (and every row counts as written).
+    Capture(Capture),
+}
+
 /// What became of a batch: the rows written and the rows whose references were unknown.
 pub(crate) struct BatchOutcome {
     pub(crate) written: Vec<Row>,
@@ -25,15 +77,36 @@ pub(crate) struct BatchOutcome {
 }
 
 /// Writes `batch` of `file`'s rows and sorts them into written and unknown references. Rows of a
-/// yearly series file are grouped per person first (`store::series::group_batch`).
-pub(crate) async fn write_batch(
-    store: &Store,
-    file: &str,
+/// yearly series file are grouped per person first (`store::series::group_batch`). The batch is
+/// prepared at once and sent when `turn` is ready (what it yields is held while sending).
+pub(crate) async fn write_batch<T>(
+    target: &WriteTarget,
+    file: &'static str,
     statement: &'static str,
     batch: Vec<Row>,
+    turn: impl std::future::Future<Output = T>,
 ) -> StoreResult<BatchOutcome> {
-    let rows = crate::store::series::group_batch(file, batch.iter().map(|r| &r.value));
-    let lines: HashSet<i64> = write_rows(store, statement, &rows)
+    let rows = bolt(crate::store::series::group_batch(
+        file,
+        batch.iter().map(|r| &r.value),
+    ))?;
+    let _turn = turn.await;
+    let store = match target {
+        WriteTarget::Database(store) => store,
+        WriteTarget::Capture(c) => {
+            c.0.lock().expect("capture lock").push(CapturedWrite {
+                file,
+                statement,
+                rows,
+                records: batch.len(),
+            });
+            return Ok(BatchOutcome {
+                written: batch,
+                unknown: vec![],
+            });
+        }
+    };
+    let lines: HashSet<i64> = send_prepared(store, statement, &rows)
         .await?
         .into_iter()
         .collect();

@@ -13,6 +13,7 @@ mod ingest;
 mod ingest_jobs;
 mod jobs;
 mod links;
+mod load;
 mod pages;
 mod proactive;
 mod round_trips;
