@@ -16,3 +16,4 @@ mod pages;
 mod proactive;
 mod round_trips;
 mod security;
+mod signals;
