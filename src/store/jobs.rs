@@ -88,6 +88,7 @@ impl Store {
         self.with_retry(|| async {
             let q = query(cypher::FAMILY_NEIGHBOURHOOD)
                 .param("iins", list.clone())
+                .param("with_relatives", false)
                 .param(
                     "max_co_registrations",
                     super::neighbourhood::MAX_CO_REGISTRATIONS,

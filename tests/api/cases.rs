@@ -6,7 +6,7 @@
 use crate::helpers::*;
 use serde_json::{json, Value};
 
-const CASE_FIELDS: &str = "caseId title purpose legalBasis region status openedBy subjects notes { at by text } pinnedViews { name slice } conclusion";
+const CASE_FIELDS: &str = "caseId title purpose legalBasis region status openedBy subjects notes { at by text } pinnedViews { name slice } conclusion version";
 
 fn open_q() -> String {
     format!(
@@ -363,7 +363,7 @@ fn note_q() -> String {
 
 async fn read_case(id: &str, who: &str) -> Value {
     let b = gql_as(
-        &format!("query($c: String!) {{ case(id: $c) {{ {CASE_FIELDS} version }} }}"),
+        &format!("query($c: String!) {{ case(id: $c) {{ {CASE_FIELDS} }} }}"),
         json!({"c": id}),
         who,
     )
