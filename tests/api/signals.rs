@@ -69,7 +69,9 @@ fn signals_rings_are_a_whole_graph_pass_stored_on_every_family_of_the_ring() {
     run_exclusive(async {
         let on = date("2026-06-15");
         let catalog = SignalCatalog::bundled();
-        let r = run_signals(&app().store, &catalog, on, &opts()).await.unwrap();
+        let r = run_signals(&app().store, &catalog, on, &opts())
+            .await
+            .unwrap();
         let rings = r.rings.expect("a finished run makes the ring pass");
         assert!(rings.persons_read > 0 && rings.candidates >= 1, "{rings:?}");
         assert!(rings.hits >= 1, "{rings:?}");
@@ -87,7 +89,10 @@ fn signals_rings_are_a_whole_graph_pass_stored_on_every_family_of_the_ring() {
             assert_eq!(ring.len(), 1, "{s} {f}: {ring:?}");
             keys.insert(ring[0]["hit_key"].as_str().unwrap().to_string());
             let facts = ring[0]["facts"].as_str().unwrap();
-            assert!(facts.contains(r#""name":"families","value":"3""#), "{facts}");
+            assert!(
+                facts.contains(r#""name":"families","value":"3""#),
+                "{facts}"
+            );
             let evidence: Value =
                 serde_json::from_str(ring[0]["evidence"].as_str().unwrap()).unwrap();
             let edges = evidence["edges"].as_array().unwrap();
@@ -114,7 +119,9 @@ fn signals_rings_are_a_whole_graph_pass_stored_on_every_family_of_the_ring() {
 
         // A re-run finds the same hits: none new, none removed.
         let before = all_hit_keys("2026-06-15").await;
-        let again = run_signals(&app().store, &catalog, on, &opts()).await.unwrap();
+        let again = run_signals(&app().store, &catalog, on, &opts())
+            .await
+            .unwrap();
         assert_eq!(again.pruned, 0);
         assert_eq!(all_hit_keys("2026-06-15").await, before);
     });
