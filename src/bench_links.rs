@@ -62,29 +62,64 @@ async fn explore_recorded(store: &Store, ex: &mut Explorer) -> anyhow::Result<Ve
     Ok(hops)
 }
 
-async fn time_explorations(
-    store: &Store,
-    explorers: Vec<Explorer>,
-    paths: bool,
-) -> anyhow::Result<Timing> {
+/// Replays the link-record statements of `hops` (the raw database work of one exploration).
+async fn replay(store: &Store, hops: &[Vec<Iin>]) -> anyhow::Result<()> {
+    for want in hops {
+        for chunk in want.chunks(200) {
+            std::hint::black_box(store.link_records(chunk).await?);
+        }
+    }
+    Ok(())
+}
+
+/// Times each exploration against the raw replay of its statements. Each sample is first
+/// explored once untimed (to learn its statements, and so that both sides meet a warm cache),
+/// then the query and the raw replay are timed in alternating order (raw first on even
+/// samples), so the cache favours neither side.
+/// One exploration to time: start, person hops, path target.
+type Spec = (Iin, usize, Option<Iin>);
+
+fn explorer(spec: &Spec) -> Explorer {
+    Explorer::new(
+        spec.0.clone(),
+        LinkFilter::all(None),
+        spec.1,
+        MAX_NODES,
+        spec.2.clone(),
+    )
+}
+
+async fn time_explorations(store: &Store, specs: Vec<Spec>, paths: bool) -> anyhow::Result<Timing> {
     let (mut full, mut raw, mut persons) = (vec![], vec![], 0usize);
-    let n = explorers.len();
-    for mut ex in explorers {
-        let t = Instant::now();
-        let hops = explore_recorded(store, &mut ex).await?;
-        let s = ex.slice();
-        if paths {
-            std::hint::black_box(ex.paths(MAX_PATHS));
-        }
-        full.push(t.elapsed());
-        persons += s.records.len();
-        let t = Instant::now();
-        for want in &hops {
-            for chunk in want.chunks(200) {
-                std::hint::black_box(store.link_records(chunk).await?);
+    let n = specs.len();
+    for (k, spec) in specs.iter().enumerate() {
+        let mut warm = explorer(spec);
+        let hops = explore_recorded(store, &mut warm).await?;
+        let time_query = || async {
+            let mut ex = explorer(spec);
+            let t = Instant::now();
+            explore_recorded(store, &mut ex).await?;
+            let s = ex.slice();
+            if paths {
+                std::hint::black_box(ex.paths(MAX_PATHS));
             }
-        }
-        raw.push(t.elapsed());
+            Ok::<_, anyhow::Error>((t.elapsed(), s.records.len()))
+        };
+        let time_raw = || async {
+            let t = Instant::now();
+            replay(store, &hops).await?;
+            Ok::<_, anyhow::Error>(t.elapsed())
+        };
+        let (q, r) = if k % 2 == 0 {
+            let r = time_raw().await?;
+            (time_query().await?, r)
+        } else {
+            let q = time_query().await?;
+            (q, time_raw().await?)
+        };
+        full.push(q.0);
+        persons += q.1;
+        raw.push(r);
     }
     full.sort();
     raw.sort();
@@ -102,30 +137,51 @@ async fn time_explorations(
 /// `neighbourhood(hops: 2)` over every link kind for random persons.
 pub async fn neighbourhood(store: &Store, samples: usize, seed: u64) -> anyhow::Result<Timing> {
     let picks = pick_persons(store, samples, seed).await?;
-    let ex = picks
-        .into_iter()
-        .map(|i| Explorer::new(i, LinkFilter::all(None), 2, MAX_NODES, None))
-        .collect();
-    time_explorations(store, ex, false).await
+    let specs = picks.into_iter().map(|i| (i, 2, None)).collect();
+    time_explorations(store, specs, false).await
 }
 
 /// `paths(maxHops: 6)` between random pairs of persons.
 pub async fn paths(store: &Store, samples: usize, seed: u64) -> anyhow::Result<Timing> {
     let picks = pick_persons(store, samples * 2, seed).await?;
-    let ex = picks
+    let specs = picks
         .chunks(2)
         .filter(|c| c.len() == 2)
         .map(|c| {
-            Explorer::new(
+            (
                 c[0].clone(),
-                LinkFilter::all(None),
                 crate::domain::links::MAX_PATH_HOPS,
-                MAX_NODES,
                 Some(c[1].clone()),
             )
         })
         .collect();
-    time_explorations(store, ex, true).await
+    time_explorations(store, specs, true).await
+}
+
+/// `paths(maxHops: 6)` between the planted persons of `planted.tsv` and a person two links
+/// away from them (pairs that are connected, so the search runs to the target).
+pub async fn planted_paths(store: &Store, planted: &Path) -> anyhow::Result<Timing> {
+    let mut specs = vec![];
+    for (_, _, iin) in read_planted(planted)? {
+        let mut ex = Explorer::new(iin.clone(), LinkFilter::all(None), 2, MAX_NODES, None);
+        store.explore(&mut ex).await?;
+        let s = ex.slice();
+        if let Some(far) = s.records.keys().rev().find(|k| **k != iin) {
+            specs.push((iin, crate::domain::links::MAX_PATH_HOPS, Some(far.clone())));
+        }
+    }
+    time_explorations(store, specs, true).await
+}
+
+fn read_planted(planted: &Path) -> anyhow::Result<Vec<(String, bool, Iin)>> {
+    let text = std::fs::read_to_string(planted)?;
+    let mut out = vec![];
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        anyhow::ensure!(f.len() == 3, "{}: bad line {line:?}", planted.display());
+        out.push((f[0].to_string(), f[1] == "hit", Iin::parse(f[2])?));
+    }
+    Ok(out)
 }
 
 /// Per pattern: planted hits found / planted, look-alikes that hit / look-alikes.
@@ -164,6 +220,34 @@ pub async fn recall(
             .iter()
             .any(|h| h.signal.code() == pattern);
         let e = out.by_pattern.entry(pattern.to_string()).or_default();
+        if hit {
+            e[1] += 1;
+            e[0] += found as usize;
+        } else {
+            e[3] += 1;
+            e[2] += found as usize;
+        }
+    }
+    out.elapsed = t.elapsed();
+    Ok(out)
+}
+
+/// The same check on the hits a finished `signals run --as-of` stored: a planted pattern is
+/// found when a stored hit of its signal names the planted person (subject or evidence).
+pub async fn stored_recall(
+    store: &Store,
+    planted: &Path,
+    as_of: NaiveDate,
+) -> anyhow::Result<Recall> {
+    let mut out = Recall::default();
+    let t = Instant::now();
+    for (pattern, hit, iin) in read_planted(planted)? {
+        let found = store
+            .signals_naming(&iin, &as_of.to_string())
+            .await?
+            .contains(&pattern);
+        out.slices += 1;
+        let e = out.by_pattern.entry(pattern).or_default();
         if hit {
             e[1] += 1;
             e[0] += found as usize;

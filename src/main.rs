@@ -462,6 +462,10 @@ enum SignalsCommand {
         /// The date the signals are evaluated on (YYYY-MM-DD; default today).
         #[arg(long)]
         as_of: Option<NaiveDate>,
+        /// Then replay the run's reads raw (same pages, batches and reads in flight; rows
+        /// counted, not decoded) and print the run's rate against it.
+        #[arg(long)]
+        compare_raw: bool,
         #[command(flatten)]
         job: JobArgs,
     },
@@ -984,7 +988,14 @@ async fn main() -> anyhow::Result<()> {
             );
             if let Some(p) = planted {
                 existing(&p, "--planted")?;
+                bl::print_timing(
+                    "paths(maxHops: 6) from planted persons to a person two links away",
+                    &bl::planted_paths(&db.store, &p).await?,
+                );
+                println!("recall over each planted person's signal slice:");
                 bl::print_recall(&bl::recall(&db.store, &rules.signals, &p, as_of).await?);
+                println!("recall over the hits stored by `signals run --as-of {as_of}`:");
+                bl::print_recall(&bl::stored_recall(&db.store, &p, as_of).await?);
             }
         }
         Command::Bench(BenchCommand::Events { events, subjects }) => {
@@ -1147,19 +1158,58 @@ async fn main() -> anyhow::Result<()> {
                 compare_with_raw(&app.store, &job.options(), &r).await?;
             }
         }
-        Command::Signals(SignalsCommand::Run { as_of, job }) => {
+        Command::Signals(SignalsCommand::Run {
+            as_of,
+            compare_raw,
+            job,
+        }) => {
             let db = open_db(&cli.db).await?;
             let app = app_context(&cli.db, db.store.clone())?;
             let as_of = as_of.unwrap_or_else(today);
-            let r = family_card::jobs::signals::run_signals(
-                &app.store,
-                &app.rules.signals,
-                as_of,
-                &job.options(),
-            )
-            .await?;
+            use family_card::jobs::signals as sj;
+            let opts = job.options();
+            let (r, raw) = if compare_raw {
+                let (r, raw) =
+                    sj::compare_raw(&app.store, &app.rules.signals, as_of, &opts).await?;
+                (r, Some(raw))
+            } else {
+                (
+                    sj::run_signals(&app.store, &app.rules.signals, as_of, &opts).await?,
+                    None,
+                )
+            };
             print_report(&r.job);
+            if let Some(g) = &r.rings {
+                println!(
+                    "rings (whole graph): {} persons read, {} known, {} candidate components, {} hits in {:.1} s",
+                    g.persons_read, g.persons_known, g.candidates, g.hits, g.seconds
+                );
+            }
             println!("stale hits removed: {}", r.pruned);
+            if let Some(raw) = raw {
+                let run_seconds = r.job.seconds + r.rings.as_ref().map_or(0.0, |g| g.seconds);
+                let run_rate = r.job.families as f64 / run_seconds.max(1e-9);
+                println!(
+                    "raw replay of the same reads (page {}, batch {}, {} in flight; rows counted, not decoded): \
+                     {} families, {} snapshot rows, {} link reads ({} rows) in {:.1} s, ring pages {} rows in {:.1} s \
+                     = {:.0} families/s; the run (family pages {:.1} s + rings {:.1} s) {:.0} families/s = {:.2} of raw",
+                    opts.page_size,
+                    opts.load_batch,
+                    opts.concurrency,
+                    raw.families,
+                    raw.snapshot_rows,
+                    raw.link_reads,
+                    raw.link_rows,
+                    raw.family_seconds,
+                    raw.ring_rows,
+                    raw.ring_seconds,
+                    raw.families_per_second(),
+                    r.job.seconds,
+                    r.rings.as_ref().map_or(0.0, |g| g.seconds),
+                    run_rate,
+                    run_rate / raw.families_per_second().max(1e-9)
+                );
+            }
         }
         Command::Detect {
             as_of,

@@ -10,8 +10,13 @@ use async_graphql::ErrorExtensions;
 #[derive(Debug)]
 pub enum ApiError {
     NotFound(String),
-    BadInput { field: String, message: String },
+    BadInput {
+        field: String,
+        message: String,
+    },
     Forbidden(String),
+    /// The object changed since the version the client (or the resolver) made its change from.
+    Conflict(String),
     Unavailable,
     Internal(anyhow::Error),
 }
@@ -27,7 +32,7 @@ impl ApiError {
     /// The client-facing message (never an internal cause).
     pub fn message(&self) -> String {
         match self {
-            ApiError::NotFound(m) | ApiError::Forbidden(m) => m.clone(),
+            ApiError::NotFound(m) | ApiError::Forbidden(m) | ApiError::Conflict(m) => m.clone(),
             ApiError::BadInput { field, message } => format!("invalid {field}: {message}"),
             ApiError::Unavailable => "the registry database is unavailable; try again later".into(),
             ApiError::Internal(_) => "internal error".into(),
@@ -39,6 +44,7 @@ impl ApiError {
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::BadInput { .. } => "BAD_USER_INPUT",
             ApiError::Forbidden(_) => "FORBIDDEN",
+            ApiError::Conflict(_) => "CONFLICT",
             ApiError::Unavailable => "UNAVAILABLE",
             ApiError::Internal(_) => "INTERNAL",
         }

@@ -71,6 +71,11 @@ pub struct Case {
     pub notes: Vec<CaseNote>,
     pub views: Vec<PinnedView>,
     pub conclusion: Option<String>,
+    /// Saved changes so far (1 when opened): a change is saved only onto the version it was
+    /// made from (`cypher/case_update.cypher`), so two concurrent changes never overwrite
+    /// each other.
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// A refused case input or change: the field and why.
@@ -147,6 +152,7 @@ pub fn open(case_id: String, n: &NewCase<'_>, by: &str, at: &str) -> Result<Case
         notes: vec![],
         views: vec![],
         conclusion: None,
+        version: 1,
     })
 }
 

@@ -1,5 +1,6 @@
-//! Investigators' cases (`cypher/case_*.cypher`): one `Case` node per case, saved whole after
-//! `domain::cases` accepted a change. Subjects, notes and pinned views are kept as JSON text
+//! Investigators' cases (`cypher/case_*.cypher`): one `Case` node per case, created at version 1
+//! and then changed only onto the version a change was made from (`case_update.cypher`: optimistic
+//! concurrency, so two investigators' concurrent changes never overwrite each other). Subjects, notes and pinned views are kept as JSON text
 //! (both databases store strings alike), with the subjects also as `,iin,` text and the title
 //! in lower case so the list filters with `CONTAINS` only.
 
@@ -58,6 +59,7 @@ fn from_props(v: &Value) -> StoreResult<Case> {
         notes: list(v, "notes_json")?,
         views: list(v, "views_json")?,
         conclusion: v["conclusion"].as_str().map(str::to_string),
+        version: v["version"].as_i64().unwrap_or(1),
     })
 }
 
@@ -71,17 +73,33 @@ pub struct CaseFilter {
 }
 
 impl Store {
-    /// Saves the whole case (created when new).
-    pub async fn save_case(&self, c: &Case) -> StoreResult<()> {
+    /// Creates a new case (version 1).
+    pub async fn create_case(&self, c: &Case) -> StoreResult<()> {
         let p = props(c);
         self.with_retry(|| async {
-            let q = query(cypher::CASE_SAVE)
+            let q = query(cypher::CASE_CREATE)
                 .param("case_id", c.case_id.as_str())
                 .param("props", bolt(p.clone())?);
             self.fetch_column::<String>(q, "case_id").await
         })
         .await?;
         Ok(())
+    }
+
+    /// Saves a changed case onto `c.version`, the version it was loaded at: the new version, or
+    /// `None` when the stored case is no longer at that version (changed meanwhile) or is gone.
+    pub async fn update_case(&self, c: &Case) -> StoreResult<Option<i64>> {
+        let p = props(c);
+        let out = self
+            .with_retry(|| async {
+                let q = query(cypher::CASE_UPDATE)
+                    .param("case_id", c.case_id.as_str())
+                    .param("version", c.version)
+                    .param("props", bolt(p.clone())?);
+                self.fetch_column::<i64>(q, "version").await
+            })
+            .await?;
+        Ok(out.first().copied())
     }
 
     /// One case by id.

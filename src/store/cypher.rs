@@ -3,7 +3,10 @@
 
 pub const CASE_GET: &str = include_str!("../../cypher/case_get.cypher");
 pub const CASE_PAGE: &str = include_str!("../../cypher/case_page.cypher");
-pub const CASE_SAVE: &str = include_str!("../../cypher/case_save.cypher");
+pub const CASE_CREATE: &str = include_str!("../../cypher/case_create.cypher");
+pub const CASE_UPDATE: &str = include_str!("../../cypher/case_update.cypher");
+pub const SIGNAL_NAMING: &str = include_str!("../../cypher/signal_naming.cypher");
+pub const SIGNAL_RING_FACTS: &str = include_str!("../../cypher/signal_ring_facts.cypher");
 pub const CARD_COMPOSITION: &str = include_str!("../../cypher/card_composition.cypher");
 pub const COUNTS: &str = include_str!("../../cypher/counts.cypher");
 pub const DASHBOARD_ENTITLEMENTS: &str = include_str!("../../cypher/dashboard_entitlements.cypher");
@@ -108,7 +111,10 @@ pub const WELLBEING_RECORD: &str = include_str!("../../cypher/wellbeing_record.c
 pub const ALL: &[(&str, &str)] = &[
     ("case_get.cypher", CASE_GET),
     ("case_page.cypher", CASE_PAGE),
-    ("case_save.cypher", CASE_SAVE),
+    ("case_create.cypher", CASE_CREATE),
+    ("case_update.cypher", CASE_UPDATE),
+    ("signal_ring_facts.cypher", SIGNAL_RING_FACTS),
+    ("signal_naming.cypher", SIGNAL_NAMING),
     ("card_composition.cypher", CARD_COMPOSITION),
     ("counts.cypher", COUNTS),
     ("dashboard_entitlements.cypher", DASHBOARD_ENTITLEMENTS),

@@ -25,6 +25,7 @@ pub use jobs::{Checkpoint, FamilyRef};
 pub use events::AttemptRecord;
 pub use neighbourhood::{CardLoad, LoadScope, LoadedNeighbourhood};
 pub use offers::TransitionWrite;
+pub use signals::LinkRead;
 
 use neo4rs::{query, BoltType, ConfigBuilder, Graph, Query};
 use serde::de::DeserializeOwned;

@@ -6,7 +6,7 @@
 use crate::helpers::*;
 use serde_json::{json, Value};
 
-const CASE_FIELDS: &str = "caseId title purpose legalBasis region status openedBy subjects notes { at by text } pinnedViews { name slice } conclusion";
+const CASE_FIELDS: &str = "caseId title purpose legalBasis region status openedBy subjects notes { at by text } pinnedViews { name slice } conclusion version";
 
 fn open_q() -> String {
     format!(
@@ -350,5 +350,230 @@ fn a_read_under_a_case_is_audited_with_the_case_id() {
         assert_eq!(s["data"]["setCaseStatus"]["status"], "SUSPENDED", "{s}");
         let b = gql_as(q, json!({"i": subjects[0], "c": id}), &me).await;
         assert_eq!(error_code(&b).as_deref(), Some("FORBIDDEN"), "{b}");
+    });
+}
+
+fn note_q() -> String {
+    mutate(
+        "addCaseNote",
+        "caseId: $c, text: $x, expectedVersion: $v",
+        "$c: String!, $x: String!, $v: Int",
+    )
+}
+
+async fn read_case(id: &str, who: &str) -> Value {
+    let b = gql_as(
+        &format!("query($c: String!) {{ case(id: $c) {{ {CASE_FIELDS} }} }}"),
+        json!({"c": id}),
+        who,
+    )
+    .await;
+    b["data"]["case"].clone()
+}
+
+#[test]
+fn concurrent_changes_of_a_case_are_all_kept() {
+    run(async {
+        let me = inv("case-investigator-4");
+        let (id, _) = open_f17(&me, "F17 concurrent").await;
+        let second = sample_records("registrations.ndjson")
+            .into_iter()
+            .filter(|r| r["address_id"] == "AD-17")
+            .filter_map(|r| r["iin"].as_str().map(str::to_string))
+            .nth(1)
+            .expect("F17 has more than one person");
+        let slice = json!({"nodes": [], "edges": []}).to_string();
+        let notes: Vec<String> = (0..6).map(|k| format!("concurrent note {k}")).collect();
+        let q = note_q();
+        let mut calls = vec![];
+        for n in &notes {
+            calls.push(gql_as(&q, json!({"c": id, "x": n}), &me));
+        }
+        let sub = mutate(
+            "addCaseSubject",
+            "caseId: $c, iin: $i",
+            "$c: String!, $i: String!",
+        );
+        let pin = mutate(
+            "pinCaseView",
+            "caseId: $c, name: $n, slice: $s",
+            "$c: String!, $n: String!, $s: String!",
+        );
+        let (answers, s, p) = futures::join!(
+            futures::future::join_all(calls),
+            gql_as(&sub, json!({"c": id, "i": second}), &me),
+            gql_as(
+                &pin,
+                json!({"c": id, "n": "concurrent view", "s": slice}),
+                &me
+            ),
+        );
+        for a in answers.iter().chain([&s, &p]) {
+            assert!(a["errors"].is_null(), "{a}");
+        }
+        let c = read_case(&id, &me).await;
+        let kept: Vec<&str> = c["notes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{c}"))
+            .iter()
+            .filter_map(|n| n["text"].as_str())
+            .collect();
+        for n in &notes {
+            assert!(kept.contains(&n.as_str()), "{n} lost: {c}");
+        }
+        assert_eq!(kept.len(), notes.len(), "{c}");
+        assert!(
+            c["subjects"].as_array().unwrap().contains(&json!(second)),
+            "{c}"
+        );
+        assert_eq!(c["pinnedViews"].as_array().unwrap().len(), 1, "{c}");
+        // Opened at 1, then one version per change.
+        assert_eq!(c["version"], json!(1 + notes.len() + 2), "{c}");
+    });
+}
+
+#[test]
+fn a_change_made_from_a_stale_version_is_a_conflict() {
+    run(async {
+        let me = inv("case-investigator-5");
+        let (id, _) = open_f17(&me, "F17 stale").await;
+        let first = gql_as(&note_q(), json!({"c": id, "x": "from v1", "v": 1}), &me).await;
+        assert_eq!(first["data"]["addCaseNote"]["version"], json!(2), "{first}");
+        let stale = gql_as(
+            &note_q(),
+            json!({"c": id, "x": "also from v1", "v": 1}),
+            &me,
+        )
+        .await;
+        assert_eq!(error_code(&stale).as_deref(), Some("CONFLICT"), "{stale}");
+        assert!(
+            stale
+                .to_string()
+                .contains("changed since version 1 (now version 2)"),
+            "{stale}"
+        );
+        let c = read_case(&id, &me).await;
+        assert_eq!(c["notes"].as_array().unwrap().len(), 1, "{c}");
+        assert_eq!(c["version"], json!(2), "{c}");
+        let fresh = gql_as(&note_q(), json!({"c": id, "x": "from v2", "v": 2}), &me).await;
+        assert_eq!(fresh["data"]["addCaseNote"]["version"], json!(3), "{fresh}");
+    });
+}
+
+#[test]
+fn the_case_list_pages_by_keyset_and_stays_stable_while_cases_are_opened() {
+    run(async {
+        let me = inv("case-investigator-6");
+        let marker = "keyset paging zq";
+        let mut opened = vec![];
+        for k in 0..5 {
+            opened.push(open_f17(&me, &format!("{marker} {k}")).await.0);
+        }
+        let list_q = r#"query($q: String, $a: String, $n: Int) {
+  cases(search: $q, after: $a, first: $n) { edges { cursor node { caseId } } pageInfo { hasNextPage endCursor } }
+}"#;
+        let page = |after: Option<String>| {
+            let me = me.clone();
+            async move { gql_as(list_q, json!({"q": marker, "a": after, "n": 2}), &me).await }
+        };
+        let ids = |b: &Value| -> Vec<String> {
+            b["data"]["cases"]["edges"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{b}"))
+                .iter()
+                .map(|e| e["node"]["caseId"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let p1 = page(None).await;
+        let mut seen = ids(&p1);
+        assert_eq!(seen.len(), 2, "{p1}");
+        assert_eq!(p1["data"]["cases"]["pageInfo"]["hasNextPage"], true);
+        let mut cursor = p1["data"]["cases"]["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_string);
+        assert!(
+            cursor.as_deref().is_some_and(|c| c.starts_with("c:CASE-")),
+            "{p1}"
+        );
+        // Cases opened between pages: they never shift or repeat what was seen.
+        for k in 5..8 {
+            opened.push(open_f17(&me, &format!("{marker} {k}")).await.0);
+        }
+        loop {
+            let p = page(cursor.clone()).await;
+            let got = ids(&p);
+            for g in &got {
+                assert!(!seen.contains(g), "{g} repeated: {p}");
+            }
+            assert!(got.windows(2).all(|w| w[0] < w[1]), "{p}");
+            assert!(got.iter().all(|g| seen.last().is_none_or(|l| g > l)), "{p}");
+            seen.extend(got);
+            if p["data"]["cases"]["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            cursor = p["data"]["cases"]["pageInfo"]["endCursor"]
+                .as_str()
+                .map(str::to_string);
+        }
+        // Everything opened before the first page is listed exactly once.
+        for id in &opened[..5] {
+            assert_eq!(
+                seen.iter().filter(|s| *s == id).count(),
+                1,
+                "{id}: {seen:?}"
+            );
+        }
+        let bad = gql_as(list_q, json!({"q": marker, "a": "i:3", "n": 2}), &me).await;
+        assert_eq!(error_code(&bad).as_deref(), Some("BAD_USER_INPUT"), "{bad}");
+        assert!(bad.to_string().contains("after"), "{bad}");
+    });
+}
+
+#[test]
+fn a_subject_registered_outside_the_investigators_region_is_refused() {
+    run(async {
+        let me = inv("case-investigator-7");
+        let (id, _) = open_f17(&me, "F17 region of subjects").await;
+        // AD-02 is in Astana; the investigator works Almaty.
+        let astana = first_iin_at("AD-02");
+        let add = mutate(
+            "addCaseSubject",
+            "caseId: $c, iin: $i",
+            "$c: String!, $i: String!",
+        );
+        let b = gql_as(&add, json!({"c": id, "i": astana}), &me).await;
+        assert_eq!(error_code(&b).as_deref(), Some("FORBIDDEN"), "{b}");
+        assert!(
+            b.to_string()
+                .contains("registered in ASTANA today, outside your region scope"),
+            "{b}"
+        );
+        let c = read_case(&id, &me).await;
+        assert_eq!(c["subjects"].as_array().unwrap().len(), 1, "{c}");
+        assert_eq!(c["version"], json!(1), "{c}");
+        // Not at opening either.
+        let o = gql_as(
+            &open_q(),
+            json!({"t": "x", "p": "p", "l": "l", "r": "ALMATY_CITY", "s": [first_iin_at("AD-17"), astana]}),
+            &me,
+        )
+        .await;
+        assert_eq!(error_code(&o).as_deref(), Some("FORBIDDEN"), "{o}");
+        assert!(o.to_string().contains("subjects"), "{o}");
+        // A valid IIN nobody has: not found, naming the field.
+        let nobody = fresh_iin("1990-01-01", family_card::domain::ids::Sex::Male);
+        let n = gql_as(&add, json!({"c": id, "i": nobody.as_str()}), &me).await;
+        assert_eq!(error_code(&n).as_deref(), Some("NOT_FOUND"), "{n}");
+        // A national investigator may add the Astana person to the same region's case? The
+        // case is Almaty's: a national-scope investigator works every region.
+        let national = token_with(
+            "investigator",
+            "*",
+            "case-national",
+            Some("F17 review"),
+            None,
+        );
+        let ok = gql_as(&add, json!({"c": id, "i": astana}), &national).await;
+        assert!(ok["errors"].is_null(), "{ok}");
     });
 }

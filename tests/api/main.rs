@@ -18,3 +18,4 @@ mod pages;
 mod proactive;
 mod round_trips;
 mod security;
+mod signals;
