@@ -270,6 +270,31 @@ impl Store {
             .next())
     }
 
+    /// The neighbourhood of the anchor of the materialised card `family_id`, with every fact, in
+    /// ONE round trip (`family_neighbourhood_by_id.cypher`: the Family node and the anchor's
+    /// neighbourhood in one statement), or `None` when no such card is stored.
+    pub async fn load_family_by_id(
+        &self,
+        family_id: &str,
+    ) -> StoreResult<Option<LoadedNeighbourhood>> {
+        let rows = self
+            .with_retry(|| async {
+                let q = query(cypher::FAMILY_NEIGHBOURHOOD_BY_ID)
+                    .param("family_id", family_id)
+                    .param("with_relatives", false)
+                    .param(
+                        "max_co_registrations",
+                        neighbourhood::MAX_CO_REGISTRATIONS,
+                    );
+                self.read_each(q, rows::person_entry).await
+            })
+            .await?;
+        let Some(anchor) = rows.first().map(|r| r.focus.clone()) else {
+            return Ok(None);
+        };
+        Ok(Some(neighbourhood::assemble(&anchor, rows)))
+    }
+
     /// A page of persons for the family-card materialisation (keyset on IIN).
     pub async fn family_candidates_page(&self, after: &str, limit: i64) -> StoreResult<Vec<Value>> {
         let q = query(cypher::FAMILY_CANDIDATES_PAGE)

@@ -257,6 +257,59 @@ fn a_family_card_costs_one_round_trip_for_an_anchor_and_for_a_member_with_nested
     });
 }
 
+#[test]
+fn a_family_card_by_id_costs_one_round_trip_and_equals_the_card_by_iin() {
+    run(async {
+        let (anchor, child) = anchor_and_child().await;
+        let d = reference_date();
+        let by_iin = family_cards::family_of_person(&app().store, &Iin::parse(&child).unwrap(), d)
+            .await
+            .unwrap();
+        let id = by_iin.composition.family_id.as_str().to_string();
+        // The same card, loaded by its id: the same snapshot as by a member's IIN.
+        let by_id = family_cards::family_by_id(&app().store, &id, d).await.unwrap();
+        assert_eq!(by_id, by_iin);
+        let svc = counted_service().await;
+        const BY_ID: &str = "query($id: String!, $asOf: NaiveDate) { family(familyId: $id, asOf: $asOf) { \
+familyId anchorIin size members(first: 5) { edges { node { iin role } } } \
+household { addressId residents } wellbeing { level } } }";
+        let vars = json!({"id": id, "asOf": d.to_string()});
+        svc.traffic_of(BY_ID, vars.clone()).await;
+        let (body, w) = svc.traffic_of(BY_ID, vars).await;
+        assert_eq!(body["data"]["family"]["familyId"], json!(id));
+        assert_eq!(body["data"]["family"]["anchorIin"], json!(anchor));
+        assert_eq!(
+            (w.run, w.round_trips, w.reset, w.begin),
+            (1, 1, 0, 0),
+            "one statement, one round trip, no RESET: {w:?}"
+        );
+        // An unknown id: one round trip too, and a clear not-found.
+        let unknown = json!({"query": BY_ID, "variables": {"id": "FAM-UNKNOWN", "asOf": d.to_string()}});
+        *svc.wire.lock().unwrap() = Wire::default();
+        let body: Value = reqwest::Client::new()
+            .post(&svc.url)
+            .bearer_auth(&svc.token)
+            .json(&unknown)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(body.get("errors").is_some(), "{body}");
+        assert_eq!(svc.wire.lock().unwrap().run, 1);
+    });
+}
+
+#[test]
+fn the_by_id_statement_is_the_neighbourhood_statement_after_its_head() {
+    let tail = |text: &str| text[text.find("OPTIONAL MATCH (f0)").unwrap()..].to_string();
+    assert_eq!(
+        tail(family_card::store::cypher::FAMILY_NEIGHBOURHOOD_BY_ID),
+        tail(family_card::store::cypher::FAMILY_NEIGHBOURHOOD)
+    );
+}
+
 /// The reference: the person's own neighbourhood to resolve the anchor, then the anchor's own
 /// load — what the service did before one load held both.
 async fn two_loads(store: &Store, iin: &Iin, d: chrono::NaiveDate) -> Option<FamilySnapshot> {
