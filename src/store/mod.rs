@@ -35,7 +35,7 @@ use std::time::Duration;
 /// How to reach the database: the same shape for Neo4j and ArcadeDB.
 #[derive(Debug, Clone)]
 pub struct DbConfig {
-    /// `bolt://host:port`
+    /// `bolt://host:port` (one server), or `neo4j://host:port` (a cluster: see `connect`).
     pub uri: String,
     pub user: String,
     pub password: crate::secret::Secret<String>,
@@ -113,6 +113,16 @@ impl Store {
             uri: cfg.uri.clone(),
             cause: e.to_string(),
         };
+        if cfg.uri.starts_with("neo4j") {
+            // `neo4j://`: with the `cluster` feature neo4rs routes (ROUTE, a routing table, reads
+            // to readers, writes to the leader); without it, it connects to the one address with a
+            // routing context, and the cluster member routes on the server side.
+            tracing::info!(
+                uri = %cfg.uri,
+                client_side_routing = cfg!(feature = "cluster"),
+                "routing URI"
+            );
+        }
         let graph = Graph::connect(b.build().map_err(unreachable)?).map_err(unreachable)?;
         let store = Store {
             graph,

@@ -363,3 +363,35 @@ fn the_composition_statement_has_the_same_head_as_the_full_one() {
         head(family_card::store::cypher::FAMILY_NEIGHBOURHOOD)
     );
 }
+
+/// `neo4j://` (a routing URI) against the local engine, through the counting proxy. Without the
+/// `cluster` feature neo4rs connects straight to the one address with a routing context in its
+/// HELLO (what a Neo4j cluster's server-side routing answers); with it, the driver first asks for
+/// the routing table (ROUTE, which ArcadeDB answers with itself in every role) and then sends
+/// reads to the readers it names. Either way a card read gives the same snapshot as over `bolt://`.
+#[test]
+fn a_routing_uri_reads_the_same_card_as_a_direct_one() {
+    run(async {
+        let a = app();
+        let target = a.db_config.uri.trim_start_matches("bolt://").to_string();
+        let (proxied, wire) = counting_proxy(target).await;
+        let mut cfg = a.db_config.clone();
+        cfg.uri = proxied.replacen("bolt://", "neo4j://", 1);
+        let store = Store::connect(&cfg).await.expect("a neo4j:// URI connects");
+        let (anchor, child) = anchor_and_child().await;
+        let d = reference_date();
+        for iin in [anchor, child] {
+            let iin = Iin::parse(&iin).unwrap();
+            let routed = family_cards::family_of_person(&store, &iin, d).await.unwrap();
+            let direct = family_cards::family_of_person(&a.store, &iin, d).await.unwrap();
+            assert_eq!(routed, direct, "{iin}");
+        }
+        let w = wire.lock().unwrap().clone();
+        if cfg!(feature = "cluster") {
+            assert!(w.route >= 1, "the routing driver asks for the routing table: {w:?}");
+        } else {
+            assert_eq!(w.route, 0, "{w:?}");
+            assert!(w.run >= 2, "both reads went to the one address: {w:?}");
+        }
+    });
+}
