@@ -303,7 +303,7 @@ household { addressId residents } wellbeing { level } } }";
 
 #[test]
 fn the_by_id_statement_is_the_neighbourhood_statement_after_its_head() {
-    let tail = |text: &str| text[text.find("OPTIONAL MATCH (f0)").unwrap()..].to_string();
+    let tail = |text: &str| text[text.find("\nOPTIONAL MATCH (f0)").unwrap()..].to_string();
     assert_eq!(
         tail(family_card::store::cypher::FAMILY_NEIGHBOURHOOD_BY_ID),
         tail(family_card::store::cypher::FAMILY_NEIGHBOURHOOD)
