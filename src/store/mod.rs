@@ -292,10 +292,7 @@ impl Store {
                 let q = query(cypher::FAMILY_NEIGHBOURHOOD_BY_ID)
                     .param("family_id", family_id)
                     .param("with_relatives", false)
-                    .param(
-                        "max_co_registrations",
-                        neighbourhood::MAX_CO_REGISTRATIONS,
-                    );
+                    .param("max_co_registrations", neighbourhood::MAX_CO_REGISTRATIONS);
                 self.read_each(q, rows::person_entry).await
             })
             .await?;

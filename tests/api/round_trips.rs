@@ -267,10 +267,13 @@ fn a_family_card_by_id_costs_one_round_trip_and_equals_the_card_by_iin() {
             .unwrap();
         let id = by_iin.composition.family_id.as_str().to_string();
         // The same card, loaded by its id: the same snapshot as by a member's IIN.
-        let by_id = family_cards::family_by_id(&app().store, &id, d).await.unwrap();
+        let by_id = family_cards::family_by_id(&app().store, &id, d)
+            .await
+            .unwrap();
         assert_eq!(by_id, by_iin);
         let svc = counted_service().await;
-        const BY_ID: &str = "query($id: String!, $asOf: NaiveDate) { family(familyId: $id, asOf: $asOf) { \
+        const BY_ID: &str =
+            "query($id: String!, $asOf: NaiveDate) { family(familyId: $id, asOf: $asOf) { \
 familyId anchorIin size members(first: 5) { edges { node { iin role } } } \
 household { addressId residents } wellbeing { level } } }";
         let vars = json!({"id": id, "asOf": d.to_string()});
@@ -284,7 +287,8 @@ household { addressId residents } wellbeing { level } } }";
             "one statement, one round trip, no RESET: {w:?}"
         );
         // An unknown id: one round trip too, and a clear not-found.
-        let unknown = json!({"query": BY_ID, "variables": {"id": "FAM-UNKNOWN", "asOf": d.to_string()}});
+        let unknown =
+            json!({"query": BY_ID, "variables": {"id": "FAM-UNKNOWN", "asOf": d.to_string()}});
         *svc.wire.lock().unwrap() = Wire::default();
         let body: Value = reqwest::Client::new()
             .post(&svc.url)
@@ -382,13 +386,20 @@ fn a_routing_uri_reads_the_same_card_as_a_direct_one() {
         let d = reference_date();
         for iin in [anchor, child] {
             let iin = Iin::parse(&iin).unwrap();
-            let routed = family_cards::family_of_person(&store, &iin, d).await.unwrap();
-            let direct = family_cards::family_of_person(&a.store, &iin, d).await.unwrap();
+            let routed = family_cards::family_of_person(&store, &iin, d)
+                .await
+                .unwrap();
+            let direct = family_cards::family_of_person(&a.store, &iin, d)
+                .await
+                .unwrap();
             assert_eq!(routed, direct, "{iin}");
         }
         let w = wire.lock().unwrap().clone();
         if cfg!(feature = "cluster") {
-            assert!(w.route >= 1, "the routing driver asks for the routing table: {w:?}");
+            assert!(
+                w.route >= 1,
+                "the routing driver asks for the routing table: {w:?}"
+            );
         } else {
             assert_eq!(w.route, 0, "{w:?}");
             assert!(w.run >= 2, "both reads went to the one address: {w:?}");

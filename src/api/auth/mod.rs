@@ -316,3 +316,46 @@ pub fn principal_of(c: Claims) -> Result<Principal, AuthError> {
         token_id: short(c.jti, "jti")?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyst() -> Principal {
+        Principal {
+            subject: "s".into(),
+            role: Role::Analyst,
+            region: RegionScope::National,
+            partner_id: None,
+            purpose: None,
+            token_id: None,
+        }
+    }
+
+    #[test]
+    fn a_verified_token_is_trusted_until_its_expiry_and_at_most_a_minute() {
+        let v = VerifiedTokens::default();
+        let now = 1_000_000;
+        v.put("token-a", &analyst(), now + 10, now);
+        assert_eq!(v.get("token-a", now), Some(analyst()));
+        assert_eq!(v.get("token-a", now + 9), Some(analyst()));
+        assert_eq!(v.get("token-a", now + 10), None, "expired: checked again");
+        assert_eq!(v.get("token-b", now), None, "another token is not trusted");
+        v.put("token-c", &analyst(), now + 3_600, now);
+        assert!(v.get("token-c", now + 59).is_some());
+        assert_eq!(
+            v.get("token-c", now + 60),
+            None,
+            "re-checked after a minute"
+        );
+    }
+
+    #[test]
+    fn the_verified_tokens_stay_bounded() {
+        let v = VerifiedTokens::default();
+        for i in 0..VerifiedTokens::MAX_ENTRIES + 5 {
+            v.put(&format!("t{i}"), &analyst(), 100, 0);
+        }
+        assert!(v.0.lock().unwrap().len() <= VerifiedTokens::MAX_ENTRIES);
+    }
+}
