@@ -143,8 +143,16 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        use axum::serve::ListenerExt;
         let router = self.router();
-        axum::serve(self.listener, router)
+        // Responses go out as soon as they are written: with Nagle's algorithm on, a response
+        // written in two segments waits for the client's delayed ACK (tens of milliseconds).
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::warn!(error = %e, "TCP_NODELAY not set on an accepted connection");
+            }
+        });
+        axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
             .await
     }

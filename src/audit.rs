@@ -172,12 +172,30 @@ impl AuditLog {
 
     /// Appends a record; returns its `seq` once it is on disk.
     pub async fn append(&self, draft: AuditDraft) -> Result<u64, AuditError> {
+        self.submit(draft).await?.on_disk().await
+    }
+
+    /// Hands a record to the writer and returns at once: the caller may do other work (serialise
+    /// its answer) while the record is written and synced, and must await
+    /// [`PendingRecord::on_disk`] before it answers.
+    pub async fn submit(&self, draft: AuditDraft) -> Result<PendingRecord, AuditError> {
         let (tx, rx) = oneshot::channel();
         self.tx
             .send((draft, tx))
             .await
             .map_err(|_| AuditError::Stopped)?;
-        rx.await.map_err(|_| AuditError::Stopped)?
+        Ok(PendingRecord(rx))
+    }
+}
+
+/// A record handed to the writer, not yet known to be on disk.
+#[must_use = "an answer may leave only once its record is on disk"]
+pub struct PendingRecord(oneshot::Receiver<Result<u64, AuditError>>);
+
+impl PendingRecord {
+    /// The record's `seq` once it is on disk, or why it could not be written.
+    pub async fn on_disk(self) -> Result<u64, AuditError> {
+        self.0.await.map_err(|_| AuditError::Stopped)?
     }
 }
 

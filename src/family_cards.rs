@@ -128,19 +128,29 @@ pub fn snapshot_of_anchor(
     FamilySnapshot::build(&ln.neighbourhood, anchor, as_of, &ln.co_registrations).map(Some)
 }
 
-/// A family card by id on `as_of`.
+/// A family card by id on `as_of`, or `CardNotInForce` when its anchor belonged to another
+/// family that day. ONE round trip: the card's Family node and its anchor's neighbourhood come in
+/// one statement, with every fact (a card by id is asked for rarely enough that a second,
+/// composition-only statement is not worth keeping in step).
 pub async fn family_by_id(
     store: &Store,
     family_id: &str,
     as_of: NaiveDate,
-    scope: LoadScope,
 ) -> Result<FamilySnapshot, FamilyError> {
-    let anchor = store
-        .family_anchor(family_id)
+    let ln = store
+        .load_family_by_id(family_id)
         .await?
         .ok_or(FamilyError::FamilyNotFound)?;
-    let anchor = Iin::parse(&anchor).map_err(|_| FamilyError::FamilyNotFound)?;
-    family_of_anchor(store, &anchor, as_of, scope).await
+    let anchor = ln.focus.clone();
+    if Resolver::new(&ln.neighbourhood, as_of).anchor_for(&anchor)? != &anchor {
+        return Err(FamilyError::CardNotInForce(as_of));
+    }
+    Ok(FamilySnapshot::build(
+        &ln.neighbourhood,
+        &anchor,
+        as_of,
+        &ln.co_registrations,
+    )?)
 }
 
 /// Creates a `Family` node for every person who is a candidate anchor on `on` (idempotent).

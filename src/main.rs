@@ -945,14 +945,17 @@ async fn main() -> anyhow::Result<()> {
             );
             for (what, p) in [("anchors", &r.anchors), ("members", &r.members)] {
                 println!(
-                    "  {what:8} n={:4}  service p50 {:.2} ms p99 {:.2} ms | raw p50 {:.2} ms p99 {:.2} ms | ratio p50 {:.2} p99 {:.2}",
+                    "  {what:8} n={:4}  service p50 {:.2} ms p99 {:.2} ms mean {:.2} ms | raw p50 {:.2} ms p99 {:.2} ms mean {:.2} ms | ratio p50 {:.2} p99 {:.2} mean {:.2}",
                     p.samples,
                     ms(p.service_p50),
                     ms(p.service_p99),
+                    ms(p.service_mean),
                     ms(p.raw_p50),
                     ms(p.raw_p99),
+                    ms(p.raw_mean),
                     p.service_p50.as_secs_f64() / p.raw_p50.as_secs_f64().max(1e-9),
                     p.service_p99.as_secs_f64() / p.raw_p99.as_secs_f64().max(1e-9),
+                    p.service_mean.as_secs_f64() / p.raw_mean.as_secs_f64().max(1e-9),
                 );
             }
             println!(
@@ -961,11 +964,13 @@ async fn main() -> anyhow::Result<()> {
             );
             for t in &r.throughput {
                 println!(
-                    "  {:3} clients: service {:7.0} req/s | raw {:7.0} req/s | ratio {:.2}",
+                    "  {:3} clients: service {:7.0} req/s | raw {:7.0} req/s | ratio {:.2} | bench process CPU per request: service {:.3} ms, raw {:.3} ms",
                     t.clients,
                     t.service_per_s,
                     t.raw_per_s,
-                    t.service_per_s / t.raw_per_s.max(1e-9)
+                    t.service_per_s / t.raw_per_s.max(1e-9),
+                    ms(t.service_cpu_per_request),
+                    ms(t.raw_cpu_per_request),
                 );
             }
         }

@@ -218,7 +218,7 @@ impl Gate {
         self.require(Action::ReadFamily, what, id)?;
         let s = self
             .cached(LoadKey::FamilyById(id.into(), as_of), || {
-                family_cards::family_by_id(&self.store, id, as_of, self.scope)
+                family_cards::family_by_id(&self.store, id, as_of)
             })
             .await
             .map_err(|e| self.failed(what, id, e))?;

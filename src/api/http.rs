@@ -548,16 +548,27 @@ pub(super) async fn finish(
     let mut disclosed = BTreeSet::new();
     for_each_string(&mut body, &mut |s| full_iins_in(s, &mut disclosed));
     draft.disclosed_iins = disclosed.into_iter().collect();
-    if let Err(e) = app.audit.append(draft).await {
-        tracing::error!(error = %e, "audit record not written; answer withheld");
-        return refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            media,
-            "UNAVAILABLE",
-            "the audit trail cannot be written; try again later",
-        );
+    // The answer is serialised while the writer writes and syncs the record; it leaves only
+    // once the record is on disk.
+    let written = match app.audit.submit(draft).await {
+        Ok(pending) => {
+            let answer = json_response(status, media, &body);
+            pending.on_disk().await.map(|_| answer)
+        }
+        Err(e) => Err(e),
+    };
+    match written {
+        Ok(answer) => answer,
+        Err(e) => {
+            tracing::error!(error = %e, "audit record not written; answer withheld");
+            refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                media,
+                "UNAVAILABLE",
+                "the audit trail cannot be written; try again later",
+            )
+        }
     }
-    json_response(status, media, &body)
 }
 
 /// `GET /audit/export?subject=&iin=&from=&to=`: the matching records as NDJSON (auditors).

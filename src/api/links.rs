@@ -423,14 +423,9 @@ impl LinksQuery {
         let iins: Vec<Iin> = match person {
             Some(iin) => vec![iin],
             None => {
-                let card = crate::family_cards::family_by_id(
-                    g.store(),
-                    &object,
-                    today(),
-                    crate::store::LoadScope::Composition,
-                )
-                .await
-                .map_err(ApiError::from)?;
+                let card = crate::family_cards::family_by_id(g.store(), &object, today())
+                    .await
+                    .map_err(ApiError::from)?;
                 card.composition
                     .members
                     .iter()

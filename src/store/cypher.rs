@@ -37,6 +37,8 @@ pub const FAMILIES_RANGE_PAGE: &str = include_str!("../../cypher/families_range_
 pub const FAMILY_BY_ID: &str = include_str!("../../cypher/family_by_id.cypher");
 pub const FAMILY_CANDIDATES_PAGE: &str = include_str!("../../cypher/family_candidates_page.cypher");
 pub const FAMILY_NEIGHBOURHOOD: &str = include_str!("../../cypher/family_neighbourhood.cypher");
+pub const FAMILY_NEIGHBOURHOOD_BY_ID: &str =
+    include_str!("../../cypher/family_neighbourhood_by_id.cypher");
 pub const INBOUND_SMS_OUTCOME: &str = include_str!("../../cypher/inbound_sms_outcome.cypher");
 pub const INBOUND_SMS_RECORD: &str = include_str!("../../cypher/inbound_sms_record.cypher");
 pub const INBOUND_SMS_RECENT_FAILURES: &str =
@@ -150,6 +152,10 @@ pub const ALL: &[(&str, &str)] = &[
     ("family_by_id.cypher", FAMILY_BY_ID),
     ("family_candidates_page.cypher", FAMILY_CANDIDATES_PAGE),
     ("family_neighbourhood.cypher", FAMILY_NEIGHBOURHOOD),
+    (
+        "family_neighbourhood_by_id.cypher",
+        FAMILY_NEIGHBOURHOOD_BY_ID,
+    ),
     ("inbound_sms_outcome.cypher", INBOUND_SMS_OUTCOME),
     (
         "inbound_sms_recent_failures.cypher",

@@ -37,7 +37,7 @@ use std::time::Duration;
 /// How to reach the database: the same shape for Neo4j and ArcadeDB.
 #[derive(Debug, Clone)]
 pub struct DbConfig {
-    /// `bolt://host:port`
+    /// `bolt://host:port` (one server), or `neo4j://host:port` (a cluster: see `connect`).
     pub uri: String,
     pub user: String,
     pub password: crate::secret::Secret<String>,
@@ -115,6 +115,16 @@ impl Store {
             uri: cfg.uri.clone(),
             cause: e.to_string(),
         };
+        if cfg.uri.starts_with("neo4j") {
+            // `neo4j://`: with the `cluster` feature neo4rs routes (ROUTE, a routing table, reads
+            // to readers, writes to the leader); without it, it connects to the one address with a
+            // routing context, and the cluster member routes on the server side.
+            tracing::info!(
+                uri = %cfg.uri,
+                client_side_routing = cfg!(feature = "cluster"),
+                "routing URI"
+            );
+        }
         let graph = Graph::connect(b.build().map_err(unreachable)?).map_err(unreachable)?;
         let store = Store {
             graph,
@@ -270,6 +280,28 @@ impl Store {
             .await?
             .into_iter()
             .next())
+    }
+
+    /// The neighbourhood of the anchor of the materialised card `family_id`, with every fact, in
+    /// ONE round trip (`family_neighbourhood_by_id.cypher`: the Family node and the anchor's
+    /// neighbourhood in one statement), or `None` when no such card is stored.
+    pub async fn load_family_by_id(
+        &self,
+        family_id: &str,
+    ) -> StoreResult<Option<LoadedNeighbourhood>> {
+        let rows = self
+            .with_retry(|| async {
+                let q = query(cypher::FAMILY_NEIGHBOURHOOD_BY_ID)
+                    .param("family_id", family_id)
+                    .param("with_relatives", false)
+                    .param("max_co_registrations", neighbourhood::MAX_CO_REGISTRATIONS);
+                self.read_each(q, rows::person_entry).await
+            })
+            .await?;
+        let Some(anchor) = rows.first().map(|r| r.focus.clone()) else {
+            return Ok(None);
+        };
+        Ok(Some(neighbourhood::assemble(&anchor, rows)))
     }
 
     /// A page of persons for the family-card materialisation (keyset on IIN).

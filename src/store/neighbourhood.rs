@@ -231,7 +231,7 @@ fn neighbourhood_query(iins: &[&str], with_relatives: bool, scope: LoadScope) ->
 
 /// Turns the rows of one focus person into a [`LoadedNeighbourhood`]. A person reached twice
 /// (the focus on a cycle of links) counts once.
-fn assemble(iin: &Iin, rows: Vec<PersonEntry>) -> LoadedNeighbourhood {
+pub(super) fn assemble(iin: &Iin, rows: Vec<PersonEntry>) -> LoadedNeighbourhood {
     let mut n = Neighbourhood::default();
     let mut co_registrations = vec![];
     for row in rows {

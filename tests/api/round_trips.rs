@@ -257,6 +257,63 @@ fn a_family_card_costs_one_round_trip_for_an_anchor_and_for_a_member_with_nested
     });
 }
 
+#[test]
+fn a_family_card_by_id_costs_one_round_trip_and_equals_the_card_by_iin() {
+    run(async {
+        let (anchor, child) = anchor_and_child().await;
+        let d = reference_date();
+        let by_iin = family_cards::family_of_person(&app().store, &Iin::parse(&child).unwrap(), d)
+            .await
+            .unwrap();
+        let id = by_iin.composition.family_id.as_str().to_string();
+        // The same card, loaded by its id: the same snapshot as by a member's IIN.
+        let by_id = family_cards::family_by_id(&app().store, &id, d)
+            .await
+            .unwrap();
+        assert_eq!(by_id, by_iin);
+        let svc = counted_service().await;
+        const BY_ID: &str =
+            "query($id: String!, $asOf: NaiveDate) { family(familyId: $id, asOf: $asOf) { \
+familyId anchorIin size members(first: 5) { edges { node { iin role } } } \
+household { addressId residents } wellbeing { level } } }";
+        let vars = json!({"id": id, "asOf": d.to_string()});
+        svc.traffic_of(BY_ID, vars.clone()).await;
+        let (body, w) = svc.traffic_of(BY_ID, vars).await;
+        assert_eq!(body["data"]["family"]["familyId"], json!(id));
+        assert_eq!(body["data"]["family"]["anchorIin"], json!(anchor));
+        assert_eq!(
+            (w.run, w.round_trips, w.reset, w.begin),
+            (1, 1, 0, 0),
+            "one statement, one round trip, no RESET: {w:?}"
+        );
+        // An unknown id: one round trip too, and a clear not-found.
+        let unknown =
+            json!({"query": BY_ID, "variables": {"id": "FAM-UNKNOWN", "asOf": d.to_string()}});
+        *svc.wire.lock().unwrap() = Wire::default();
+        let body: Value = reqwest::Client::new()
+            .post(&svc.url)
+            .bearer_auth(&svc.token)
+            .json(&unknown)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(body.get("errors").is_some(), "{body}");
+        assert_eq!(svc.wire.lock().unwrap().run, 1);
+    });
+}
+
+#[test]
+fn the_by_id_statement_is_the_neighbourhood_statement_after_its_head() {
+    let tail = |text: &str| text[text.find("\nOPTIONAL MATCH (f0)").unwrap()..].to_string();
+    assert_eq!(
+        tail(family_card::store::cypher::FAMILY_NEIGHBOURHOOD_BY_ID),
+        tail(family_card::store::cypher::FAMILY_NEIGHBOURHOOD)
+    );
+}
+
 /// The reference: the person's own neighbourhood to resolve the anchor, then the anchor's own
 /// load — what the service did before one load held both.
 async fn two_loads(store: &Store, iin: &Iin, d: chrono::NaiveDate) -> Option<FamilySnapshot> {
@@ -309,4 +366,43 @@ fn the_composition_statement_has_the_same_head_as_the_full_one() {
         head(family_card::store::cypher::CARD_COMPOSITION),
         head(family_card::store::cypher::FAMILY_NEIGHBOURHOOD)
     );
+}
+
+/// `neo4j://` (a routing URI) against the local engine, through the counting proxy. Without the
+/// `cluster` feature neo4rs connects straight to the one address with a routing context in its
+/// HELLO (what a Neo4j cluster's server-side routing answers); with it, the driver first asks for
+/// the routing table (ROUTE, which ArcadeDB answers with itself in every role) and then sends
+/// reads to the readers it names. Either way a card read gives the same snapshot as over `bolt://`.
+#[test]
+fn a_routing_uri_reads_the_same_card_as_a_direct_one() {
+    run(async {
+        let a = app();
+        let target = a.db_config.uri.trim_start_matches("bolt://").to_string();
+        let (proxied, wire) = counting_proxy(target).await;
+        let mut cfg = a.db_config.clone();
+        cfg.uri = proxied.replacen("bolt://", "neo4j://", 1);
+        let store = Store::connect(&cfg).await.expect("a neo4j:// URI connects");
+        let (anchor, child) = anchor_and_child().await;
+        let d = reference_date();
+        for iin in [anchor, child] {
+            let iin = Iin::parse(&iin).unwrap();
+            let routed = family_cards::family_of_person(&store, &iin, d)
+                .await
+                .unwrap();
+            let direct = family_cards::family_of_person(&a.store, &iin, d)
+                .await
+                .unwrap();
+            assert_eq!(routed, direct, "{iin}");
+        }
+        let w = wire.lock().unwrap().clone();
+        if cfg!(feature = "cluster") {
+            assert!(
+                w.route >= 1,
+                "the routing driver asks for the routing table: {w:?}"
+            );
+        } else {
+            assert_eq!(w.route, 0, "{w:?}");
+            assert!(w.run >= 2, "both reads went to the one address: {w:?}");
+        }
+    });
 }

@@ -131,6 +131,43 @@ pub struct Authenticator {
     issuer: String,
     audience: String,
     keys: Keys,
+    verified: VerifiedTokens,
+}
+
+/// Tokens already verified, by the SHA-256 of their text, with the principal they gave and the
+/// instant they stop being trusted without a new check: their `exp`, and at most
+/// [`VerifiedTokens::RECHECK_SECONDS`] after the check (so a key withdrawn from the issuer's JWKS
+/// stops working soon after). A client sends the same token for every request of a session; an
+/// Ed25519 or RSA verification costs more than the rest of the request's authentication.
+/// Bounded: when full, it is emptied.
+#[derive(Default)]
+struct VerifiedTokens(std::sync::Mutex<std::collections::HashMap<[u8; 32], (Principal, i64)>>);
+
+impl VerifiedTokens {
+    const RECHECK_SECONDS: i64 = 60;
+    const MAX_ENTRIES: usize = 10_000;
+
+    fn digest(token: &str) -> [u8; 32] {
+        <sha2::Sha256 as sha2::Digest>::digest(token.as_bytes()).into()
+    }
+
+    fn get(&self, token: &str, now: i64) -> Option<Principal> {
+        let map = self.0.lock().ok()?;
+        match map.get(&Self::digest(token)) {
+            Some((p, until)) if now < *until => Some(p.clone()),
+            _ => None,
+        }
+    }
+
+    fn put(&self, token: &str, who: &Principal, exp: i64, now: i64) {
+        let until = exp.min(now + Self::RECHECK_SECONDS);
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= Self::MAX_ENTRIES {
+                map.clear();
+            }
+            map.insert(Self::digest(token), (who.clone(), until));
+        }
+    }
 }
 
 impl Authenticator {
@@ -139,6 +176,7 @@ impl Authenticator {
             issuer: issuer.issuer.clone(),
             audience: issuer.audience.clone(),
             keys: Keys::Local(issuer),
+            verified: VerifiedTokens::default(),
         }
     }
 
@@ -147,6 +185,7 @@ impl Authenticator {
             issuer,
             audience,
             keys: Keys::Remote(cache),
+            verified: VerifiedTokens::default(),
         }
     }
 
@@ -186,6 +225,17 @@ impl Authenticator {
         if token.len() > 16 * 1024 {
             return Err(AuthError::Malformed);
         }
+        let now = chrono::Utc::now().timestamp();
+        if let Some(who) = self.verified.get(token, now) {
+            return Ok(who);
+        }
+        let (who, exp) = self.verify(token).await?;
+        self.verified.put(token, &who, exp, now);
+        Ok(who)
+    }
+
+    /// Every check of the module doc on one token: its principal and its `exp`.
+    async fn verify(&self, token: &str) -> Result<(Principal, i64), AuthError> {
         // `alg: none` and unknown algorithms fail to parse here; HMAC parses and is refused next.
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Malformed)?;
         if !ALLOWED_ALGORITHMS.contains(&header.alg) {
@@ -219,7 +269,8 @@ impl Authenticator {
                 _ => AuthError::Malformed,
             }
         })?;
-        principal_of(data.claims)
+        let exp = data.claims.exp;
+        Ok((principal_of(data.claims)?, exp))
     }
 }
 
@@ -264,4 +315,47 @@ pub fn principal_of(c: Claims) -> Result<Principal, AuthError> {
         purpose: short(c.purpose, "purpose")?,
         token_id: short(c.jti, "jti")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyst() -> Principal {
+        Principal {
+            subject: "s".into(),
+            role: Role::Analyst,
+            region: RegionScope::National,
+            partner_id: None,
+            purpose: None,
+            token_id: None,
+        }
+    }
+
+    #[test]
+    fn a_verified_token_is_trusted_until_its_expiry_and_at_most_a_minute() {
+        let v = VerifiedTokens::default();
+        let now = 1_000_000;
+        v.put("token-a", &analyst(), now + 10, now);
+        assert_eq!(v.get("token-a", now), Some(analyst()));
+        assert_eq!(v.get("token-a", now + 9), Some(analyst()));
+        assert_eq!(v.get("token-a", now + 10), None, "expired: checked again");
+        assert_eq!(v.get("token-b", now), None, "another token is not trusted");
+        v.put("token-c", &analyst(), now + 3_600, now);
+        assert!(v.get("token-c", now + 59).is_some());
+        assert_eq!(
+            v.get("token-c", now + 60),
+            None,
+            "re-checked after a minute"
+        );
+    }
+
+    #[test]
+    fn the_verified_tokens_stay_bounded() {
+        let v = VerifiedTokens::default();
+        for i in 0..VerifiedTokens::MAX_ENTRIES + 5 {
+            v.put(&format!("t{i}"), &analyst(), 100, 0);
+        }
+        assert!(v.0.lock().unwrap().len() <= VerifiedTokens::MAX_ENTRIES);
+    }
 }
