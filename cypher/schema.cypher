@@ -41,6 +41,7 @@ CREATE INDEX inbound_sms_phone IF NOT EXISTS FOR (n:InboundSms) ON (n.phone);
 CREATE CONSTRAINT payment_order_id IF NOT EXISTS FOR (n:PaymentOrder) REQUIRE n.order_id IS UNIQUE;
 CREATE INDEX offer_phone IF NOT EXISTS FOR (n:Offer) ON (n.phone);
 CREATE INDEX offer_state IF NOT EXISTS FOR (n:Offer) ON (n.state);
+CREATE INDEX offer_recipient IF NOT EXISTS FOR (n:Offer) ON (n.recipient_iin);
 CREATE INDEX outbox_status IF NOT EXISTS FOR (n:OutboxMessage) ON (n.status);
 CREATE INDEX entitlement_status IF NOT EXISTS FOR (n:Entitlement) ON (n.status);
 CREATE CONSTRAINT change_event_id IF NOT EXISTS FOR (n:ChangeEvent) REQUIRE n.event_id IS UNIQUE;

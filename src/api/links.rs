@@ -437,7 +437,13 @@ impl LinksQuery {
         if recs.is_empty() {
             return Err(ApiError::NotFound("no person with this IIN".into()).into());
         }
+        let offers = g
+            .store()
+            .offers_of_persons(&iins)
+            .await
+            .map_err(store_error)?;
         let mut events: Vec<links::TimelineEvent> = recs.iter().flat_map(links::timeline).collect();
+        events.extend(links::offer_events(&offers));
         events.sort();
         let mut named: BTreeSet<Iin> = iins.iter().cloned().collect();
         named.extend(

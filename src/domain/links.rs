@@ -895,6 +895,31 @@ pub struct TimelineEvent {
     pub person: String,
 }
 
+/// A proactive offer made to a person (the store's `offers_of_persons`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferMade {
+    pub iin: Iin,
+    pub offer_id: String,
+    pub benefit: String,
+    /// The offer's state now (`DETECTED`, `NOTIFIED`, `CONSENTED`, …).
+    pub state: String,
+    pub made_on: NaiveDate,
+}
+
+/// The timeline events of offers: one `offer_made` on the day each offer was made.
+pub fn offer_events(offers: &[OfferMade]) -> Vec<TimelineEvent> {
+    offers
+        .iter()
+        .map(|o| TimelineEvent {
+            date: o.made_on,
+            kind: "offer_made".into(),
+            label: format!("offer of {} ({})", o.benefit, o.state.to_lowercase()),
+            node: Some(format!("offer:{}", o.offer_id)),
+            person: person_id(&o.iin),
+        })
+        .collect()
+}
+
 /// A person's timeline in date order (same-day events by kind).
 pub fn timeline(r: &LinkRecord) -> Vec<TimelineEvent> {
     let me = r.iin();

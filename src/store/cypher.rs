@@ -81,6 +81,7 @@ pub const NOTICES_CANDIDATES: &str = include_str!("../../cypher/notices_candidat
 pub const OFFER_GET: &str = include_str!("../../cypher/offer_get.cypher");
 pub const OFFER_TRANSITION: &str = include_str!("../../cypher/offer_transition.cypher");
 pub const OFFERS_BY_PHONE: &str = include_str!("../../cypher/offers_by_phone.cypher");
+pub const TIMELINE_OFFERS: &str = include_str!("../../cypher/timeline_offers.cypher");
 pub const OFFERS_CANDIDATES: &str = include_str!("../../cypher/offers_candidates.cypher");
 pub const OFFERS_CREATE: &str = include_str!("../../cypher/offers_create.cypher");
 pub const OFFERS_IN_STATE: &str = include_str!("../../cypher/offers_in_state.cypher");
@@ -201,6 +202,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("offer_get.cypher", OFFER_GET),
     ("offer_transition.cypher", OFFER_TRANSITION),
     ("offers_by_phone.cypher", OFFERS_BY_PHONE),
+    ("timeline_offers.cypher", TIMELINE_OFFERS),
     ("offers_candidates.cypher", OFFERS_CANDIDATES),
     ("offers_create.cypher", OFFERS_CREATE),
     ("offers_in_state.cypher", OFFERS_IN_STATE),

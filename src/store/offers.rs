@@ -2,7 +2,8 @@
 //! payment orders. Every state change is one statement (one transaction) together with its audit
 //! record and outbox messages.
 
-use super::{bolt, cypher, Store, StoreResult};
+use super::{bolt, cypher, shape, Store, StoreResult};
+use crate::domain::ids::Iin;
 use neo4rs::query;
 use serde_json::Value;
 
@@ -127,6 +128,35 @@ impl Store {
             )
             .await?;
         Ok(rows.into_iter().next())
+    }
+
+    /// The offers made to these persons, for the investigators' timeline (`timeline_offers.cypher`).
+    pub async fn offers_of_persons(
+        &self,
+        iins: &[Iin],
+    ) -> StoreResult<Vec<crate::domain::links::OfferMade>> {
+        let ids: Vec<&str> = iins.iter().map(|i| i.as_str()).collect();
+        self.read_each(query(cypher::TIMELINE_OFFERS).param("iins", ids), |row| {
+            let text = |c: &str| row.get::<String>(c).map_err(shape("timeline_offers"));
+            // `created_at` is a Bolt datetime (or its text, depending on the engine).
+            let made_on = match row.get::<chrono::DateTime<chrono::FixedOffset>>("created_at") {
+                Ok(d) => d.date_naive(),
+                Err(_) => {
+                    let t = text("created_at")?;
+                    t.get(..10)
+                        .and_then(|d| d.parse().ok())
+                        .ok_or_else(|| shape("timeline_offers.created_at")(t))?
+                }
+            };
+            Ok(crate::domain::links::OfferMade {
+                iin: Iin::parse(&text("iin")?).map_err(shape("timeline_offers.iin"))?,
+                offer_id: text("offer_id")?,
+                benefit: text("benefit")?,
+                state: text("state")?,
+                made_on,
+            })
+        })
+        .await
     }
 
     pub async fn offers_by_phone(&self, phone: &str) -> StoreResult<Vec<Value>> {

@@ -334,6 +334,46 @@ fn links_timeline_of_a_family_merges_its_members_in_date_order() {
 }
 
 #[test]
+fn links_timeline_shows_the_offers_made_to_a_person() {
+    use crate::proactive::{applicant_with_entitlement, campaign, one_at_a_time, TestGateway};
+    let _turn = one_at_a_time();
+    run(async {
+        let (_gw, gw_url) = TestGateway::start().await;
+        let applicant = applicant_with_entitlement(true).await;
+        campaign(&gw_url, chrono::Utc::now()).await;
+        let offers = app().store.offers_by_phone(&applicant.phone).await.unwrap();
+        let offer_id = offers[0]["offer_id"].as_str().unwrap().to_string();
+        let body = gql_as(
+            r#"query($iin: String!) { timeline(iin: $iin) { date kind label node person } }"#,
+            json!({"iin": applicant.mother.as_str()}),
+            &investigator(),
+        )
+        .await;
+        let ev = body["data"]["timeline"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"));
+        let offer = ev
+            .iter()
+            .find(|e| e["kind"] == "offer_made")
+            .unwrap_or_else(|| panic!("an offer_made event in {body}"));
+        assert_eq!(offer["node"], format!("offer:{offer_id}"), "{body}");
+        assert_eq!(offer["person"], pid(applicant.mother.as_str()), "{body}");
+        assert_eq!(
+            offer["date"],
+            chrono::Utc::now().date_naive().to_string(),
+            "{body}"
+        );
+        assert!(
+            offer["label"]
+                .as_str()
+                .unwrap()
+                .contains("child_care_allowance"),
+            "{body}"
+        );
+    });
+}
+
+#[test]
 fn links_are_for_investigators_with_a_purpose_only() {
     run(async {
         let iin = sample_iin("Ахметов", "Ерлан");
