@@ -1190,9 +1190,17 @@ async fn main() -> anyhow::Result<()> {
                     g.persons_read, g.persons_known, g.candidates, g.hits, g.seconds
                 );
             }
+            if let Some(d) = &r.dead {
+                println!(
+                    "dead recipients: {} persons with a death record read, {} hits in {:.1} s",
+                    d.persons_read, d.hits, d.seconds
+                );
+            }
             println!("stale hits removed: {}", r.pruned);
             if let Some(raw) = raw {
-                let run_seconds = r.job.seconds + r.rings.as_ref().map_or(0.0, |g| g.seconds);
+                let run_seconds = r.job.seconds
+                    + r.rings.as_ref().map_or(0.0, |g| g.seconds)
+                    + r.dead.as_ref().map_or(0.0, |d| d.seconds);
                 let run_rate = r.job.families as f64 / run_seconds.max(1e-9);
                 println!(
                     "raw replay of the same reads (page {}, batch {}, {} in flight; rows counted, not decoded): \

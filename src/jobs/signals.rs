@@ -50,6 +50,18 @@ pub struct SignalsReport {
     pub pruned: u64,
     /// The whole-graph ring pass (after a finished run of the family pages).
     pub rings: Option<RingReport>,
+    /// The dead-recipient pass over every person with a death record (after the rings).
+    pub dead: Option<DeadReport>,
+}
+
+/// What the dead-recipient pass did: the dead have no family card in force, so the family
+/// pages reach a dead recipient only through a living relative's slice; this pass reads every
+/// person with a death record on the date and judges their own slice.
+#[derive(Debug, Clone, Default)]
+pub struct DeadReport {
+    pub persons_read: u64,
+    pub hits: u64,
+    pub seconds: f64,
 }
 
 /// What the whole-graph ring pass did.
@@ -292,6 +304,11 @@ async fn run(
     } else {
         None
     };
+    let dead = if whole {
+        Some(dead_pass(store, rules, as_of, stamp_ref, opts).await?)
+    } else {
+        None
+    };
     let pruned = if report.finished && opts.checkpoint && opts.shard.is_none() {
         store.prune_signal_hits(&as_of.to_string(), &stamp).await?
     } else {
@@ -301,7 +318,68 @@ async fn run(
         job: report,
         pruned,
         rings,
+        dead,
     })
+}
+
+/// Every person with a death record on or before `as_of`, in keyset pages, their slices loaded
+/// in batches and judged by the dead-recipient rule; hits hung off the person
+/// (`signal_record_person.cypher`; the same hit key as when a relative's slice finds it).
+async fn dead_pass(
+    store: &Store,
+    rules: &SignalRules,
+    as_of: NaiveDate,
+    stamp: &str,
+    opts: &JobOptions,
+) -> Result<DeadReport, JobError> {
+    let started = Instant::now();
+    let mut report = DeadReport::default();
+    let on = as_of.to_string();
+    let on = &on;
+    let pages = store.pages(
+        String::new(),
+        opts.page_size,
+        |s, after, limit| async move { s.dead_persons_page(on, &after, limit).await },
+        |iin: &String| iin.clone(),
+    );
+    futures::pin_mut!(pages);
+    while let Some(page) = pages.try_next().await? {
+        report.persons_read += page.rows.len() as u64;
+        let iins: Vec<Iin> = page
+            .rows
+            .iter()
+            .filter_map(|i| Iin::parse(i).ok())
+            .collect();
+        let mut found: BTreeMap<String, Value> = BTreeMap::new();
+        for batch in iins.chunks(opts.load_batch.max(1)) {
+            let slices = store
+                .signal_slices(batch, rules.assets_on_relatives.max_links, None)
+                .await?;
+            for (iin, slice) in batch.iter().zip(slices) {
+                let Some(slice) = slice else { continue };
+                let region = slice
+                    .records
+                    .get(iin)
+                    .and_then(|r| r.region_on(as_of))
+                    .map(str::to_string);
+                for h in crate::domain::signals::dead_recipient::evaluate(&slice, as_of, rules)
+                    .into_iter()
+                    .filter(|h| h.subjects.contains(iin))
+                {
+                    let mut row = hit_row(&FamilyId::for_anchor(iin), region.as_deref(), &h, as_of);
+                    row["iin"] = json!(iin.as_str());
+                    // No card holds it: the hit names its person, not a family.
+                    row["props"]["family_id"] = Value::Null;
+                    found.entry(h.key(as_of)).or_insert(row);
+                }
+            }
+        }
+        report.hits += store
+            .record_person_signal_hits(stamp, &Value::Array(found.into_values().collect()))
+            .await?;
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
 }
 
 /// The whole-graph rings: every person in keyset pages into [`RingPass`], then each candidate

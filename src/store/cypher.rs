@@ -100,6 +100,8 @@ pub const SIGNAL_OF_FAMILY: &str = include_str!("../../cypher/signal_of_family.c
 pub const SIGNAL_PAGE: &str = include_str!("../../cypher/signal_page.cypher");
 pub const SIGNAL_PRUNE: &str = include_str!("../../cypher/signal_prune.cypher");
 pub const SIGNAL_RECORD: &str = include_str!("../../cypher/signal_record.cypher");
+pub const SIGNAL_RECORD_PERSON: &str = include_str!("../../cypher/signal_record_person.cypher");
+pub const SIGNAL_DEAD_PERSONS: &str = include_str!("../../cypher/signal_dead_persons.cypher");
 pub const SUBSCRIPTION_CREATE: &str = include_str!("../../cypher/subscription_create.cypher");
 pub const SUBSCRIPTION_DELETE: &str = include_str!("../../cypher/subscription_delete.cypher");
 pub const SUBSCRIPTION_LIST: &str = include_str!("../../cypher/subscription_list.cypher");
@@ -221,6 +223,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("signal_page.cypher", SIGNAL_PAGE),
     ("signal_prune.cypher", SIGNAL_PRUNE),
     ("signal_record.cypher", SIGNAL_RECORD),
+    ("signal_record_person.cypher", SIGNAL_RECORD_PERSON),
+    ("signal_dead_persons.cypher", SIGNAL_DEAD_PERSONS),
     ("subscription_create.cypher", SUBSCRIPTION_CREATE),
     ("subscription_delete.cypher", SUBSCRIPTION_DELETE),
     ("subscription_list.cypher", SUBSCRIPTION_LIST),

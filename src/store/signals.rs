@@ -42,6 +42,40 @@ impl Store {
         Ok(out.len() as u64)
     }
 
+    /// Records hits on persons (`iin`, `hit_key`, `props` per row) who have no family card to
+    /// hang them on (`signal_record_person.cypher`); returns how many.
+    pub async fn record_person_signal_hits(&self, run_id: &str, rows: &Value) -> StoreResult<u64> {
+        if rows.as_array().is_none_or(|a| a.is_empty()) {
+            return Ok(0);
+        }
+        let out = self
+            .with_retry(|| async {
+                let q = query(cypher::SIGNAL_RECORD_PERSON)
+                    .param("rows", bolt(rows.clone())?)
+                    .param("run_id", run_id);
+                self.fetch_rows(q, &["hit_key"]).await
+            })
+            .await?;
+        Ok(out.len() as u64)
+    }
+
+    /// A keyset page of the IINs of persons with a death record on or before `as_of`.
+    pub async fn dead_persons_page(
+        &self,
+        as_of: &str,
+        after: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<String>> {
+        self.fetch_column::<String>(
+            query(cypher::SIGNAL_DEAD_PERSONS)
+                .param("as_of", as_of)
+                .param("after", after)
+                .param("limit", limit),
+            "iin",
+        )
+        .await
+    }
+
     /// Removes the hits of `as_of` that run `run_id` did not record again; returns how many.
     pub async fn prune_signal_hits(&self, as_of: &str, run_id: &str) -> StoreResult<u64> {
         let n = self

@@ -145,3 +145,49 @@ fn signals_run_compare_raw_replays_the_same_reads() {
         );
     });
 }
+
+#[test]
+fn signals_run_stores_a_lone_dead_recipient_who_has_no_family_card() {
+    use family_card::domain::ids::Sex;
+    use serde_json::json;
+    run_exclusive(async {
+        // Lone men, no relatives: no family card is in force for the dead, so only the
+        // dead-recipient pass reaches them. The look-alike's receipt ended at his death.
+        let dead = fresh_iin("1949-04-04", Sex::Male);
+        let closed = fresh_iin("1948-03-03", Sex::Male);
+        let mut x = Extract::default();
+        x.add("persons.ndjson", json!({"iin": dead.as_str(), "surname": "Одинов", "first_name": "Болат", "citizenship": "citizen", "death_date": "2025-02-01"}))
+            .add("persons.ndjson", json!({"iin": closed.as_str(), "surname": "Одинов", "first_name": "Серик", "citizenship": "citizen", "death_date": "2025-02-01"}))
+            .add("benefits.ndjson", json!({"iin": dead.as_str(), "benefit": "disability", "amount_kzt": 90000, "from": "2020-01-01"}))
+            .add("benefits.ndjson", json!({"iin": closed.as_str(), "benefit": "disability", "amount_kzt": 90000, "from": "2020-01-01", "to": "2025-02-01"}));
+        let s = x.load().await;
+        assert!(s.rejects.is_empty(), "{:?}", s.rejects);
+        let on = date("2026-06-15");
+        let r = run_signals(&app().store, &SignalCatalog::bundled(), on, &opts())
+            .await
+            .unwrap();
+        let d = r
+            .dead
+            .expect("a finished run makes the dead-recipient pass");
+        assert!(d.persons_read >= 2 && d.hits >= 1, "{d:?}");
+        let named = app()
+            .store
+            .signals_naming(&dead, "2026-06-15")
+            .await
+            .unwrap();
+        assert!(named.iter().any(|s| s == "dead_recipient"), "{named:?}");
+        let named = app()
+            .store
+            .signals_naming(&closed, "2026-06-15")
+            .await
+            .unwrap();
+        assert!(!named.iter().any(|s| s == "dead_recipient"), "{named:?}");
+        // A re-run stores the same hit again, removes nothing.
+        let before = all_hit_keys("2026-06-15").await;
+        let again = run_signals(&app().store, &SignalCatalog::bundled(), on, &opts())
+            .await
+            .unwrap();
+        assert_eq!(again.pruned, 0);
+        assert_eq!(all_hit_keys("2026-06-15").await, before);
+    });
+}
