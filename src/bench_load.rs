@@ -115,9 +115,7 @@ pub async fn load_against_replay(
     } in writes
     {
         let t = Instant::now();
-        let lines = store
-            .fetch_column::<i64>(neo4rs::query(statement).param("rows", rows), "line")
-            .await?;
+        let lines = store.write_prepared_rows(statement, rows).await?;
         replayed_lines += lines.len() as u64;
         let f = files.entry(file.to_string()).or_default();
         f.statements += 1;

@@ -11,8 +11,8 @@
 //! of `family-card bench load` (`src/bench_load.rs`) sends those again, with nothing else to do.
 
 use super::validate::Row;
+use crate::store::BoltRows as BoltType;
 use crate::store::{bolt, Store, StoreResult};
-use neo4rs::{query, BoltType};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -34,11 +34,7 @@ pub async fn send_prepared(
     rows: &BoltType,
 ) -> StoreResult<Vec<i64>> {
     store
-        .with_retry(|| async {
-            store
-                .fetch_column::<i64>(query(statement).param("rows", rows.clone()), "line")
-                .await
-        })
+        .with_retry(|| async { store.write_prepared_rows(statement, rows.clone()).await })
         .await
 }
 

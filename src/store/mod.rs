@@ -24,6 +24,8 @@ pub use jobs::{Checkpoint, FamilyRef};
 
 pub use events::AttemptRecord;
 pub use neighbourhood::{CardLoad, LoadScope, LoadedNeighbourhood};
+/// A statement's `$rows` parameter already in Bolt form (prepared once, sent as often as needed).
+pub use neo4rs::BoltType as BoltRows;
 pub use offers::TransitionWrite;
 pub use signals::LinkRead;
 
@@ -193,6 +195,17 @@ impl Store {
     }
 
     /// Runs a statement and collects every row, deserializing column `col` of each.
+    /// Runs an ingest statement with its prepared `$rows` once (no retry: callers decide) and
+    /// returns the `line` column: the lines the database wrote.
+    pub async fn write_prepared_rows(
+        &self,
+        statement: &'static str,
+        rows: BoltRows,
+    ) -> StoreResult<Vec<i64>> {
+        self.fetch_column::<i64>(query(statement).param("rows", rows), "line")
+            .await
+    }
+
     pub async fn fetch_column<T: DeserializeOwned>(
         &self,
         q: Query,
