@@ -617,6 +617,15 @@ impl LocalDb {
                 .as_array()
                 .is_some_and(|p| p.iter().any(|x| x == root));
             if let (true, Some(name)) = (extends_root, t["name"].as_str()) {
+                // A type name cannot be a parameter: only a plain label is spliced, quoted.
+                if !is_plain_type_name(name) {
+                    return Err(LocalDbError::Io {
+                        path: self.log_path.clone(),
+                        cause: std::io::Error::other(format!(
+                            "the importer made a type `{name}` that is not a plain label"
+                        )),
+                    });
+                }
                 self.sql(&format!("UPDATE `{name}` REMOVE id WHERE id IS NOT NULL"))
                     .await?;
             }
@@ -637,6 +646,12 @@ impl LocalDb {
 
 /// The vertex type `Neo4jImporter` makes the parent of every label's type.
 const IMPORTER_ROOT_TYPE: &str = "~NO_LABEL~";
+
+/// A type name safe to put between backticks in administrative SQL (names cannot be bound
+/// as parameters): the graph's labels, letters, digits and `_` only.
+fn is_plain_type_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
 
 /// SIGTERM, up to 20 s for a clean exit, then SIGKILL.
 fn terminate(c: &mut Child) {
