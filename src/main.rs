@@ -10,6 +10,12 @@ use family_card::proactive::gateway::{FileGateway, HttpGateway, SmsGateway};
 use family_card::store::{DbConfig, Store};
 use std::path::PathBuf;
 
+/// mimalloc instead of glibc's malloc: a profile of `bench card` spent ~20 % of the process's CPU in
+/// glibc's malloc/free (every Bolt value, row and answer is a heap object), and the jobs and the load
+/// allocate the same way (`docs/benchmarks.md`, "The service's own CPU per card").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `println!` that ignores a closed standard output (`serve | head -1` must not kill the server).
 macro_rules! say {
     ($($t:tt)*) => {{

@@ -610,19 +610,25 @@ pub fn full_iins_in(s: &str, into: &mut BTreeSet<String>) {
     }
 }
 
-/// Applies `f` to every string in a JSON value (keys included), in place.
+/// Applies `f` to every string in a JSON value (keys included), in place. An object is rebuilt
+/// only when `f` changed one of its keys (keys are the client's own field names almost always).
 pub fn for_each_string(v: &mut serde_json::Value, f: &mut impl FnMut(&mut String)) {
     use serde_json::Value;
     match v {
         Value::String(s) => f(s),
         Value::Array(a) => a.iter_mut().for_each(|x| for_each_string(x, f)),
         Value::Object(o) => {
-            let keys: Vec<String> = o.keys().cloned().collect();
-            for k in keys {
-                let mut nk = k.clone();
-                f(&mut nk);
-                let mut val = o.remove(&k).unwrap_or(Value::Null);
-                for_each_string(&mut val, f);
+            o.values_mut().for_each(|x| for_each_string(x, f));
+            let renamed: Vec<(String, String)> = o
+                .keys()
+                .filter_map(|k| {
+                    let mut nk = k.clone();
+                    f(&mut nk);
+                    (nk != *k).then(|| (k.clone(), nk))
+                })
+                .collect();
+            for (k, nk) in renamed {
+                let val = o.remove(&k).unwrap_or(Value::Null);
                 o.insert(nk, val);
             }
         }
@@ -630,9 +636,111 @@ pub fn for_each_string(v: &mut serde_json::Value, f: &mut impl FnMut(&mut String
     }
 }
 
+/// The full IINs in every string of a serialised JSON document (keys included): what
+/// [`full_iins_in`] finds in each string of the parsed value, found in one pass over the bytes
+/// without parsing them (the answer of every request is scanned for the audit record). A digit
+/// run outside a string (a number) is not an identifier; an escape sequence counts as a
+/// non-alphanumeric character before a run, as the character it stands for does (a JSON writer
+/// escapes no letter or digit).
+pub fn full_iins_in_json(json: &[u8], into: &mut BTreeSet<String>) {
+    let mut in_string = false;
+    // Whether the previous character of the current string was alphanumeric.
+    let mut prev_alnum = false;
+    let mut i = 0;
+    while i < json.len() {
+        let b = json[i];
+        if !in_string {
+            if b == b'"' {
+                in_string = true;
+                prev_alnum = false;
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = false;
+                i += 1;
+            }
+            b'\\' => {
+                // `\uXXXX` or a one-character escape: skip it whole.
+                i += if json.get(i + 1) == Some(&b'u') { 6 } else { 2 };
+                prev_alnum = false;
+            }
+            b'0'..=b'9' if !prev_alnum => {
+                let start = i;
+                while i < json.len() && json[i].is_ascii_digit() {
+                    i += 1;
+                }
+                if i - start == 12 {
+                    if let Ok(run) = std::str::from_utf8(&json[start..i]) {
+                        if Iin::parse(run).is_ok() {
+                            into.insert(run.to_string());
+                        }
+                    }
+                }
+                prev_alnum = true;
+            }
+            _ => {
+                prev_alnum = b.is_ascii_alphanumeric();
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Masks identifiers (see [`mask_identifiers`]) in every string of a GraphQL answer, in place:
+/// its data (object keys included: aliases are the client's, but masked all the same) and its
+/// errors' messages and extensions.
+pub fn mask_response(r: &mut async_graphql::Response) {
+    fn walk(v: &mut async_graphql::Value) {
+        use async_graphql::{Name, Value};
+        match v {
+            Value::String(s) => {
+                if let Some(m) = mask_identifiers(s) {
+                    *s = m;
+                }
+            }
+            Value::List(l) => l.iter_mut().for_each(walk),
+            Value::Object(o) => {
+                o.values_mut().for_each(walk);
+                if o.keys().any(|k| mask_identifiers(k).is_some()) {
+                    let old = std::mem::take(o);
+                    for (k, val) in old {
+                        let k = mask_identifiers(&k).map(Name::new).unwrap_or(k);
+                        o.insert(k, val);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&mut r.data);
+    for e in &mut r.errors {
+        if let Some(m) = mask_identifiers(&e.message) {
+            e.message = m;
+        }
+        if let Some(x) = e.extensions.as_mut() {
+            let mut v = async_graphql::Value::from_json(
+                serde_json::to_value(&*x).unwrap_or(serde_json::Value::Null),
+            )
+            .unwrap_or(async_graphql::Value::Null);
+            walk(&mut v);
+            if let async_graphql::Value::Object(o) = v {
+                let mut masked = async_graphql::ErrorExtensionValues::default();
+                for (k, val) in o {
+                    masked.set(k.as_str(), val);
+                }
+                *x = masked;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn identifiers_are_masked_in_free_text() {
@@ -656,5 +764,49 @@ mod tests {
         full_iins_in("a 880315401029, b 8803******29, c 123456789012", &mut s);
         assert!(s.contains("880315401029"));
         assert_eq!(s.len(), 1, "masked and invalid ones are not IINs");
+    }
+
+    /// The scan of the serialised answer finds what the scan of each of its strings finds.
+    #[test]
+    fn full_iins_in_json_finds_what_the_strings_hold() {
+        let per_string = |v: &serde_json::Value| {
+            let mut v = v.clone();
+            let mut found = BTreeSet::new();
+            for_each_string(&mut v, &mut |s| full_iins_in(s, &mut found));
+            found
+        };
+        let cases = [
+            json!({"iin": "880315401029", "n": 880315401029u64}),
+            json!({"a": "\n880315401029", "b": "x880315401029", "c": "ж880315401029"}),
+            json!({"880315401029": [1, "q\"880315401029\"", "8803154010291"]}),
+            json!({"m": "\u{1}880315401029 and 880315401029x", "e": ""}),
+            json!(["\\880315401029", "a\\b 880315401029"]),
+        ];
+        for v in cases {
+            let mut found = BTreeSet::new();
+            full_iins_in_json(&serde_json::to_vec(&v).unwrap(), &mut found);
+            assert_eq!(found, per_string(&v), "{v}");
+        }
+        let mut found = BTreeSet::new();
+        full_iins_in_json(br#"{"n": 880315401029}"#, &mut found);
+        assert!(found.is_empty(), "a number is not an identifier");
+    }
+
+    #[test]
+    fn a_masked_response_holds_no_full_identifier() {
+        let mut r = async_graphql::Response::new(
+            async_graphql::Value::from_json(
+                json!({"family": {"iin": "880315401029", "_880315401029": ["880315401029"]}}),
+            )
+            .unwrap(),
+        );
+        r.errors.push(async_graphql::ServerError::new(
+            "no card for 880315401029",
+            None,
+        ));
+        mask_response(&mut r);
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(!text.contains("880315401029"), "{text}");
+        assert!(text.contains("8803******29"), "{text}");
     }
 }

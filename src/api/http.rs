@@ -11,7 +11,9 @@
 //! with a fresh [`Gate`] → identifiers masked in every string of the answer for roles that do
 //! not see them → one audit record, on disk before the answer leaves.
 
-use super::access::{for_each_string, full_iins_in, mask_identifiers, Gate};
+use super::access::{
+    for_each_string, full_iins_in_json, mask_identifiers, mask_response, Gate,
+};
 use super::audit_trail::parse_time;
 use super::auth::AuthError;
 use super::limits;
@@ -183,7 +185,11 @@ impl MediaType {
 }
 
 fn json_response(status: StatusCode, media: MediaType, body: &Value) -> Response {
-    let mut r = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
+    bytes_response(status, media, serde_json::to_vec(body).unwrap_or_default())
+}
+
+fn bytes_response(status: StatusCode, media: MediaType, body: Vec<u8>) -> Response {
+    let mut r = (status, body).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(media.content_type()),
@@ -473,20 +479,6 @@ async fn execute(
     let request_error = resp.data == async_graphql::Value::Null
         && !resp.errors.is_empty()
         && resp.errors.iter().all(|e| e.path.is_empty());
-    let mut body =
-        serde_json::to_value(&resp).unwrap_or_else(|_| errors_body("INTERNAL", "internal error"));
-    if request_error {
-        if let Some(errs) = body["errors"].as_array_mut() {
-            for e in errs {
-                if e["extensions"]["code"].is_null() {
-                    e["extensions"] = json!({"code": "GRAPHQL_VALIDATION_FAILED"});
-                }
-            }
-        }
-        if let Some(o) = body.as_object_mut() {
-            o.remove("data");
-        }
-    }
     note_gate(&mut draft, &gate);
     draft.outcome = if draft
         .accesses
@@ -506,14 +498,39 @@ async fn execute(
     } else {
         StatusCode::OK
     };
-    if !who.sees_full_identifiers() {
-        for_each_string(&mut body, &mut |s| {
-            if let Some(m) = mask_identifiers(s) {
-                *s = m;
+    if request_error {
+        // Rare: rewritten as a JSON value (codes added, no `data` member).
+        let mut body = serde_json::to_value(&resp)
+            .unwrap_or_else(|_| errors_body("INTERNAL", "internal error"));
+        if let Some(errs) = body["errors"].as_array_mut() {
+            for e in errs {
+                if e["extensions"]["code"].is_null() {
+                    e["extensions"] = json!({"code": "GRAPHQL_VALIDATION_FAILED"});
+                }
             }
-        });
+        }
+        if let Some(o) = body.as_object_mut() {
+            o.remove("data");
+        }
+        if !who.sees_full_identifiers() {
+            for_each_string(&mut body, &mut |s| {
+                if let Some(m) = mask_identifiers(s) {
+                    *s = m;
+                }
+            });
+        }
+        return finish(app, draft, status, media, body).await;
     }
-    finish(app, draft, status, media, body).await
+    // Every answer: masked in place where the role sees no full identifiers, then serialised
+    // once, straight from the executor's value (no intermediate JSON tree).
+    let mut resp = resp;
+    if !who.sees_full_identifiers() {
+        mask_response(&mut resp);
+    }
+    let bytes = serde_json::to_vec(&resp).unwrap_or_else(|_| {
+        serde_json::to_vec(&errors_body("INTERNAL", "internal error")).unwrap_or_default()
+    });
+    finish_bytes(app, draft, status, media, bytes).await
 }
 
 /// A new audit record of `channel` for `subject` in `role` (the rest filled as the request goes).
@@ -540,25 +557,32 @@ pub(super) fn note_gate(draft: &mut AuditDraft, gate: &Gate) {
 /// is on disk; if it cannot be written, nothing is answered but an error.
 pub(super) async fn finish(
     app: &AppContext,
+    draft: AuditDraft,
+    status: StatusCode,
+    media: MediaType,
+    body: Value,
+) -> Response {
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    finish_bytes(app, draft, status, media, bytes).await
+}
+
+/// [`finish`] for an answer already serialised: the full IINs are found in its bytes.
+pub(super) async fn finish_bytes(
+    app: &AppContext,
     mut draft: AuditDraft,
     status: StatusCode,
     media: MediaType,
-    mut body: Value,
+    body: Vec<u8>,
 ) -> Response {
     let mut disclosed = BTreeSet::new();
-    for_each_string(&mut body, &mut |s| full_iins_in(s, &mut disclosed));
+    full_iins_in_json(&body, &mut disclosed);
     draft.disclosed_iins = disclosed.into_iter().collect();
-    // The answer is serialised while the writer writes and syncs the record; it leaves only
-    // once the record is on disk.
     let written = match app.audit.submit(draft).await {
-        Ok(pending) => {
-            let answer = json_response(status, media, &body);
-            pending.on_disk().await.map(|_| answer)
-        }
+        Ok(pending) => pending.on_disk().await,
         Err(e) => Err(e),
     };
     match written {
-        Ok(answer) => answer,
+        Ok(_) => bytes_response(status, media, body),
         Err(e) => {
             tracing::error!(error = %e, "audit record not written; answer withheld");
             refuse(
