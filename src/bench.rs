@@ -127,6 +127,7 @@ pub async fn family_lookup_latency(
             max_depth: usize::MAX,
             ..Default::default()
         },
+        crate::api::schema::TextChecks::ByCaller,
     );
     let bare = bare_router(schema, store.clone());
     let bare_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -457,7 +458,6 @@ pub async fn card_against_raw(
     audit_sync: bool,
 ) -> anyhow::Result<CardReport> {
     use crate::domain::ids::Iin;
-    use crate::store::LoadScope;
     let all = stored_persons(store).await?;
     let mut rng = SplitMix64::new(seed);
     let mut next = move || rng.next_u64();
@@ -516,9 +516,11 @@ pub async fn card_against_raw(
             .body(card_request_body(iin));
         async move { Ok::<_, anyhow::Error>(!answered_cleanly(r).await?) }
     };
+    // The statement the service sends for this selection (the scope its document needs).
+    let scope = crate::api::family::load_scope(&async_graphql::parser::parse_query(FAMILY_QUERY)?);
     let raw = |iin: &Iin| {
         let iin = iin.clone();
-        async move { store.card_statement_raw(&iin, LoadScope::Full).await }
+        async move { store.card_statement_raw(&iin, scope).await }
     };
     for iin in anchors.iter().chain(&members).take(50) {
         ask(iin).await?;
@@ -590,7 +592,7 @@ pub async fn card_against_raw(
                                     .body(card_request_body(iin));
                                 anyhow::ensure!(answered_cleanly(r).await?, "an error for {iin}");
                             } else {
-                                store.card_statement_raw(iin, LoadScope::Full).await?;
+                                store.card_statement_raw(iin, scope).await?;
                             }
                             done += 1;
                             i += 1;

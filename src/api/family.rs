@@ -300,18 +300,23 @@ const COMPOSITION_FIELDS: &[&str] = &[
 ];
 
 /// What the family loads of a request need: only the composition when every field the
-/// document names (in any operation or fragment) is answered from it, else every fact. Decided
-/// by name over the whole document, so it errs towards loading everything: one field outside
-/// [`COMPOSITION_FIELDS`] anywhere (`wellbeing`, `incomes`, `assets`, `entitlements`, a mutation
-/// …) and the request loads full cards.
+/// document names (in any operation or fragment) is answered from it; the composition and the
+/// asset registries when the only other fields are `assets` (the README's screen); else every
+/// fact. Decided by name over the whole document, so it errs towards loading everything: one
+/// field outside these anywhere (`wellbeing`, `incomes`, `entitlements`, a mutation …) and the
+/// request loads full cards.
 pub fn load_scope(doc: &ExecutableDocument) -> LoadScope {
-    fn only_composition(set: &SelectionSet) -> bool {
+    /// Whether every field of `set` is a composition field, or (with `assets_allowed`) an
+    /// `assets` field with any selection: `(composition only, composition and assets)`.
+    fn fits(set: &SelectionSet, assets_allowed: bool) -> bool {
         set.items.iter().all(|s| match &s.node {
             Selection::Field(f) => {
-                COMPOSITION_FIELDS.contains(&f.node.name.node.as_str())
-                    && only_composition(&f.node.selection_set.node)
+                let name = f.node.name.node.as_str();
+                (assets_allowed && name == "assets")
+                    || (COMPOSITION_FIELDS.contains(&name)
+                        && fits(&f.node.selection_set.node, assets_allowed))
             }
-            Selection::InlineFragment(i) => only_composition(&i.node.selection_set.node),
+            Selection::InlineFragment(i) => fits(&i.node.selection_set.node, assets_allowed),
             Selection::FragmentSpread(_) => true,
         })
     }
@@ -319,17 +324,21 @@ pub fn load_scope(doc: &ExecutableDocument) -> LoadScope {
         .operations
         .iter()
         .all(|(_, op)| op.node.ty == OperationType::Query);
-    let composition = queries_only
-        && doc
-            .operations
-            .iter()
-            .all(|(_, op)| only_composition(&op.node.selection_set.node))
-        && doc
-            .fragments
-            .values()
-            .all(|f| only_composition(&f.node.selection_set.node));
-    if composition {
+    let document_fits = |assets_allowed: bool| {
+        queries_only
+            && doc
+                .operations
+                .iter()
+                .all(|(_, op)| fits(&op.node.selection_set.node, assets_allowed))
+            && doc
+                .fragments
+                .values()
+                .all(|f| fits(&f.node.selection_set.node, assets_allowed))
+    };
+    if document_fits(false) {
         LoadScope::Composition
+    } else if document_fits(true) {
+        LoadScope::CompositionWithAssets
     } else {
         LoadScope::Full
     }
@@ -354,9 +363,16 @@ mod tests {
             LoadScope::Composition
         );
         for q in [
+            crate::bench::FAMILY_QUERY,
+            "{ family(iin: \"1\") { assets { vehicles { kind } } } }",
+            "{ family(iin: \"1\") { members { edges { node { assets { farms { farmId } } } } } } }",
+        ] {
+            assert_eq!(scope(q), LoadScope::CompositionWithAssets, "{q}");
+        }
+        for q in [
             "{ family(iin: \"1\") { familyId wellbeing { level } } }",
             "{ family(iin: \"1\") { members { edges { node { entitlements { benefit } } } } } }",
-            "{ family(iin: \"1\") { assets { vehicles { kind } } } }",
+            "{ family(iin: \"1\") { assets { vehicles { kind } } incomes { edges { node { month } } } } }",
             "query { ...F } fragment F on Query { family(iin: \"1\") { incomes { edges { node { month } } } } }",
             "mutation { family { familyId } }",
             "{ person(iin: \"1\") { iin } }",

@@ -18,7 +18,7 @@ use super::audit_trail::parse_time;
 use super::auth::AuthError;
 use super::limits;
 use super::policy::{Action, Principal};
-use super::schema::{build_schema, AppSchema};
+use super::schema::{build_schema, AppSchema, TextChecks};
 use super::AppContext;
 use crate::audit::{AuditDraft, AuditQuery};
 use crate::proactive::replies::{handle_inbound, InboundSms};
@@ -35,14 +35,18 @@ use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppState {
+    /// For `POST`/`GET /graphql`: this module checks the text and document before it.
     pub schema: AppSchema,
+    /// For `/graphql/ws`: the schema checks each operation's text and document itself.
+    pub ws_schema: AppSchema,
     pub app: AppContext,
     /// Checked documents of repeated queries with the family load scope they need.
     pub documents: Arc<limits::DocumentCache<LoadScope>>,
 }
 
 pub fn router_with(app: AppContext) -> Router {
-    let schema = build_schema(Some(app.clone()), &app.limits);
+    let schema = build_schema(Some(app.clone()), &app.limits, TextChecks::ByCaller);
+    let ws_schema = build_schema(Some(app.clone()), &app.limits, TextChecks::InSchema);
     let body_limit = app.limits.max_body_bytes;
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
@@ -66,6 +70,7 @@ pub fn router_with(app: AppContext) -> Router {
         )
         .with_state(AppState {
             schema,
+            ws_schema,
             app,
             documents: Arc::new(limits::DocumentCache::new(512)),
         })
@@ -81,7 +86,7 @@ async fn graphql_ws(
     protocol: async_graphql_axum::GraphQLProtocol,
     ws: axum::extract::WebSocketUpgrade,
 ) -> Response {
-    let schema = st.schema.clone();
+    let schema = st.ws_schema.clone();
     let app = st.app.clone();
     ws.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |stream| {
@@ -449,9 +454,7 @@ async fn execute(
         }
     }
     let gate = Arc::new(Gate::new(app.store.clone(), who.clone()).with_scope(doc.1));
-    let mut req = async_graphql::Request::new(p.query)
-        .data(gate.clone())
-        .data(super::limits::PreChecked);
+    let mut req = async_graphql::Request::new(p.query).data(gate.clone());
     req.set_parsed_query(doc.0.clone());
     if let Some(v) = p.variables {
         req = req.variables(async_graphql::Variables::from_json(v));

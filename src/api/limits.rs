@@ -369,13 +369,8 @@ mod tests {
     }
 }
 
-/// Marks a request whose text and document `api::http` already checked (and parsed once, through
-/// [`DocumentCache`]); [`LimitsExtension`] then has nothing left to do.
-#[derive(Debug, Clone, Copy)]
-pub struct PreChecked;
-
 /// The same text and document limits for requests that do not come through `api::http`'s handler
-/// (GraphQL over WebSocket, `/graphql/ws`): an async-graphql extension that checks the text
+/// (GraphQL over WebSocket, `/graphql/ws`; only that schema has it: [`super::schema::TextChecks`]): an async-graphql extension that checks the text
 /// before the recursive parser sees it, and the parsed document before it runs. A refusal is an
 /// error of that operation; the connection and the process stay up.
 pub struct LimitsExtension(pub Limits);
@@ -397,9 +392,6 @@ impl async_graphql::extensions::Extension for LimitsCheck {
         variables: &async_graphql::Variables,
         next: async_graphql::extensions::NextParseQuery<'_>,
     ) -> async_graphql::ServerResult<ExecutableDocument> {
-        if ctx.data_opt::<PreChecked>().is_some() {
-            return next.run(ctx, query, variables).await;
-        }
         let refused = |r: Refusal| async_graphql::ServerError::new(r.0, None);
         check_text(query, &self.0).map_err(refused)?;
         let doc = next.run(ctx, query, variables).await?;

@@ -171,9 +171,26 @@ impl RegistryQuery {
     }
 }
 
+/// Where the pre-parse limits on the text and the parsed document are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextChecks {
+    /// By the caller before the schema sees the request (`api::http`, through its
+    /// [`super::limits::DocumentCache`]): the schema has no extension, so async-graphql resolves
+    /// every field on its fast path (with any extension registered it looks up each field's
+    /// types in the registry and formats list type names, for every field of every answer).
+    ByCaller,
+    /// By the schema itself, in a parse hook ([`super::limits::LimitsExtension`]): for requests
+    /// that do not pass through `api::http`'s handler (GraphQL over WebSocket).
+    InSchema,
+}
+
 /// Builds the schema with its limits (depth, complexity, introspection); `None`: for the SDL.
 /// Request data (the gate) is added per request by the HTTP layer.
-pub fn build_schema(app: Option<super::AppContext>, limits: &super::limits::Limits) -> AppSchema {
+pub fn build_schema(
+    app: Option<super::AppContext>,
+    limits: &super::limits::Limits,
+    checks: TextChecks,
+) -> AppSchema {
     let mut b = Schema::build(
         QueryRoot::default(),
         MutationRoot(
@@ -186,9 +203,10 @@ pub fn build_schema(app: Option<super::AppContext>, limits: &super::limits::Limi
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(32)
-    .limit_directives(4)
-    // Requests that bypass `api::http`'s checks (WebSocket) meet the same limits here.
-    .extension(super::limits::LimitsExtension(limits.clone()));
+    .limit_directives(4);
+    if checks == TextChecks::InSchema {
+        b = b.extension(super::limits::LimitsExtension(limits.clone()));
+    }
     if !limits.introspection {
         b = b.disable_introspection().disable_suggestions();
     }

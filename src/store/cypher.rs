@@ -8,6 +8,7 @@ pub const CASE_UPDATE: &str = include_str!("../../cypher/case_update.cypher");
 pub const SIGNAL_NAMING: &str = include_str!("../../cypher/signal_naming.cypher");
 pub const SIGNAL_RING_FACTS: &str = include_str!("../../cypher/signal_ring_facts.cypher");
 pub const CARD_COMPOSITION: &str = include_str!("../../cypher/card_composition.cypher");
+pub const CARD_ASSETS: &str = include_str!("../../cypher/card_assets.cypher");
 pub const COUNTS: &str = include_str!("../../cypher/counts.cypher");
 pub const DASHBOARD_ENTITLEMENTS: &str = include_str!("../../cypher/dashboard_entitlements.cypher");
 pub const DASHBOARD_JOB_RUNS: &str = include_str!("../../cypher/dashboard_job_runs.cypher");
@@ -121,6 +122,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("signal_ring_facts.cypher", SIGNAL_RING_FACTS),
     ("signal_naming.cypher", SIGNAL_NAMING),
     ("card_composition.cypher", CARD_COMPOSITION),
+    ("card_assets.cypher", CARD_ASSETS),
     ("counts.cypher", COUNTS),
     ("dashboard_entitlements.cypher", DASHBOARD_ENTITLEMENTS),
     ("dashboard_job_runs.cypher", DASHBOARD_JOB_RUNS),

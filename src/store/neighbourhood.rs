@@ -23,14 +23,15 @@ pub struct LoadedNeighbourhood {
     pub co_registrations: Vec<CoRegistration>,
 }
 
-/// Which statement a load uses: every fact (rules run on the result), or only what the
+/// Which statement a load uses: every fact (rules run on the result), only what the
 /// composition rules read (`card_composition.cypher`: persons, registrations, links,
-/// disabilities, education).
+/// disabilities, education), or that and the four asset registries (`card_assets.cypher`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum LoadScope {
     #[default]
     Full,
     Composition,
+    CompositionWithAssets,
 }
 
 impl LoadScope {
@@ -38,6 +39,7 @@ impl LoadScope {
         match self {
             LoadScope::Full => cypher::FAMILY_NEIGHBOURHOOD,
             LoadScope::Composition => cypher::CARD_COMPOSITION,
+            LoadScope::CompositionWithAssets => cypher::CARD_ASSETS,
         }
     }
 }

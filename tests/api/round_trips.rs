@@ -342,11 +342,41 @@ fn a_card_read_in_one_load_equals_the_anchors_own_load_for_every_sample_person()
                     family_cards::family_of_person_in(store, &iin, d, LoadScope::Composition)
                         .await
                         .ok();
+                let with_assets = family_cards::family_of_person_in(
+                    store,
+                    &iin,
+                    d,
+                    LoadScope::CompositionWithAssets,
+                )
+                .await
+                .ok();
                 assert_eq!(full, expected, "{iin} on {d}");
                 assert_eq!(
                     composition.map(|s| (s.composition, s.household)),
-                    expected.map(|s| (s.composition, s.household)),
+                    expected.clone().map(|s| (s.composition, s.household)),
                     "{iin} on {d}: composition-only load"
+                );
+                // The README's screen: the same card and every member's asset registries.
+                let assets_of = |s: FamilySnapshot| {
+                    let assets: Vec<_> = s
+                        .members
+                        .iter()
+                        .map(|m| {
+                            let f = &m.facts;
+                            (
+                                f.real_estate.clone(),
+                                f.vehicles.clone(),
+                                f.land_plots.clone(),
+                                f.farms.clone(),
+                            )
+                        })
+                        .collect();
+                    (s.composition, s.household, assets)
+                };
+                assert_eq!(
+                    with_assets.map(assets_of),
+                    expected.map(assets_of),
+                    "{iin} on {d}: composition and assets load"
                 );
                 compared += 1;
             }
@@ -364,6 +394,10 @@ fn the_composition_statement_has_the_same_head_as_the_full_one() {
     };
     assert_eq!(
         head(family_card::store::cypher::CARD_COMPOSITION),
+        head(family_card::store::cypher::FAMILY_NEIGHBOURHOOD)
+    );
+    assert_eq!(
+        head(family_card::store::cypher::CARD_ASSETS),
         head(family_card::store::cypher::FAMILY_NEIGHBOURHOOD)
     );
 }

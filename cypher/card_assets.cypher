@@ -1,0 +1,31 @@
+// The card's neighbourhood for a selection of composition and assets (the README's social-worker screen:
+// `family { familyId size members { … } household { … } assets { … } }`): the composition statement
+// (card_composition.cypher; keep the heads equal: tests/api/round_trips.rs checks it) plus the four asset
+// registries the `assets` views read. Incomes, contributions, loans and the other facts the rules read are
+// neither fetched nor decoded (src/api/family.rs, `LoadScope`).
+UNWIND $iins AS focus_iin
+MATCH (f0:Person {iin: focus_iin})
+OPTIONAL MATCH (f0)-[:MARRIED_TO|PARENT_OF|GUARDIAN_OF]-(h:Person)
+WHERE $with_relatives
+WITH f0, [f0] + collect(DISTINCT h) AS centres
+UNWIND centres AS c
+OPTIONAL MATCH (c)-[:MARRIED_TO|PARENT_OF|GUARDIAN_OF*1..3]-(n:Person)
+WITH f0, centres, collect(DISTINCT n) AS near
+UNWIND centres + near AS p
+WITH DISTINCT f0, [x IN centres | x.iin] AS centre_iins, p
+RETURN f0.iin AS focus,
+  p {.iin, .surname, .first_name, .patronymic, .birth_date, .sex, .death_date, .citizenship, .phone} AS person,
+  p.iin IN centre_iins AS is_centre,
+  CASE WHEN p.iin IN centre_iins
+    THEN [(p)-[:REGISTERED_AT]->(d:Dwelling)<-[r2:REGISTERED_AT]-(o:Person) | {iin: o.iin, address_id: d.address_id, kind: r2.kind, from: r2.from, to: r2.to}][0..$max_co_registrations]
+    ELSE [] END AS co_registrations,
+  [(p)-[r:REGISTERED_AT]->(d2:Dwelling) | r {.kind, .from, .to, iin: p.iin, address_id: d2.address_id, dwelling: d2 {.address_id, .region, .settlement, .settlement_type, .street, .house, .flat}}] AS registrations,
+  [(p)-[m:MARRIED_TO]->(q:Person) | m {.marriage_id, .registered_on, .dissolved_on, spouse_a: p.iin, spouse_b: q.iin}] AS marriages,
+  [(p)-[l:PARENT_OF]->(c:Person) | l {.*, parent_iin: p.iin, child_iin: c.iin}] AS parent_links,
+  [(p)-[g:GUARDIAN_OF]->(w:Person) | g {.*, guardian_iin: p.iin, ward_iin: w.iin}] AS guardianships,
+  [(p)-[:HAS_DISABILITY]->(f:Disability) | f {.*, iin: p.iin}] AS disabilities,
+  [(p)-[:ENROLLED_IN]->(f:EducationAttachment) | f {.*, iin: p.iin}] AS education,
+  [(p)-[:OWNS_REAL_ESTATE]->(f:RealEstate) | f {.*, owner_iin: p.iin}] AS real_estate,
+  [(p)-[:OWNS_VEHICLE]->(f:Vehicle) | f {.*, owner_iin: p.iin}] AS vehicles,
+  [(p)-[:OWNS_LAND]->(f:LandPlot) | f {.*, owner_iin: p.iin}] AS land_plots,
+  [(p)-[:KEEPS_FARM]->(f:Farm) | f {.*, owner_iin: p.iin}] AS farms
