@@ -12,3 +12,8 @@ if [ ! -d tools/browser-test/node_modules/puppeteer-core ]; then
   npm ci --prefix tools/browser-test --no-audit --no-fund --silent
 fi
 cargo test --all-targets "$@"
+# The Neo4j-cluster build (`--features cluster`: neo4rs's client-side routing, docs/deployment.md):
+# its round-trip and routing tests against the local engine (which answers ROUTE).
+if [ "$#" -eq 0 ]; then
+  cargo test --features cluster --test api round_trips
+fi

@@ -75,6 +75,14 @@ pub struct AuditRecord {
 
 impl AuditRecord {
     fn compute_hash(seq: u64, draft: &AuditDraft, prev_hash: &str) -> String {
+        Self::hashed_line(seq, draft, prev_hash).0
+    }
+
+    /// The record's hash and its line as stored (without the newline): the JSON of the record
+    /// without `hash` is what is hashed, and the stored line is that JSON with `hash` appended
+    /// as its last member — byte for byte what serialising the [`AuditRecord`] gives (a unit
+    /// test checks it), with one serialisation instead of two.
+    fn hashed_line(seq: u64, draft: &AuditDraft, prev_hash: &str) -> (String, Vec<u8>) {
         #[derive(Serialize)]
         struct Unhashed<'a> {
             seq: u64,
@@ -92,7 +100,15 @@ impl AuditRecord {
         h.update(prev_hash.as_bytes());
         h.update(b"\n");
         h.update(&body);
-        hex::encode(h.finalize())
+        let hash = hex::encode(h.finalize());
+        let mut line = body;
+        if line.last() == Some(&b'}') {
+            line.pop();
+            line.extend_from_slice(b",\"hash\":\"");
+            line.extend_from_slice(hash.as_bytes());
+            line.extend_from_slice(b"\"}");
+        }
+        (hash, line)
     }
 
     /// Whether this record mentions the person (accessed, disclosed or asked for).
@@ -220,14 +236,8 @@ fn writer(
         let (start_seq, start_prev) = (seq, prev.clone());
         for (draft, ack) in jobs {
             seq += 1;
-            let hash = AuditRecord::compute_hash(seq, &draft, &prev);
-            let rec = AuditRecord {
-                seq,
-                draft,
-                prev_hash: prev.clone(),
-                hash: hash.clone(),
-            };
-            if serde_json::to_writer(&mut buf, &rec).is_err() {
+            let (hash, line) = AuditRecord::hashed_line(seq, &draft, &prev);
+            if line.is_empty() {
                 seq -= 1;
                 let _ = ack.send(Err(AuditError::Write {
                     path: path.display().to_string(),
@@ -235,6 +245,7 @@ fn writer(
                 }));
                 continue;
             }
+            buf.extend_from_slice(&line);
             buf.push(b'\n');
             prev = hash;
             numbered.push((seq, ack));
@@ -420,6 +431,23 @@ mod tests {
             accessed_iins: iins.iter().map(|s| s.to_string()).collect(),
             outcome: "ok".into(),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_stored_line_is_the_serialised_record() {
+        let mut d = draft("a", &["880315401029"]);
+        for case_id in [None, Some("case-1".to_string())] {
+            d.case_id = case_id;
+            let (hash, line) = AuditRecord::hashed_line(7, &d, "prev");
+            let rec = AuditRecord {
+                seq: 7,
+                draft: d.clone(),
+                prev_hash: "prev".into(),
+                hash: hash.clone(),
+            };
+            assert_eq!(line, serde_json::to_vec(&rec).unwrap());
+            assert_eq!(hash, AuditRecord::compute_hash(7, &d, "prev"));
         }
     }
 

@@ -11,9 +11,7 @@
 //! with a fresh [`Gate`] → identifiers masked in every string of the answer for roles that do
 //! not see them → one audit record, on disk before the answer leaves.
 
-use super::access::{
-    for_each_string, full_iins_in_json, mask_identifiers, mask_response, Gate,
-};
+use super::access::{for_each_string, full_iins_in_json, mask_identifiers, mask_response, Gate};
 use super::audit_trail::parse_time;
 use super::auth::AuthError;
 use super::limits;

@@ -70,5 +70,10 @@ pub fn benefit_titles() -> Titles {
 
 /// The SDL of the schema, as committed in `schema/schema.graphql`.
 pub fn sdl() -> String {
-    schema::build_schema(None, &limits::Limits::default(), schema::TextChecks::ByCaller).sdl()
+    schema::build_schema(
+        None,
+        &limits::Limits::default(),
+        schema::TextChecks::ByCaller,
+    )
+    .sdl()
 }
