@@ -280,6 +280,37 @@ impl RateLimiter {
     }
 }
 
+/// The same text and document limits for requests that do not come through `api::http`'s handler
+/// (GraphQL over WebSocket, `/graphql/ws`; only that schema has it: [`super::schema::TextChecks`]): an async-graphql extension that checks the text
+/// before the recursive parser sees it, and the parsed document before it runs. A refusal is an
+/// error of that operation; the connection and the process stay up.
+pub struct LimitsExtension(pub Limits);
+
+impl async_graphql::extensions::ExtensionFactory for LimitsExtension {
+    fn create(&self) -> Arc<dyn async_graphql::extensions::Extension> {
+        Arc::new(LimitsCheck(self.0.clone()))
+    }
+}
+
+struct LimitsCheck(Limits);
+
+#[async_trait::async_trait]
+impl async_graphql::extensions::Extension for LimitsCheck {
+    async fn parse_query(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        query: &str,
+        variables: &async_graphql::Variables,
+        next: async_graphql::extensions::NextParseQuery<'_>,
+    ) -> async_graphql::ServerResult<ExecutableDocument> {
+        let refused = |r: Refusal| async_graphql::ServerError::new(r.0, None);
+        check_text(query, &self.0).map_err(refused)?;
+        let doc = next.run(ctx, query, variables).await?;
+        check_document(&doc, &self.0).map_err(refused)?;
+        Ok(doc)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,36 +397,5 @@ mod tests {
         assert!(r.check("b").is_ok(), "per principal");
         std::thread::sleep(Duration::from_millis(5));
         assert!(r.check("a").is_ok());
-    }
-}
-
-/// The same text and document limits for requests that do not come through `api::http`'s handler
-/// (GraphQL over WebSocket, `/graphql/ws`; only that schema has it: [`super::schema::TextChecks`]): an async-graphql extension that checks the text
-/// before the recursive parser sees it, and the parsed document before it runs. A refusal is an
-/// error of that operation; the connection and the process stay up.
-pub struct LimitsExtension(pub Limits);
-
-impl async_graphql::extensions::ExtensionFactory for LimitsExtension {
-    fn create(&self) -> Arc<dyn async_graphql::extensions::Extension> {
-        Arc::new(LimitsCheck(self.0.clone()))
-    }
-}
-
-struct LimitsCheck(Limits);
-
-#[async_trait::async_trait]
-impl async_graphql::extensions::Extension for LimitsCheck {
-    async fn parse_query(
-        &self,
-        ctx: &async_graphql::extensions::ExtensionContext<'_>,
-        query: &str,
-        variables: &async_graphql::Variables,
-        next: async_graphql::extensions::NextParseQuery<'_>,
-    ) -> async_graphql::ServerResult<ExecutableDocument> {
-        let refused = |r: Refusal| async_graphql::ServerError::new(r.0, None);
-        check_text(query, &self.0).map_err(refused)?;
-        let doc = next.run(ctx, query, variables).await?;
-        check_document(&doc, &self.0).map_err(refused)?;
-        Ok(doc)
     }
 }
