@@ -139,7 +139,10 @@ async fn write_changed(
         .iter()
         .filter_map(|(fid, ev)| {
             let hash = ev.assessment.inputs_hash();
-            if latest.get(fid.as_str()).is_some_and(|l| l.inputs_hash == hash) {
+            if latest
+                .get(fid.as_str())
+                .is_some_and(|l| l.inputs_hash == hash)
+            {
                 return None; // unchanged inputs: no new record
             }
             let a = &ev.assessment;
