@@ -1183,7 +1183,8 @@ async fn main() -> anyhow::Result<()> {
             for (i, p) in b.passes.iter().enumerate() {
                 print_report(&p.job);
                 println!(
-                    "pass {}: raw reads {} families, {} rows in {:.1} s ({:.0} families/s); raw writes {} statements                      ({} rows answered) replayed in {:.1} s; job / raw reads {:.2}; job / (raw reads + raw writes) {:.2}",
+                    "pass {}: raw reads {} families, {} rows in {:.1} s ({:.0} families/s); raw writes {} statements \
+                     ({} rows answered) replayed in {:.1} s; job / raw reads {:.2}; job / (raw reads + raw writes) {:.2}",
                     i + 1,
                     p.raw_reads.families,
                     p.raw_reads.rows,
