@@ -550,6 +550,23 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         writers: usize,
     },
+    /// A country-wide job (on `--data-dir`, a STOPPED database, copied twice under `--scratch`)
+    /// against the raw work of the same run: its snapshot reads streamed (rows counted, not
+    /// decoded) and its own writes replayed on the untouched copy; first run and re-runs.
+    Jobs {
+        #[arg(value_enum)]
+        job: family_card::jobs::bench::BenchedJob,
+        /// Scratch directory for the two copies (removed afterwards).
+        #[arg(long)]
+        scratch: PathBuf,
+        #[arg(long, default_value = "2026-06-15")]
+        as_of: NaiveDate,
+        /// Runs of the job on the same copy (the first writes, the next ones find it done).
+        #[arg(long, default_value_t = 2)]
+        passes: usize,
+        #[command(flatten)]
+        job_args: JobArgs,
+    },
     /// Change-event delivery: events/s from the outbox to an acknowledging local webhook
     /// receiver, lag p50/p99, against the raw outbox read rate.
     Events {
@@ -1139,6 +1156,53 @@ async fn main() -> anyhow::Result<()> {
                 r.replay_rate(),
                 r.ratio()
             );
+        }
+        Command::Bench(BenchCommand::Jobs {
+            job,
+            scratch,
+            as_of,
+            passes,
+            job_args,
+        }) => {
+            existing(&cli.db.data_dir, "--data-dir")?;
+            family_card::app::install_id_key(&family_card::app::id_key_in(&cli.db.data_dir)?);
+            let rules = family_card::rules::RuleSet::from_option(cli.db.rules_dir.as_deref())?;
+            let cache = cli.db.cache_dir.clone().unwrap_or_else(default_cache_dir);
+            let opts = job_args.options();
+            let b = family_card::jobs::bench::jobs_against_raw(
+                &cli.db.data_dir,
+                &scratch,
+                &cache,
+                &cli.db.db_heap,
+                job,
+                &rules,
+                as_of,
+                &opts,
+                passes,
+            )
+            .await?;
+            println!(
+                "warm-up raw streams (untimed): run copy {:.0} families/s, replay copy {:.0} families/s",
+                b.warm_up.0.families_per_second(),
+                b.warm_up.1.families_per_second()
+            );
+            for (i, p) in b.passes.iter().enumerate() {
+                print_report(&p.job);
+                println!(
+                    "pass {}: raw reads {} families, {} rows in {:.1} s ({:.0} families/s); raw writes {} statements \
+                     ({} rows answered) replayed in {:.1} s; job / raw reads {:.2}; job / (raw reads + raw writes) {:.2}",
+                    i + 1,
+                    p.raw_reads.families,
+                    p.raw_reads.rows,
+                    p.raw_reads.seconds,
+                    p.raw_reads.families_per_second(),
+                    p.statements,
+                    p.replay_rows,
+                    p.replay_seconds,
+                    p.ratio_to_reads(),
+                    p.ratio_to_reads_and_writes()
+                );
+            }
         }
         Command::Recompute(RecomputeCommand::Wellbeing {
             as_of,

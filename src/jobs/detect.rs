@@ -117,7 +117,9 @@ pub async fn detect(
                 .iter()
                 .flat_map(|(fid, es)| es.iter().map(|e| entitlement_row(fid, e, as_of, &now)))
                 .collect();
-            store.record_entitlements(&out).await
+            store
+                .record_entitlements_logged(&out, opts.statement_log.as_ref())
+                .await
         },
     )
     .await

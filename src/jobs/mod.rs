@@ -18,6 +18,7 @@
 //! against one database.
 
 pub mod assess;
+pub mod bench;
 pub mod detect;
 pub mod recompute;
 pub mod signals;
@@ -26,7 +27,7 @@ use crate::domain::family::FamilyId;
 use crate::domain::ids::Iin;
 use crate::domain::snapshot::FamilySnapshot;
 use crate::store::pages::KeyRange;
-use crate::store::{Checkpoint, FamilyRef, LoadedNeighbourhood, Store, StoreError};
+use crate::store::{Checkpoint, FamilyRef, LoadedNeighbourhood, StatementLog, Store, StoreError};
 use chrono::NaiveDate;
 use futures::{StreamExt, TryStreamExt};
 use std::future::Future;
@@ -53,6 +54,9 @@ pub struct JobOptions {
     pub checkpoint: bool,
     /// `(i, n)`: run only shard i (0-based) of n disjoint family-id ranges, with its own checkpoint.
     pub shard: Option<(u32, u32)>,
+    /// Keep every statement the run sends besides its snapshot reads (previous-assessment reads,
+    /// record writes, checkpoints), for `bench jobs` to replay on a copy of the database.
+    pub statement_log: Option<StatementLog>,
 }
 
 impl Default for JobOptions {
@@ -66,6 +70,7 @@ impl Default for JobOptions {
             max_pages: None,
             checkpoint: true,
             shard: None,
+            statement_log: None,
         }
     }
 }
@@ -305,10 +310,11 @@ where
                 next_cp.after = after;
                 let write = write(rows);
                 let checkpoint = opts.checkpoint;
+                let log = opts.statement_log.as_ref();
                 pending = Some(Box::pin(async move {
                     let n = write.await?;
                     if checkpoint {
-                        store.save_checkpoint(job, &next_cp).await?;
+                        store.save_checkpoint_logged(job, &next_cp, log).await?;
                     }
                     Ok((n, next_cp))
                 }));
@@ -337,7 +343,9 @@ where
     if pages < max_pages {
         cp.finished = true;
         if opts.checkpoint {
-            store.save_checkpoint(job, &cp).await?;
+            store
+                .save_checkpoint_logged(job, &cp, opts.statement_log.as_ref())
+                .await?;
         }
     }
     if let Some(b) = bar {

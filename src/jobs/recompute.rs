@@ -7,7 +7,7 @@ use crate::domain::parameters::LegalParameters;
 use crate::domain::wellbeing::{
     level_transitions, Methodology, MethodologyCatalog, WellbeingAssessment, WellbeingLevel,
 };
-use crate::store::{Store, StoreError};
+use crate::store::{StatementLog, Store, StoreError, StoredAssessment};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -70,7 +70,8 @@ pub async fn recompute_wellbeing(
         },
         |rows: Vec<(FamilyId, Evaluation)>| {
             let as_of_s = as_of_s.clone();
-            async move { write_changed(store, rows, &as_of_s).await }
+            let log = opts.statement_log.as_ref();
+            async move { write_changed(store, rows, &as_of_s, log).await }
         },
     )
     .await
@@ -81,6 +82,10 @@ pub async fn recompute_wellbeing(
 struct AssessmentRow<'a> {
     family_id: &'a str,
     assessment_key: String,
+    /// Of the family's latest assessment before this date (none: a first assessment).
+    previous_level: Option<&'a str>,
+    previous_composition: Option<&'a str>,
+    previous_members: Option<i64>,
     props: AssessmentProps<'a>,
 }
 
@@ -106,17 +111,27 @@ async fn write_changed(
     store: &Store,
     rows: Vec<(FamilyId, Evaluation)>,
     as_of: &str,
+    log: Option<&StatementLog>,
 ) -> Result<u64, StoreError> {
     if rows.is_empty() {
         return Ok(0);
     }
     let ids: Vec<String> = rows.iter().map(|(f, _)| f.as_str().to_string()).collect();
-    // The latest stored assessment on or before the date, per family.
-    let mut latest: HashMap<String, (String, String)> = HashMap::new();
-    for (fid, d, h) in store.wellbeing_previous(&ids, as_of).await? {
-        let e = latest.entry(fid).or_insert((d.clone(), h.clone()));
-        if d > e.0 {
-            *e = (d, h);
+    // Per family: the latest stored assessment on or before the date (its inputs hash decides
+    // whether a record is written) and the latest one before it (what the events compare with).
+    let stored = store.wellbeing_previous(&ids, as_of, log).await?;
+    let mut latest: HashMap<&str, &StoredAssessment> = HashMap::new();
+    let mut before: HashMap<&str, &StoredAssessment> = HashMap::new();
+    fn keep_newest<'a>(m: &mut HashMap<&'a str, &'a StoredAssessment>, a: &'a StoredAssessment) {
+        let e = m.entry(a.family_id.as_str()).or_insert(a);
+        if a.as_of > e.as_of {
+            *e = a;
+        }
+    }
+    for a in &stored {
+        keep_newest(&mut latest, a);
+        if a.as_of.as_str() < as_of {
+            keep_newest(&mut before, a);
         }
     }
     let evaluated_at = chrono::Utc::now().to_rfc3339();
@@ -124,7 +139,10 @@ async fn write_changed(
         .iter()
         .filter_map(|(fid, ev)| {
             let hash = ev.assessment.inputs_hash();
-            if latest.get(fid.as_str()).is_some_and(|(_, h)| *h == hash) {
+            if latest
+                .get(fid.as_str())
+                .is_some_and(|l| l.inputs_hash == hash)
+            {
                 return None; // unchanged inputs: no new record
             }
             let a = &ev.assessment;
@@ -133,9 +151,13 @@ async fn write_changed(
                 .iter()
                 .map(|d| (d.code.as_str(), d.points))
                 .collect();
+            let previous = before.get(fid.as_str());
             Some(AssessmentRow {
                 family_id: fid.as_str(),
                 assessment_key: format!("{}/{}", fid.as_str(), as_of),
+                previous_level: previous.and_then(|p| p.level.as_deref()),
+                previous_composition: previous.and_then(|p| p.composition.as_deref()),
+                previous_members: previous.and_then(|p| p.members),
                 props: AssessmentProps {
                     family_id: fid.as_str(),
                     as_of,
@@ -152,7 +174,7 @@ async fn write_changed(
             })
         })
         .collect();
-    store.record_wellbeing(&out).await
+    store.record_wellbeing_logged(&out, log).await
 }
 
 /// The result of a what-if run.

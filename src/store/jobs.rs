@@ -1,6 +1,11 @@
 //! Store side of country-wide jobs: family-card pages (typed, by key range), the raw snapshot
 //! stream, checkpoints, well-being assessments and detected entitlements. Job modules hand typed
 //! rows (`Serialize` structs) that become the statements' parameters; this file knows the statements.
+//!
+//! [`StatementLog`]: a job run with a log keeps a copy of every statement it sends besides the
+//! snapshot reads (previous-assessment reads, record writes, checkpoints), with its parameters,
+//! in order, so `bench jobs` can replay exactly that database work on a copy of the database
+//! ([`Store::replay_statements`]) and compare the job with its raw reads plus its raw writes.
 
 use super::pages::KeyRange;
 use super::{bolt, cypher, shape, Store, StoreResult};
@@ -13,6 +18,52 @@ use serde_json::Value;
 pub struct FamilyRef {
     pub family_id: String,
     pub anchor_iin: String,
+}
+
+/// The statements (with their parameters) a job sent besides its snapshot reads, in order.
+#[derive(Clone, Default)]
+pub struct StatementLog(std::sync::Arc<std::sync::Mutex<Vec<neo4rs::Query>>>);
+
+impl std::fmt::Debug for StatementLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StatementLog({} statements)", self.len())
+    }
+}
+
+impl StatementLog {
+    fn push(&self, q: &neo4rs::Query) {
+        self.0.lock().expect("statement log lock").push(q.clone());
+    }
+    pub fn len(&self) -> usize {
+        self.0.lock().expect("statement log lock").len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Empties the log, returning what it held.
+    pub fn take(&self) -> Vec<neo4rs::Query> {
+        std::mem::take(&mut *self.0.lock().expect("statement log lock"))
+    }
+}
+
+/// Keeps `q` in `log` (when the run has one) and hands it back.
+fn logged(q: neo4rs::Query, log: Option<&StatementLog>) -> neo4rs::Query {
+    if let Some(l) = log {
+        l.push(&q);
+    }
+    q
+}
+
+/// A stored assessment as the recompute compares with it (`cypher/wellbeing_previous.cypher`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StoredAssessment {
+    pub family_id: String,
+    pub as_of: String,
+    pub inputs_hash: String,
+    pub level: Option<String>,
+    /// Absent on assessments written before the composition digest existed.
+    pub composition: Option<String>,
+    pub members: Option<i64>,
 }
 
 /// Above every family id (`FAM-` + hex): the upper bound of an unbounded range.
@@ -46,18 +97,46 @@ impl Store {
     }
 
     pub async fn save_checkpoint(&self, job: &str, c: &Checkpoint) -> StoreResult<()> {
+        self.save_checkpoint_logged(job, c, None).await
+    }
+
+    /// [`Store::save_checkpoint`], kept in `log` when given.
+    pub async fn save_checkpoint_logged(
+        &self,
+        job: &str,
+        c: &Checkpoint,
+        log: Option<&StatementLog>,
+    ) -> StoreResult<()> {
         let now = chrono::Utc::now().to_rfc3339();
-        self.with_retry(|| async {
-            let q = query(cypher::JOB_CHECKPOINT_SAVE)
+        let q = logged(
+            query(cypher::JOB_CHECKPOINT_SAVE)
                 .param("job", job)
                 .param("after", c.after.as_str())
                 .param("processed", c.processed as i64)
                 .param("finished", c.finished)
                 .param("run_id", c.run_id.as_str())
-                .param("updated_at", now.as_str());
-            self.fetch_column::<String>(q, "job").await.map(|_| ())
+                .param("updated_at", now.as_str()),
+            log,
+        );
+        self.with_retry(|| async {
+            self.fetch_column::<String>(q.clone(), "job")
+                .await
+                .map(|_| ())
         })
         .await
+    }
+
+    /// Sends `statements` one after another (as a job's writer does) and drains their answers:
+    /// the raw database work of a job's writes (`bench jobs`). Returns the rows answered.
+    pub async fn replay_statements(&self, statements: Vec<neo4rs::Query>) -> StoreResult<u64> {
+        let mut rows = 0u64;
+        for q in statements {
+            let mut s = self.graph.execute(q).await?;
+            while s.next().await?.is_some() {
+                rows += 1;
+            }
+        }
+        Ok(rows)
     }
 
     /// A page of family cards in `range` after `after` (keyset on family id), typed.
@@ -98,43 +177,58 @@ impl Store {
         Ok(n.first().copied().unwrap_or(0).max(0) as u64)
     }
 
-    /// `(family_id, as_of, inputs_hash)` of the assessments stored on or before `as_of`.
+    /// The assessments stored on or before `as_of` of `family_ids` (kept in `log` when given).
     pub async fn wellbeing_previous(
         &self,
         family_ids: &[String],
         as_of: &str,
-    ) -> StoreResult<Vec<(String, String, String)>> {
-        let rows = self
-            .with_retry(|| async {
-                let q = query(cypher::WELLBEING_PREVIOUS)
-                    .param("family_ids", family_ids.to_vec())
-                    .param("as_of", as_of);
-                self.fetch_rows(q, &["family_id", "as_of", "inputs_hash"])
-                    .await
-            })
-            .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| {
-                Some((
-                    r["family_id"].as_str()?.to_string(),
-                    r["as_of"].as_str()?.to_string(),
-                    r["inputs_hash"].as_str()?.to_string(),
-                ))
-            })
-            .collect())
+        log: Option<&StatementLog>,
+    ) -> StoreResult<Vec<StoredAssessment>> {
+        let q = logged(
+            query(cypher::WELLBEING_PREVIOUS)
+                .param("family_ids", family_ids.to_vec())
+                .param("as_of", as_of),
+            log,
+        );
+        self.with_retry(|| async {
+            let mut s = self.graph.execute(q.clone()).await?;
+            let mut out = vec![];
+            while let Some(row) = s.next().await? {
+                out.push(
+                    row.to::<StoredAssessment>()
+                        .map_err(shape("previous assessment"))?,
+                );
+            }
+            Ok(out)
+        })
+        .await
     }
 
-    /// Writes assessments (`rows`: `[{family_id, assessment_key, props}]`); returns how many.
+    /// Writes assessments (`rows`: `[{family_id, assessment_key, previous_level,
+    /// previous_composition, previous_members, props}]`, see `cypher/wellbeing_record.cypher`);
+    /// returns how many.
     pub async fn record_wellbeing<T: Serialize + ?Sized>(&self, rows: &T) -> StoreResult<u64> {
+        self.record_wellbeing_logged(rows, None).await
+    }
+
+    /// [`Store::record_wellbeing`], kept in `log` when given.
+    pub async fn record_wellbeing_logged<T: Serialize + ?Sized>(
+        &self,
+        rows: &T,
+        log: Option<&StatementLog>,
+    ) -> StoreResult<u64> {
         let rows = serde_json::to_value(rows)?;
         if rows.as_array().is_none_or(|a| a.is_empty()) {
             return Ok(0);
         }
+        let q = logged(
+            query(cypher::WELLBEING_RECORD).param("rows", bolt(rows)?),
+            log,
+        );
         let keys = self
             .with_retry(|| async {
-                let q = query(cypher::WELLBEING_RECORD).param("rows", bolt(rows.clone())?);
-                self.fetch_column::<String>(q, "assessment_key").await
+                self.fetch_column::<String>(q.clone(), "assessment_key")
+                    .await
             })
             .await?;
         Ok(keys.len() as u64)
@@ -168,21 +262,32 @@ impl Store {
     /// Records entitlements once (`rows`: `[{family_id, entitlement_key, as_of, now, props}]`);
     /// returns how many were new.
     pub async fn record_entitlements<T: Serialize + ?Sized>(&self, rows: &T) -> StoreResult<u64> {
+        self.record_entitlements_logged(rows, None).await
+    }
+
+    /// [`Store::record_entitlements`], kept in `log` when given.
+    pub async fn record_entitlements_logged<T: Serialize + ?Sized>(
+        &self,
+        rows: &T,
+        log: Option<&StatementLog>,
+    ) -> StoreResult<u64> {
         let rows = serde_json::to_value(rows)?;
         if rows.as_array().is_none_or(|a| a.is_empty()) {
             return Ok(0);
         }
-        let rows = &super::events::with_event_refs(&rows);
+        let rows = super::events::with_event_refs(&rows);
+        let q = logged(
+            query(cypher::ENTITLEMENTS_RECORD).param("rows", bolt(rows)?),
+            log,
+        );
+        // The statement answers one row per NEW entitlement.
         let out = self
             .with_retry(|| async {
-                let q = query(cypher::ENTITLEMENTS_RECORD).param("rows", bolt(rows.clone())?);
-                self.fetch_rows(q, &["entitlement_key", "created"]).await
+                self.fetch_column::<String>(q.clone(), "entitlement_key")
+                    .await
             })
             .await?;
-        Ok(out
-            .iter()
-            .filter(|r| r["created"].as_bool() == Some(true))
-            .count() as u64)
+        Ok(out.len() as u64)
     }
 
     /// Entitlements recorded for a family (JSON maps of the node's properties).

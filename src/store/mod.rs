@@ -20,7 +20,7 @@ mod rows;
 pub mod series;
 mod signals;
 
-pub use jobs::{Checkpoint, FamilyRef};
+pub use jobs::{Checkpoint, FamilyRef, StatementLog, StoredAssessment};
 
 pub use events::AttemptRecord;
 pub use neighbourhood::{CardLoad, LoadScope, LoadedNeighbourhood};

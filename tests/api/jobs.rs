@@ -131,3 +131,98 @@ fn the_raw_stream_reads_the_jobs_statement_over_the_jobs_families() {
         );
     });
 }
+
+/// `bench jobs` rests on this: the statement log of a run holds every statement it sent besides
+/// the snapshot reads, and replayed on another database in the run's starting state it does the
+/// run's work — the same assessments and the same change events with the same per-family `seq`;
+/// replayed once more, it adds nothing (the writes stay idempotent).
+#[test]
+fn a_runs_statement_log_replayed_on_a_copy_does_the_runs_work() {
+    use family_card::jobs::recompute::recompute_wellbeing;
+    use family_card::store::{StatementLog, Store};
+    run(async {
+        let dir = tempfile::tempdir().unwrap();
+        let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample");
+        let on = date("2026-06-15");
+        let fresh = |name: &'static str| {
+            let (dir, sample) = (dir.path().to_path_buf(), sample.clone());
+            async move {
+                let (db, store) = own_database(&dir.join(name)).await;
+                let opts = family_card::ingest::IngestOptions {
+                    rejects_path: Some(dir.join(format!("{name}.rejects.ndjson"))),
+                    ..Default::default()
+                };
+                family_card::ingest::load_dir(&store, &sample, &opts)
+                    .await
+                    .unwrap();
+                family_card::family_cards::materialise_family_cards(&store, on)
+                    .await
+                    .unwrap();
+                (db, store)
+            }
+        };
+        let (_run_db, run_store) = fresh("run").await;
+        let (_replay_db, replay_store) = fresh("replay").await;
+        let rules = family_card::rules::RuleSet::bundled();
+        let log = StatementLog::default();
+        let opts = JobOptions {
+            page_size: 7,
+            load_batch: 3,
+            restart: true,
+            statement_log: Some(log.clone()),
+            ..Default::default()
+        };
+        let r = recompute_wellbeing(&run_store, &rules.wellbeing, &rules.legal, on, &opts)
+            .await
+            .unwrap();
+        assert!(r.written > 0 && r.finished, "{r:?}");
+        let pages = r.families.div_ceil(7) as usize;
+        // Per page: the previous-assessment read, the write, the checkpoint; and the last checkpoint.
+        assert_eq!(log.len(), 3 * pages + 1, "{log:?}");
+        let events = |store: Store| async move {
+            let mut e: Vec<(String, String, i64)> = store
+                .bench_read_events("wellbeing-level:", "", 10_000)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| {
+                    (
+                        e["event_id"].as_str().unwrap_or_default().to_string(),
+                        e["subject"].as_str().unwrap_or_default().to_string(),
+                        e["seq"].as_i64().unwrap_or(-1),
+                    )
+                })
+                .collect();
+            e.sort();
+            e
+        };
+        let statements = log.take();
+        replay_store
+            .replay_statements(statements.clone())
+            .await
+            .unwrap();
+        let ran = events(run_store.clone()).await;
+        assert_eq!(
+            ran.len() as u64,
+            r.written,
+            "one level event per first assessment"
+        );
+        assert_eq!(events(replay_store.clone()).await, ran);
+        assert_eq!(
+            replay_store
+                .wellbeing_distribution(&on.to_string(), None)
+                .await
+                .unwrap(),
+            run_store
+                .wellbeing_distribution(&on.to_string(), None)
+                .await
+                .unwrap()
+        );
+        replay_store.replay_statements(statements).await.unwrap();
+        assert_eq!(
+            events(replay_store).await,
+            ran,
+            "a second replay adds nothing"
+        );
+    });
+}
