@@ -1,8 +1,15 @@
 // Ingest real_estate.ndjson: one RealEstate fact node per record, keyed by fact_key, hung off its Person.
 // Returns the line numbers that found their person; the others are rejected as unknown references.
+// A new fact node is created together with its relationship (one CREATE, its properties set once);
+// only a node that exists already (a re-load) is updated with `SET +=` and its relationship MERGEd,
+// so a re-load changes nothing (docs/benchmarks.md, "Load: the database's work per record").
 UNWIND $rows AS row
 MATCH (p:Person {iin: row.owner})
-MERGE (f:RealEstate {fact_key: row.key})
-SET f += row.props
-MERGE (p)-[:OWNS_REAL_ESTATE]->(f)
+OPTIONAL MATCH (known:RealEstate {fact_key: row.key})
+FOREACH (_ IN CASE WHEN known IS NULL THEN [1] ELSE [] END |
+  CREATE (p)-[:OWNS_REAL_ESTATE]->(f:RealEstate {fact_key: row.key})
+  SET f += row.props)
+FOREACH (_ IN CASE WHEN known IS NULL THEN [] ELSE [1] END |
+  SET known += row.props
+  MERGE (p)-[:OWNS_REAL_ESTATE]->(known))
 RETURN row.line AS line

@@ -9,6 +9,13 @@
 //! grouping or JSON. The load itself runs the production path (`ingest::load_dir_on`, exactly as
 //! `family-card load` before its card materialisation) into another fresh database, so both sides
 //! do the same work: every record a create. The figure is load rate / replay rate.
+//!
+//! The database's own CPU seconds (the local server's process, read from `/proc`) are counted
+//! for each side and for each file of the replay: on a machine shared with other builds, wall
+//! time moves with the neighbours, the database's CPU per record much less. To try another
+//! statement shape over Bolt without a rebuild, `--replay-statements DIR` replays a file's
+//! batches through `DIR/ingest_<kind>.cypher` instead of the captured statement (same `$rows`),
+//! and `--replay-only` skips the load side.
 
 use crate::bench_ingest::fresh_db;
 use crate::ingest::{self, write::CapturedWrite, Context, IngestOptions};
@@ -24,6 +31,8 @@ pub struct FileTimes {
     pub statements: u64,
     pub load_seconds: f64,
     pub replay_seconds: f64,
+    /// The database process's CPU seconds while the replay sent this file's statements.
+    pub replay_db_cpu: f64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -37,6 +46,9 @@ pub struct LoadReplayReport {
     pub statements: u64,
     pub replayed_lines: u64,
     pub replay_seconds: f64,
+    /// The database process's CPU seconds during each side.
+    pub load_db_cpu: f64,
+    pub replay_db_cpu: f64,
     /// Seconds to capture and prepare the replay (not timed in either rate).
     pub prepare_seconds: f64,
     pub files: Vec<FileTimes>,
@@ -55,6 +67,85 @@ impl LoadReplayReport {
     }
 }
 
+/// What the bench runs besides the extract and its databases.
+#[derive(Debug, Clone, Default)]
+pub struct BenchLoadOptions {
+    pub batch_size: usize,
+    pub writers: usize,
+    /// Replay these statement files (`ingest_<kind>.cypher`) instead of the captured ones.
+    pub replay_statements: Option<std::path::PathBuf>,
+    /// Only the replay (no `load` side).
+    pub replay_only: bool,
+}
+
+/// CPU seconds (user + system) of every process below this one (the local database's JVM is a
+/// child of the thread that started it), from `/proc`; 0 where `/proc` cannot tell.
+pub fn children_cpu_seconds() -> f64 {
+    fn children(pid: u32, out: &mut Vec<u32>) {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            return;
+        };
+        for t in tasks.flatten() {
+            let Ok(text) = std::fs::read_to_string(t.path().join("children")) else {
+                continue;
+            };
+            for c in text
+                .split_whitespace()
+                .filter_map(|c| c.parse::<u32>().ok())
+            {
+                out.push(c);
+                children(c, out);
+            }
+        }
+    }
+    let mut pids = vec![];
+    children(std::process::id(), &mut pids);
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    pids.iter()
+        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).ok())
+        .filter_map(|stat| {
+            let after = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .collect::<Vec<_>>();
+            let (u, s) = (
+                after.get(11)?.parse::<f64>().ok()?,
+                after.get(12)?.parse::<f64>().ok()?,
+            );
+            Some((u + s) / ticks)
+        })
+        .sum()
+}
+
+/// The statement text the replay sends for `file`'s batches: `dir/ingest_<kind>.cypher` if it
+/// exists (kept for the whole run), else the captured one.
+fn replay_statement(
+    dir: Option<&Path>,
+    file: &str,
+    captured: &'static str,
+    cache: &mut BTreeMap<String, &'static str>,
+) -> anyhow::Result<&'static str> {
+    let Some(dir) = dir else {
+        return Ok(captured);
+    };
+    if let Some(s) = cache.get(file) {
+        return Ok(s);
+    }
+    let path = dir.join(format!(
+        "ingest_{}.cypher",
+        file.trim_end_matches(".ndjson")
+    ));
+    let text: &'static str = if path.is_file() {
+        Box::leak(std::fs::read_to_string(&path)?.into_boxed_str())
+    } else {
+        captured
+    };
+    cache.insert(file.to_string(), text);
+    Ok(text)
+}
+
 /// Loads `extract` into a fresh database and replays its captured writes into another (both
 /// under `scratch`, removed afterwards); validation as of `ctx`.
 pub async fn load_against_replay(
@@ -62,10 +153,10 @@ pub async fn load_against_replay(
     scratch: &Path,
     cache_dir: &Path,
     heap: &str,
-    batch_size: usize,
-    writers: usize,
+    bench: &BenchLoadOptions,
     ctx: &Context,
 ) -> anyhow::Result<LoadReplayReport> {
+    let (batch_size, writers) = (bench.batch_size, bench.writers);
     std::fs::create_dir_all(scratch)?;
     let opts = IngestOptions {
         batch_size,
@@ -80,12 +171,20 @@ pub async fn load_against_replay(
     let (_, writes) = ingest::capture_dir(extract, &opts, ctx).await?;
     let prepare_seconds = started.elapsed().as_secs_f64();
 
-    // 1. `load` into a fresh database.
-    let (mut db, store) = fresh_db(cache_dir, scratch.join("load-db"), heap).await?;
-    let s = ingest::load_dir_on(&store, extract, &opts, ctx).await?;
-    drop(store);
-    db.stop();
-    std::fs::remove_dir_all(scratch.join("load-db")).ok();
+    // 1. `load` into a fresh database (or, with `replay_only`, only what the extract holds).
+    let (s, load_db_cpu) = if bench.replay_only {
+        let (s, _) = ingest::capture_dir(extract, &opts, ctx).await?;
+        (s, 0.0)
+    } else {
+        let (mut db, store) = fresh_db(cache_dir, scratch.join("load-db"), heap).await?;
+        let cpu = children_cpu_seconds();
+        let s = ingest::load_dir_on(&store, extract, &opts, ctx).await?;
+        let cpu = children_cpu_seconds() - cpu;
+        drop(store);
+        db.stop();
+        std::fs::remove_dir_all(scratch.join("load-db")).ok();
+        (s, cpu)
+    };
     let mut files: BTreeMap<String, FileTimes> = s
         .files
         .iter()
@@ -106,6 +205,9 @@ pub async fn load_against_replay(
     let (mut db, store) = fresh_db(cache_dir, scratch.join("replay-db"), heap).await?;
     let statements = writes.len() as u64;
     let mut replayed_lines = 0u64;
+    let mut statements_of = BTreeMap::new();
+    let dir = bench.replay_statements.as_deref();
+    let replay_cpu = children_cpu_seconds();
     let started = Instant::now();
     for CapturedWrite {
         file,
@@ -114,14 +216,17 @@ pub async fn load_against_replay(
         ..
     } in writes
     {
-        let t = Instant::now();
+        let statement = replay_statement(dir, file, statement, &mut statements_of)?;
+        let (t, cpu) = (Instant::now(), children_cpu_seconds());
         let lines = store.write_prepared_rows(statement, rows).await?;
         replayed_lines += lines.len() as u64;
         let f = files.entry(file.to_string()).or_default();
         f.statements += 1;
         f.replay_seconds += t.elapsed().as_secs_f64();
+        f.replay_db_cpu += children_cpu_seconds() - cpu;
     }
     let replay_seconds = started.elapsed().as_secs_f64();
+    let replay_db_cpu = children_cpu_seconds() - replay_cpu;
     drop(store);
     db.stop();
     std::fs::remove_dir_all(scratch).ok();
@@ -139,6 +244,8 @@ pub async fn load_against_replay(
         statements,
         replayed_lines,
         replay_seconds,
+        load_db_cpu,
+        replay_db_cpu,
         prepare_seconds,
         files,
     })

@@ -549,6 +549,12 @@ enum BenchCommand {
         /// Writes sent at the same time (never two touching the same node).
         #[arg(long, default_value_t = 1)]
         writers: usize,
+        /// Replay a file's batches through DIR/ingest_<kind>.cypher instead (statement experiments).
+        #[arg(long)]
+        replay_statements: Option<PathBuf>,
+        /// Only the replay, no `load` side.
+        #[arg(long)]
+        replay_only: bool,
     },
     /// A country-wide job (on `--data-dir`, a STOPPED database, copied twice under `--scratch`)
     /// against the raw work of the same run: its snapshot reads streamed (rows counted, not
@@ -1117,6 +1123,8 @@ async fn main() -> anyhow::Result<()> {
             scratch,
             batch_size,
             writers,
+            replay_statements,
+            replay_only,
         }) => {
             existing(&extract, "the extract")?;
             let cache = cli.db.cache_dir.clone().unwrap_or_else(default_cache_dir);
@@ -1125,21 +1133,38 @@ async fn main() -> anyhow::Result<()> {
                 &scratch,
                 &cache,
                 &cli.db.db_heap,
-                batch_size,
-                writers,
+                &family_card::bench_load::BenchLoadOptions {
+                    batch_size,
+                    writers,
+                    replay_statements,
+                    replay_only,
+                },
                 &ingest::Context::on(ingest::kazakhstan_today()),
             )
             .await?;
             println!(
-                "{:<28} {:>9} {:>6} {:>9} {:>9}",
-                "file", "records", "stmts", "load s", "replay s"
+                "{:<28} {:>9} {:>6} {:>9} {:>9} {:>10} {:>9}",
+                "file", "records", "stmts", "load s", "replay s", "replay cpu", "records/s"
             );
             for f in &r.files {
                 println!(
-                    "{:<28} {:>9} {:>6} {:>9.1} {:>9.1}",
-                    f.file, f.records, f.statements, f.load_seconds, f.replay_seconds
+                    "{:<28} {:>9} {:>6} {:>9.1} {:>9.1} {:>10.1} {:>9.0}",
+                    f.file,
+                    f.records,
+                    f.statements,
+                    f.load_seconds,
+                    f.replay_seconds,
+                    f.replay_db_cpu,
+                    f.records as f64 / f.replay_seconds.max(1e-9)
                 );
             }
+            println!(
+                "database CPU: load {:.1} s ({:.0} records per CPU second), replay {:.1} s ({:.0})",
+                r.load_db_cpu,
+                r.written as f64 / r.load_db_cpu.max(1e-9),
+                r.replay_db_cpu,
+                r.replayed_lines as f64 / r.replay_db_cpu.max(1e-9)
+            );
             println!(
                 "{} records, each side into a fresh database (replay prepared in {:.1} s, untimed):\n  \
                  load:   {} written in {:.1} s = {:.0} records/s\n  \
