@@ -560,11 +560,13 @@ enum BenchCommand {
     /// against the raw work of the same run: its snapshot reads streamed (rows counted, not
     /// decoded) and its own writes replayed on the untouched copy; first run and re-runs.
     Jobs {
+        /// The job to run: `recompute` (well-being) or `detect` (entitlements).
         #[arg(value_enum)]
         job: family_card::jobs::bench::BenchedJob,
         /// Scratch directory for the two copies (removed afterwards).
         #[arg(long)]
         scratch: PathBuf,
+        /// The date the job assesses families on.
         #[arg(long, default_value = "2026-06-15")]
         as_of: NaiveDate,
         /// Runs of the job on the same copy (the first writes, the next ones find it done).
