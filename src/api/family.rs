@@ -307,7 +307,7 @@ const COMPOSITION_FIELDS: &[&str] = &[
 /// request loads full cards.
 pub fn load_scope(doc: &ExecutableDocument) -> LoadScope {
     /// Whether every field of `set` is a composition field, or (with `assets_allowed`) an
-    /// `assets` field with any selection: `(composition only, composition and assets)`.
+    /// `assets` field with any selection.
     fn fits(set: &SelectionSet, assets_allowed: bool) -> bool {
         set.items.iter().all(|s| match &s.node {
             Selection::Field(f) => {

@@ -11,7 +11,7 @@
 //! with a fresh [`Gate`] → identifiers masked in every string of the answer for roles that do
 //! not see them → one audit record, on disk before the answer leaves.
 
-use super::access::{for_each_string, full_iins_in_json, mask_identifiers, mask_response, Gate};
+use super::access::{full_iins_in_json, mask_response, Gate};
 use super::audit_trail::parse_time;
 use super::auth::AuthError;
 use super::limits;
@@ -499,6 +499,11 @@ async fn execute(
     } else {
         StatusCode::OK
     };
+    // Masked in place where the role sees no full identifiers (data, error messages, extensions).
+    let mut resp = resp;
+    if !who.sees_full_identifiers() {
+        mask_response(&mut resp);
+    }
     if request_error {
         // Rare: rewritten as a JSON value (codes added, no `data` member).
         let mut body = serde_json::to_value(&resp)
@@ -513,21 +518,10 @@ async fn execute(
         if let Some(o) = body.as_object_mut() {
             o.remove("data");
         }
-        if !who.sees_full_identifiers() {
-            for_each_string(&mut body, &mut |s| {
-                if let Some(m) = mask_identifiers(s) {
-                    *s = m;
-                }
-            });
-        }
         return finish(app, draft, status, media, body).await;
     }
-    // Every answer: masked in place where the role sees no full identifiers, then serialised
-    // once, straight from the executor's value (no intermediate JSON tree).
-    let mut resp = resp;
-    if !who.sees_full_identifiers() {
-        mask_response(&mut resp);
-    }
+    // Every other answer is serialised once, straight from the executor's value (no
+    // intermediate JSON tree).
     let bytes = serde_json::to_vec(&resp).unwrap_or_else(|_| {
         serde_json::to_vec(&errors_body("INTERNAL", "internal error")).unwrap_or_default()
     });
