@@ -1,7 +1,7 @@
 use crate::{
     BoltString, BoltType,
     types::{
-        BoltList, BoltMap, BoltNode, BoltPath, BoltPoint2D, BoltPoint3D, BoltRelation,
+        BoltList, BoltNode, BoltPath, BoltPoint2D, BoltPoint3D, BoltRelation,
         BoltUnboundedRelation, serde::DeError,
     },
 };
@@ -12,9 +12,14 @@ use std::convert::TryInto;
 /// Represents a row returned as a result of executing a query.
 ///
 /// A row is very similar to a `HashMap`, you can get the attributes using [`Row::get`] method.
+///
+/// [family-card patch] A row keeps its values beside the column names, which all rows of one
+/// result share (`Arc`), instead of a map built per row from a clone of every column name: that
+/// map cost one allocation and one hash insert per column of every row received.
 #[derive(Debug)]
 pub struct Row {
-    attributes: BoltMap,
+    fields: std::sync::Arc<[BoltString]>,
+    values: Vec<BoltType>,
 }
 
 /// Snapshot of a node within a graph database
@@ -150,17 +155,27 @@ impl Point3D {
 
 impl Row {
     pub fn new(fields: BoltList, data: BoltList) -> Self {
-        let mut attributes = BoltMap::with_capacity(fields.len());
-        for (field, value) in fields.into_iter().zip(data.into_iter()) {
-            if let Ok(key) = field.try_into() {
-                attributes.put(key, value);
-            }
-        }
-        Row { attributes }
+        Self::with_fields(Self::field_names(fields), data)
+    }
+
+    /// [family-card patch] The column names of a result, once, for [`Row::with_fields`]. A
+    /// column whose name is not a string (never sent by a server) gets an empty name.
+    pub(crate) fn field_names(fields: BoltList) -> std::sync::Arc<[BoltString]> {
+        fields
+            .into_iter()
+            .map(|f| f.try_into().unwrap_or_else(|_| BoltString::from("")))
+            .collect()
+    }
+
+    /// [family-card patch] A row of a result whose column names are `fields`.
+    pub(crate) fn with_fields(fields: std::sync::Arc<[BoltString]>, data: BoltList) -> Self {
+        let mut values = data.value;
+        values.truncate(fields.len());
+        Row { fields, values }
     }
 
     pub fn keys(&self) -> Vec<&BoltString> {
-        self.attributes.value.keys().collect()
+        self.fields[..self.values.len()].iter().collect()
     }
 
     /// Get an attribute of this relationship and deserialize it into custom type that implements [`serde::Deserialize`]
@@ -168,7 +183,17 @@ impl Row {
     where
         T: Deserialize<'this>,
     {
-        self.attributes.get::<T>(key)
+        // The last column of a name wins, as in the map this row used to be.
+        match self
+            .fields
+            .iter()
+            .zip(&self.values)
+            .rev()
+            .find(|(f, _)| f.value == key)
+        {
+            Some((_, v)) => v.to(),
+            None => Err(DeError::NoSuchProperty),
+        }
     }
 
     pub fn to<'this, T>(&'this self) -> Result<T, DeError>
@@ -185,16 +210,18 @@ impl Row {
     where
         T: Deserialize<'this>,
     {
-        self.attributes.to::<T>()
+        let n = self.values.len().min(self.fields.len());
+        T::deserialize(crate::types::serde::BoltPairsDeserializer::new(
+            &self.fields[..n],
+            &self.values[..n],
+        ))
     }
 
     fn single(&self) -> Option<&BoltType> {
-        let mut values = self.attributes.value.values();
-        let first = values.next()?;
-        if values.next().is_some() {
-            return None;
+        match self.values.as_slice() {
+            [only] => Some(only),
+            _ => None,
         }
-        Some(first)
     }
 }
 

@@ -32,7 +32,8 @@ type BoxedSummary = ();
 #[must_use = "Results must be streamed through with `next` in order to execute the query"]
 pub struct RowStream {
     qid: i64,
-    fields: BoltList,
+    /// [family-card patch] the column names, once for every row of the result.
+    fields: std::sync::Arc<[crate::BoltString]>,
     #[cfg(feature = "unstable-bolt-protocol-impl-v2")]
     available_after: i64,
     state: State,
@@ -52,7 +53,7 @@ impl RowStream {
             qid,
             #[cfg(feature = "unstable-bolt-protocol-impl-v2")]
             available_after,
-            fields,
+            fields: Row::field_names(fields),
             fetch_size,
             state,
             buffer: VecDeque::with_capacity(fetch_size),
@@ -144,7 +145,7 @@ impl RowStream {
                             .map(BoltType::from)
                             .collect::<Vec<BoltType>>(),
                     );
-                    let row = Row::new(self.fields.clone(), record);
+                    let row = Row::with_fields(self.fields.clone(), record);
                     self.buffer.push_back(row);
                 }
                 Response::Success(Streaming::HasMore) => {
@@ -190,7 +191,7 @@ impl RowStream {
                     return Ok(());
                 }
                 BoltResponse::Record(record) => {
-                    let row = Row::new(self.fields.clone(), record.data);
+                    let row = Row::with_fields(self.fields.clone(), record.data);
                     self.buffer.push_back(row);
                 }
                 otherwise => {

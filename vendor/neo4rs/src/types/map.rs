@@ -7,6 +7,11 @@ use ::serde::Deserialize;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use std::{collections::HashMap, iter::FromIterator, mem};
 
+/// [family-card patch] The map of a Bolt map value. Keys are property and column names sent by
+/// the server, so a fast non-keyed hasher (FxHash) is used instead of SipHash: decoding rows
+/// hashed every key of every map with SipHash and regrew every map while filling it.
+pub type BoltHashMap = HashMap<BoltString, BoltType, rustc_hash::FxBuildHasher>;
+
 pub const TINY: u8 = 0xA0;
 pub const SMALL: u8 = 0xD8;
 pub const MEDIUM: u8 = 0xD9;
@@ -14,19 +19,19 @@ pub const LARGE: u8 = 0xDA;
 
 #[derive(Debug, Default, PartialEq, Clone)]
 pub struct BoltMap {
-    pub value: HashMap<BoltString, BoltType>,
+    pub value: BoltHashMap,
 }
 
 impl BoltMap {
     pub fn new() -> Self {
         BoltMap {
-            value: HashMap::new(),
+            value: BoltHashMap::default(),
         }
     }
 
     pub fn with_capacity(capacity: usize) -> Self {
         BoltMap {
-            value: HashMap::with_capacity(capacity),
+            value: BoltHashMap::with_capacity_and_hasher(capacity, Default::default()),
         }
     }
 
@@ -90,7 +95,8 @@ impl BoltWireFormat for BoltMap {
             }
         };
 
-        let mut map = BoltMap::default();
+        // [family-card patch] sized from the header: no regrowth while filling.
+        let mut map = BoltMap::with_capacity(size);
         for _ in 0..size {
             let key = BoltString::parse(version, input)?;
             let value = BoltType::parse(version, input)?;

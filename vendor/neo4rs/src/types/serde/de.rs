@@ -1,4 +1,4 @@
-use std::{collections::HashMap, marker::PhantomData};
+use std::marker::PhantomData;
 
 use bytes::Bytes;
 use chrono::FixedOffset;
@@ -39,7 +39,7 @@ impl<'de> Deserialize<'de> for BoltMap {
     where
         D: Deserializer<'de>,
     {
-        HashMap::<BoltString, BoltType>::deserialize(deserializer).map(|value| BoltMap { value })
+        crate::types::map::BoltHashMap::deserialize(deserializer).map(|value| BoltMap { value })
     }
 }
 

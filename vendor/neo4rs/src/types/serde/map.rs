@@ -308,3 +308,43 @@ mod tests {
         assert_eq!(actual, TestEnum::Variant1);
     }
 }
+
+/// [family-card patch] Deserialises a row kept as its column names (shared by every row of a
+/// result) beside its values, exactly as the map of the two would be, without building the map.
+pub(crate) struct BoltPairsDeserializer<'de> {
+    keys: &'de [BoltString],
+    values: &'de [BoltType],
+}
+
+impl<'de> BoltPairsDeserializer<'de> {
+    pub(crate) fn new(keys: &'de [BoltString], values: &'de [BoltType]) -> Self {
+        BoltPairsDeserializer { keys, values }
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for BoltPairsDeserializer<'de> {
+    type Error = DeError;
+
+    fn deserialize_any<V>(self, visitor: V) -> Result<V::Value, Self::Error>
+    where
+        V: Visitor<'de>,
+    {
+        let mut deserializer = MapDeserializer::new(self.keys.iter().zip(self.values.iter()));
+        let map = visitor.visit_map(&mut deserializer)?;
+        deserializer.end()?;
+        Ok(map)
+    }
+
+    fn deserialize_ignored_any<V>(self, visitor: V) -> Result<V::Value, Self::Error>
+    where
+        V: Visitor<'de>,
+    {
+        visitor.visit_unit()
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct identifier enum
+    }
+}

@@ -15,6 +15,7 @@ mod element;
 mod error;
 mod kind;
 mod map;
+pub(crate) use map::BoltPairsDeserializer;
 mod node;
 mod path;
 mod point;

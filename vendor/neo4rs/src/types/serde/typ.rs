@@ -52,6 +52,7 @@ impl BoltType {
 }
 
 impl BoltMap {
+    #[allow(dead_code)] // [family-card patch] rows no longer deserialise through a map
     pub(crate) fn to<'this, T>(&'this self) -> Result<T, DeError>
     where
         T: Deserialize<'this>,
