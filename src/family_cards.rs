@@ -71,7 +71,8 @@ pub async fn family_of_person_in(
         .clone();
     let ln = if &anchor == iin {
         own
-    } else if let Some(ln) = card.around(&anchor) {
+    } else if let Some(ln) = card.into_around(&anchor) {
+        // The load's last use: its entries move into the anchor's neighbourhood.
         ln
     } else {
         SECOND_LOADS.fetch_add(1, Ordering::Relaxed);

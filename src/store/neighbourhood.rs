@@ -65,8 +65,43 @@ impl CardLoad {
 
     /// The neighbourhood of `centre` (radius 3 over marriages, parent links and guardianships,
     /// as `family_neighbourhood.cypher` computes it), or `None` when `centre` is not a centre
-    /// of this load.
+    /// of this load. The load stays whole (its entries are copied).
     pub fn around(&self, centre: &Iin) -> Option<LoadedNeighbourhood> {
+        let reached = self.reach(centre)?;
+        let entries = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| reached[*i])
+            .map(|(_, e)| Self::as_seen_from(e.clone(), centre))
+            .collect();
+        Some(assemble(centre, entries))
+    }
+
+    /// [`CardLoad::around`] for the last use of a load: its entries are moved, not copied.
+    pub fn into_around(self, centre: &Iin) -> Option<LoadedNeighbourhood> {
+        let reached = self.reach(centre)?;
+        let entries = self
+            .entries
+            .into_iter()
+            .zip(reached)
+            .filter(|(_, r)| *r)
+            .map(|(e, _)| Self::as_seen_from(e, centre))
+            .collect();
+        Some(assemble(centre, entries))
+    }
+
+    /// Only the centre of a neighbourhood keeps its co-registrations.
+    fn as_seen_from(mut e: PersonEntry, centre: &Iin) -> PersonEntry {
+        if &e.facts.person.iin != centre {
+            e.co_registrations = None;
+        }
+        e
+    }
+
+    /// Which entries lie within radius 3 of `centre` (by position), or `None` when `centre` is
+    /// not a centre of this load.
+    fn reach(&self, centre: &Iin) -> Option<Vec<bool>> {
         if !self.is_centre(centre) {
             return None;
         }
@@ -106,19 +141,12 @@ impl CardLoad {
             }
             frontier = next;
         }
-        let entries = self
-            .entries
-            .iter()
-            .filter(|e| reached.contains_key(&e.facts.person.iin))
-            .map(|e| {
-                let mut e = e.clone();
-                if &e.facts.person.iin != centre {
-                    e.co_registrations = None;
-                }
-                e
-            })
-            .collect();
-        Some(assemble(centre, entries))
+        Some(
+            self.entries
+                .iter()
+                .map(|e| reached.contains_key(&e.facts.person.iin))
+                .collect(),
+        )
     }
 
     /// The loaded person's own key (so adjacency borrows from `self`), `None` when not loaded.
