@@ -416,11 +416,18 @@ pub struct CardReport {
     pub anchors: Paired,
     pub members: Paired,
     pub throughput: Vec<Throughput>,
+    /// Latency of an authenticated, audited GraphQL request that reads nothing: what the HTTP,
+    /// token, GraphQL and audit path costs before any card is read.
+    pub floor_p50: Duration,
+    pub floor_p99: Duration,
     /// Card reads by person during the run, and those that needed a second load.
     pub card_reads: u64,
     pub second_loads: u64,
     pub errors: usize,
 }
+
+/// A request that goes through the whole service path and reads nothing.
+const FLOOR_REQUEST: &str = r#"{"query":"{ __typename }"}"#;
 
 /// The request body of the README selection for `iin`.
 fn card_request_body(iin: &crate::domain::ids::Iin) -> Vec<u8> {
@@ -485,6 +492,10 @@ pub async fn card_against_raw(
     settings.audit_sync = audit_sync;
     settings.limits.rate_per_second = 1e9;
     settings.limits.rate_burst = 1e9;
+    // No change-event worker: a bench database holds every event its load and jobs wrote, never
+    // fanned out (no service ran on it), and fanning that backlog out would load the database
+    // under both sides of the measurement.
+    settings.events.enabled = false;
     let application = crate::app::Application::build(
         settings,
         store.clone(),
@@ -563,6 +574,21 @@ pub async fn card_against_raw(
     let (anchor_lat, e1) = paired(&anchors).await?;
     let (member_lat, e2) = paired(&members).await?;
     errors += e1 + e2;
+    // The floor: the same authenticated, audited GraphQL request over the same connection that
+    // reads nothing (`{ __typename }`), as many times as cards were asked for.
+    let mut floor = vec![];
+    for _ in 0..anchors.len() + members.len() {
+        let t = Instant::now();
+        let r = client
+            .post(url.clone())
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(FLOOR_REQUEST);
+        errors += usize::from(!answered_cleanly(r).await?);
+        floor.push(t.elapsed());
+    }
+    let floor_p50 = percentile(&mut floor, 0.5);
+    let floor_p99 = percentile(&mut floor, 0.99);
     let (reads1, second1) = crate::family_cards::card_read_counts();
     // Throughput: `n` clients (tasks), each asking in a loop over the mixed picks.
     let mixed: std::sync::Arc<Vec<Iin>> =
@@ -623,6 +649,8 @@ pub async fn card_against_raw(
         anchors: anchor_lat,
         members: member_lat,
         throughput,
+        floor_p50,
+        floor_p99,
         card_reads: reads1 - reads0,
         second_loads: second1 - second0,
         errors,

@@ -990,6 +990,13 @@ async fn main() -> anyhow::Result<()> {
                 );
             }
             println!(
+                "  floor (`{{ __typename }}` through the same service path, n={}): p50 {:.2} ms p99 {:.2} ms; the raw anchors' p50 + this floor = {:.2} × the raw p50",
+                r.anchors.samples + r.members.samples,
+                ms(r.floor_p50),
+                ms(r.floor_p99),
+                (r.anchors.raw_p50 + r.floor_p50).as_secs_f64() / r.anchors.raw_p50.as_secs_f64().max(1e-9),
+            );
+            println!(
                 "  card reads {}, of which needed a second load: {}; errors {}",
                 r.card_reads, r.second_loads, r.errors
             );
