@@ -176,3 +176,52 @@ pub fn person_entry(row: &neo4rs::Row) -> StoreResult<PersonEntry> {
         co_registrations: r.is_centre.then_some(r.co_registrations),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use neo4rs::{BoltList, BoltType, Row};
+
+    fn row(fields: &[&str], values: Vec<BoltType>) -> Row {
+        let fields: Vec<BoltType> = fields.iter().map(|f| BoltType::from(*f)).collect();
+        Row::new(BoltList::from(fields), BoltList::from(values))
+    }
+
+    /// The vendored neo4rs keeps a row as its values beside the result's column names
+    /// (`vendor/neo4rs/PATCHED.md`, patch 2): it must read exactly as the map it replaced.
+    #[test]
+    fn a_row_reads_as_the_map_of_its_columns() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Two {
+            name: String,
+            age: i64,
+            #[serde(default)]
+            missing: Option<String>,
+        }
+        let r = row(
+            &["name", "age", "extra"],
+            vec!["Aisha".into(), 42_i64.into(), true.into()],
+        );
+        assert_eq!(r.get::<String>("name").unwrap(), "Aisha");
+        assert_eq!(r.get::<i64>("age").unwrap(), 42);
+        assert!(
+            r.get::<i64>("nope").is_err(),
+            "an absent column is an error"
+        );
+        assert_eq!(
+            r.to::<Two>().unwrap(),
+            Two {
+                name: "Aisha".into(),
+                age: 42,
+                missing: None
+            }
+        );
+        let keys: Vec<&str> = r.keys().iter().map(|k| k.value.as_str()).collect();
+        assert_eq!(keys, ["name", "age", "extra"]);
+        // A one-column row also converts as its only value.
+        assert_eq!(row(&["n"], vec![7_i64.into()]).to::<i64>().unwrap(), 7);
+        // A row with fewer values than names has only the columns it holds.
+        let short = row(&["a", "b"], vec![1_i64.into()]);
+        assert_eq!(short.keys().len(), 1);
+        assert!(short.get::<i64>("b").is_err());
+    }
+}
