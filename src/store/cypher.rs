@@ -32,6 +32,9 @@ pub const EVENTS_DELIVERY_ATTEMPT: &str =
 pub const EVENTS_DELIVERY_LOG: &str = include_str!("../../cypher/events_delivery_log.cypher");
 pub const EVENTS_FAN_OUT: &str = include_str!("../../cypher/events_fan_out.cypher");
 pub const EVENTS_NEW: &str = include_str!("../../cypher/events_new.cypher");
+pub const EVENTS_PENDING_BACKFILL: &str =
+    include_str!("../../cypher/events_pending_backfill.cypher");
+pub const EVENTS_PENDING_COUNT: &str = include_str!("../../cypher/events_pending_count.cypher");
 pub const FAMILIES_COUNT: &str = include_str!("../../cypher/families_count.cypher");
 pub const FAMILIES_PAGE: &str = include_str!("../../cypher/families_page.cypher");
 pub const FAMILIES_RANGE_PAGE: &str = include_str!("../../cypher/families_range_page.cypher");
@@ -151,6 +154,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("events_delivery_log.cypher", EVENTS_DELIVERY_LOG),
     ("events_fan_out.cypher", EVENTS_FAN_OUT),
     ("events_new.cypher", EVENTS_NEW),
+    ("events_pending_backfill.cypher", EVENTS_PENDING_BACKFILL),
+    ("events_pending_count.cypher", EVENTS_PENDING_COUNT),
     ("families_count.cypher", FAMILIES_COUNT),
     ("families_page.cypher", FAMILIES_PAGE),
     ("families_range_page.cypher", FAMILIES_RANGE_PAGE),
