@@ -306,13 +306,33 @@ impl Store {
         Ok(rows.into_iter().next())
     }
 
-    /// Benchmark only: writes synthetic change events.
+    /// Benchmarks and tests: writes synthetic change events (status NEW, as the change
+    /// statements write them).
     pub async fn bench_seed_events(&self, rows: &Value) -> StoreResult<()> {
         self.with_retry(|| async {
             let q = query(cypher::EVENTS_BENCH_SEED).param("rows", bolt(rows.clone())?);
             self.fetch_column::<i64>(q, "events").await.map(|_| ())
         })
         .await
+    }
+
+    /// Benchmark only: the due-query before `pending_for` (`events_bench_due_scan.cypher`), rows.
+    pub async fn bench_due_scan(
+        &self,
+        subscription_id: &str,
+        now: &str,
+        limit: i64,
+    ) -> StoreResult<usize> {
+        let rows = self
+            .fetch_rows(
+                query(cypher::EVENTS_BENCH_DUE_SCAN)
+                    .param("subscription_id", subscription_id)
+                    .param("now", now)
+                    .param("limit", limit),
+                &["delivery", "event"],
+            )
+            .await?;
+        Ok(rows.len())
     }
 
     /// Benchmark only: a page of one run's events (the raw outbox read).
