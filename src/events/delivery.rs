@@ -215,8 +215,13 @@ impl Worker {
         Ok(fanned + self.deliver_to(&active).await?)
     }
 
-    /// Every subscription (active or disabled), after fanning new events out to them.
+    /// Every subscription (active or disabled), after fanning new events out to them. The events
+    /// are read BEFORE the subscriptions are listed: a subscription made before an event was
+    /// written is then always in the list that event is fanned out to (listing first, a slow
+    /// round could fan out an event written after the listing without a subscription made in
+    /// between, which would never get it).
     async fn subscriptions_and_fan_out(&self) -> StoreResult<(Vec<Subscription>, usize)> {
+        let nodes = self.store.new_events(500).await?;
         let now = ts(chrono::Utc::now());
         let subs: Vec<Subscription> = self
             .store
@@ -225,12 +230,11 @@ impl Worker {
             .iter()
             .filter_map(|v| Subscription::from_node(v, &now))
             .collect();
-        let fanned = self.fan_out(&subs, &now).await?;
+        let fanned = self.fan_out(&nodes, &subs, &now).await?;
         Ok((subs, fanned))
     }
 
-    async fn fan_out(&self, subs: &[Subscription], now: &str) -> StoreResult<usize> {
-        let nodes = self.store.new_events(500).await?;
+    async fn fan_out(&self, nodes: &[Value], subs: &[Subscription], now: &str) -> StoreResult<usize> {
         let events: Vec<CloudEvent> = nodes.iter().filter_map(CloudEvent::from_node).collect();
         let rows: Vec<Value> = events
             .iter()
