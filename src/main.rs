@@ -1052,8 +1052,8 @@ async fn main() -> anyhow::Result<()> {
                 chain_length,
                 dead_subscriptions,
             };
-            let r = family_card::bench::event_delivery(&db.store, events, subjects, &options)
-                .await?;
+            let r =
+                family_card::bench::event_delivery(&db.store, events, subjects, &options).await?;
             println!(
                 "change events, {} over {} subjects, outbox → signed webhook → acknowledging local receiver:\n  \
                  {:.0} events/s ({:.1} s), lag p50 {:.0} ms  p99 {:.0} ms  max {:.0} ms, duplicates {}\n  \
@@ -1069,7 +1069,9 @@ async fn main() -> anyhow::Result<()> {
                 r.raw_read_per_second,
                 r.per_second / r.raw_read_per_second.max(1e-9)
             );
-            println!("  chain length {chain_length}, {dead_subscriptions} dead subscriptions beside");
+            println!(
+                "  chain length {chain_length}, {dead_subscriptions} dead subscriptions beside"
+            );
             let due = |what: &str, d: &family_card::bench::DueQueryTimes| {
                 println!(
                     "  due-query, {what} (median of {}): {:.2} ms; the former full scan {:.2} ms; ratio {:.2}",
@@ -1084,10 +1086,7 @@ async fn main() -> anyhow::Result<()> {
                 &r.due_after_delivery,
             );
             if let Some(d) = &r.due_all_pending {
-                due(
-                    &format!("a dead subscription, {} pending", r.events),
-                    d,
-                );
+                due(&format!("a dead subscription, {} pending", r.events), d);
             }
         }
         Command::Bench(BenchCommand::FamilyLookup { samples, seed }) => {

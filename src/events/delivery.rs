@@ -164,7 +164,9 @@ impl Worker {
                 .map(|(id, _)| id.clone())
                 .collect();
             for id in finished {
-                let Some(h) = running.remove(&id) else { continue };
+                let Some(h) = running.remove(&id) else {
+                    continue;
+                };
                 match h.await {
                     Ok(Ok(n)) => busy |= n > 0,
                     Ok(Err(e)) => {
@@ -234,7 +236,12 @@ impl Worker {
         Ok((subs, fanned))
     }
 
-    async fn fan_out(&self, nodes: &[Value], subs: &[Subscription], now: &str) -> StoreResult<usize> {
+    async fn fan_out(
+        &self,
+        nodes: &[Value],
+        subs: &[Subscription],
+        now: &str,
+    ) -> StoreResult<usize> {
         let events: Vec<CloudEvent> = nodes.iter().filter_map(CloudEvent::from_node).collect();
         let rows: Vec<Value> = events
             .iter()

@@ -24,8 +24,7 @@ pub const DCI_TRANSACTION_SAVE: &str = include_str!("../../cypher/dci_transactio
 pub const ENTITLEMENTS_OF_FAMILY: &str = include_str!("../../cypher/entitlements_of_family.cypher");
 pub const ENTITLEMENTS_RECORD: &str = include_str!("../../cypher/entitlements_record.cypher");
 pub const ENTITLEMENTS_SUMMARY: &str = include_str!("../../cypher/entitlements_summary.cypher");
-pub const EVENTS_BENCH_DUE_SCAN: &str =
-    include_str!("../../cypher/events_bench_due_scan.cypher");
+pub const EVENTS_BENCH_DUE_SCAN: &str = include_str!("../../cypher/events_bench_due_scan.cypher");
 pub const EVENTS_BENCH_READ: &str = include_str!("../../cypher/events_bench_read.cypher");
 pub const EVENTS_BENCH_SEED: &str = include_str!("../../cypher/events_bench_seed.cypher");
 pub const EVENTS_DELIVERIES_DUE: &str = include_str!("../../cypher/events_deliveries_due.cypher");

@@ -134,7 +134,14 @@ impl Store {
                     .param("now", now)
                     .param("limit", limit)
                     .param("chain", chain.max(1)),
-                &["subject", "head", "seq", "event_status", "event", "delivery"],
+                &[
+                    "subject",
+                    "head",
+                    "seq",
+                    "event_status",
+                    "event",
+                    "delivery",
+                ],
             )
             .await?;
         Ok(due_chains(rows))

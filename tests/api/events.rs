@@ -424,7 +424,10 @@ fn a_backlog_drains_in_one_round_per_chain_beside_a_dead_endpoint() {
             ids.push(id);
             secrets.push(secret);
         }
-        let (long, short) = (format!("backlog-{tag}-long"), format!("backlog-{tag}-short"));
+        let (long, short) = (
+            format!("backlog-{tag}-long"),
+            format!("backlog-{tag}-short"),
+        );
         let rows: Vec<Value> = (1..=25)
             .map(|seq| (long.as_str(), seq))
             .chain((1..=3).map(|seq| (short.as_str(), seq)))
