@@ -11,5 +11,6 @@ ON CREATE SET ev.specversion = '1.0', ev.type = 'kz.family-card.dci.on-search', 
   ev.status = 'FANNED', ev.seq = 1, ev.data_json = $envelope
 MERGE (d:EventDelivery {delivery_id: $subscription_id + '/' + ev.event_id})
 ON CREATE SET d.subscription_id = $subscription_id, d.event_id = ev.event_id, d.subject = ev.subject,
-  d.seq = 1, d.status = 'PENDING', d.attempts = 0, d.next_attempt_at = $now, d.created_at = $now
+  d.seq = 1, d.status = 'PENDING', d.attempts = 0, d.next_attempt_at = $now, d.created_at = $now,
+  d.pending_for = $subscription_id
 RETURN t.transaction_id AS transaction_id

@@ -51,5 +51,6 @@ CREATE CONSTRAINT event_subject IF NOT EXISTS FOR (n:EventSubject) REQUIRE n.sub
 CREATE CONSTRAINT event_subscription_id IF NOT EXISTS FOR (n:EventSubscription) REQUIRE n.subscription_id IS UNIQUE;
 CREATE CONSTRAINT event_delivery_id IF NOT EXISTS FOR (n:EventDelivery) REQUIRE n.delivery_id IS UNIQUE;
 CREATE INDEX event_delivery_subscription IF NOT EXISTS FOR (n:EventDelivery) ON (n.subscription_id);
+CREATE INDEX event_delivery_pending_for IF NOT EXISTS FOR (n:EventDelivery) ON (n.pending_for);
 CREATE INDEX event_delivery_attempt_subscription IF NOT EXISTS FOR (n:EventDeliveryAttempt) ON (n.subscription_id);
 CREATE CONSTRAINT dci_transaction_id IF NOT EXISTS FOR (n:DciTransaction) REQUIRE n.transaction_id IS UNIQUE;

@@ -251,6 +251,49 @@ pub struct EventDeliveryReport {
     /// Reading the same events straight from the outbox (pages of 500), per second.
     pub raw_read_per_second: f64,
     pub duplicates: usize,
+    /// After the run, the due-query of the bench subscription (every delivery delivered):
+    /// median of the current statement and of the one before `pending_for`, sampled in turn.
+    pub due_after_delivery: DueQueryTimes,
+    /// The same for a dead subscription beside (every delivery still pending), when there is one.
+    pub due_all_pending: Option<DueQueryTimes>,
+}
+
+/// The due-query's median time: this branch's statement against the former full scan.
+#[derive(Debug, Clone)]
+pub struct DueQueryTimes {
+    pub samples: usize,
+    pub current: Duration,
+    pub former_scan: Duration,
+}
+
+async fn due_query_times(store: &Store, subscription_id: &str) -> anyhow::Result<DueQueryTimes> {
+    let now = crate::events::ts(chrono::Utc::now());
+    let samples = 21;
+    let (mut current, mut former) = (vec![], vec![]);
+    for _ in 0..samples {
+        let t = Instant::now();
+        store.deliveries_due(subscription_id, &now, 100, 20).await?;
+        current.push(t.elapsed());
+        let t = Instant::now();
+        store.bench_due_scan(subscription_id, &now, 100).await?;
+        former.push(t.elapsed());
+    }
+    current.sort();
+    former.sort();
+    Ok(DueQueryTimes {
+        samples,
+        current: current[samples / 2],
+        former_scan: former[samples / 2],
+    })
+}
+
+/// How `bench events` runs the worker and what sits beside the bench subscription.
+#[derive(Debug, Clone)]
+pub struct EventBenchOptions {
+    /// `EventSettings::chain_length` (1: one event per subject per round).
+    pub chain_length: usize,
+    /// Subscriptions to the same events whose endpoint refuses connections.
+    pub dead_subscriptions: usize,
 }
 
 /// Serves the API (with its delivery worker) on a free port, subscribes a local receiver that
@@ -261,6 +304,7 @@ pub async fn event_delivery(
     store: &Store,
     events: usize,
     subjects: usize,
+    options: &EventBenchOptions,
 ) -> anyhow::Result<EventDeliveryReport> {
     use axum::extract::State;
     use std::sync::{Arc, Mutex};
@@ -293,6 +337,7 @@ pub async fn event_delivery(
     settings.bind = "127.0.0.1:0".into();
     settings.events.poll_interval = Duration::from_millis(20);
     settings.events.allow_private_networks = true;
+    settings.events.chain_length = options.chain_length.max(1);
     let _application = crate::app::Application::build(
         settings,
         store.clone(),
@@ -311,6 +356,23 @@ pub async fn event_delivery(
                     "secret": crate::events::endpoints::new_secret(), "created_at": now, "updated_at": now}),
         )
         .await?;
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+        format!("http://{}/hook", l.local_addr()?)
+    };
+    let mut dead_ids = vec![];
+    for i in 0..options.dead_subscriptions {
+        let id = format!("sub_bench_{run}_dead{i}");
+        store
+            .create_subscription(
+                &id,
+                &json!({"subscription_id": id, "partner_id": format!("bench-{run}-dead"),
+                        "event_types": [kind], "region": "*", "url": dead, "status": "ACTIVE",
+                        "secret": crate::events::endpoints::new_secret(), "created_at": now, "updated_at": now}),
+            )
+            .await?;
+        dead_ids.push(id);
+    }
     let prefix = format!("bench-{run}:");
     let started = Instant::now();
     let subjects = subjects.max(1);
@@ -358,7 +420,14 @@ pub async fn event_delivery(
         read += page.len();
     }
     let raw = read as f64 / t.elapsed().as_secs_f64().max(1e-9);
+    let due_after_delivery = due_query_times(store, &format!("sub_bench_{run}")).await?;
+    let due_all_pending = match dead_ids.first() {
+        Some(id) => Some(due_query_times(store, id).await?),
+        None => None,
+    };
     Ok(EventDeliveryReport {
+        due_after_delivery,
+        due_all_pending,
         events,
         subjects,
         seconds,

@@ -584,6 +584,13 @@ enum BenchCommand {
         /// Over how many subjects (each subject's events are delivered in order).
         #[arg(long, default_value_t = 1_000)]
         subjects: usize,
+        /// How many of a subject's deliveries one round sends while they are acknowledged
+        /// (1: one event per subject per round, the pace before chains).
+        #[arg(long, default_value_t = 20)]
+        chain_length: usize,
+        /// Subscriptions to the same events beside, whose endpoint refuses connections.
+        #[arg(long, default_value_t = 0)]
+        dead_subscriptions: usize,
     },
 }
 
@@ -1041,9 +1048,19 @@ async fn main() -> anyhow::Result<()> {
                 bl::print_recall(&bl::stored_recall(&db.store, &p, as_of).await?);
             }
         }
-        Command::Bench(BenchCommand::Events { events, subjects }) => {
+        Command::Bench(BenchCommand::Events {
+            events,
+            subjects,
+            chain_length,
+            dead_subscriptions,
+        }) => {
             let db = open_db(&cli.db).await?;
-            let r = family_card::bench::event_delivery(&db.store, events, subjects).await?;
+            let options = family_card::bench::EventBenchOptions {
+                chain_length,
+                dead_subscriptions,
+            };
+            let r =
+                family_card::bench::event_delivery(&db.store, events, subjects, &options).await?;
             println!(
                 "change events, {} over {} subjects, outbox → signed webhook → acknowledging local receiver:\n  \
                  {:.0} events/s ({:.1} s), lag p50 {:.0} ms  p99 {:.0} ms  max {:.0} ms, duplicates {}\n  \
@@ -1059,6 +1076,25 @@ async fn main() -> anyhow::Result<()> {
                 r.raw_read_per_second,
                 r.per_second / r.raw_read_per_second.max(1e-9)
             );
+            println!(
+                "  chain length {chain_length}, {dead_subscriptions} dead subscriptions beside"
+            );
+            let due = |what: &str, d: &family_card::bench::DueQueryTimes| {
+                println!(
+                    "  due-query, {what} (median of {}): {:.2} ms; the former full scan {:.2} ms; ratio {:.2}",
+                    d.samples,
+                    ms(d.current),
+                    ms(d.former_scan),
+                    ms(d.current) / ms(d.former_scan).max(1e-9)
+                )
+            };
+            due(
+                &format!("bench subscription, {} delivered", r.events),
+                &r.due_after_delivery,
+            );
+            if let Some(d) = &r.due_all_pending {
+                due(&format!("a dead subscription, {} pending", r.events), d);
+            }
         }
         Command::Bench(BenchCommand::FamilyLookup { samples, seed }) => {
             let db = open_db(&cli.db).await?;

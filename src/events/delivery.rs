@@ -1,24 +1,32 @@
 //! The delivery worker (one per instance, started by `Application::build`).
 //!
-//! Each round: (1) fan-out — new `ChangeEvent`s become one `EventDelivery` per matching
+//! The loop: (1) fan-out — new `ChangeEvent`s become one `EventDelivery` per matching
 //! subscription (active or disabled: a disabled endpoint misses nothing) and are broadcast to
-//! this instance's GraphQL subscriptions; (2) delivery — for every active subscription, per
-//! subject only the pending delivery with the lowest sequence is attempted, so a subject's events
-//! arrive in order and a failing one holds back only its own subject. A delivery is a `POST` of
+//! this instance's GraphQL subscriptions; (2) delivery — every active subscription's rounds run
+//! on a task of their own, at most one round per subscription at a time, so one subscription's
+//! backlog, slow endpoint or failures never hold back another's deliveries (webhook requests in
+//! flight are bounded over all of them: `concurrency`). A subscription's round takes per subject
+//! the pending delivery with the lowest sequence and, each time the endpoint acknowledges, the
+//! next one of the same subject (up to `chain_length`), so a healthy endpoint receives a
+//! subject's backlog in one round, strictly in order; a failure ends that subject's chain and
+//! holds back only its own subject. The due-query reads pending deliveries only (the indexed
+//! `pending_for`), never the delivered history. A delivery is a `POST` of
 //! the CloudEvent (`application/cloudevents+json`) signed per Standard Webhooks: `webhook-id`
 //! (the event id, the same on every retry: receivers deduplicate on it), `webhook-timestamp`,
 //! `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with one signature per
-//! valid secret (rotation). Any 2xx acknowledges; the delivery is then marked delivered and never
-//! sent again. Anything else (status, timeout, refused connection, refused address) is logged
+//! valid secret (rotation). Any 2xx acknowledges; the delivery is then marked delivered (before
+//! the next of its subject is sent) and never sent again. Anything else (status, timeout, refused
+//! connection, refused address) is logged
 //! and retried after [`super::endpoints::retry_delay`]; after `max_attempts` failures in a row
 //! the subscription is disabled until its owner re-enables it. At least once: a crash between
 //! the receiver's acknowledgement and our record re-sends the same `webhook-id`.
 
 use super::endpoints::{check_address, retry_delay};
 use super::{ts, CloudEvent, EventHub, EventSettings};
-use crate::store::{AttemptRecord, Store, StoreResult};
+use crate::store::{AttemptRecord, DueChain, Store, StoreResult};
 use futures::StreamExt;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -100,6 +108,8 @@ pub struct Worker {
     settings: Arc<EventSettings>,
     hub: EventHub,
     client: reqwest::Client,
+    /// Webhook requests in flight over every subscription (`concurrency`).
+    requests: tokio::sync::Semaphore,
 }
 
 /// Starts the worker on the current runtime.
@@ -108,18 +118,7 @@ pub fn spawn(
     settings: Arc<EventSettings>,
     hub: EventHub,
 ) -> tokio::task::JoinHandle<()> {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(settings.request_timeout)
-        .user_agent("family-card-webhooks/1")
-        .build()
-        .unwrap_or_default();
-    let w = Worker {
-        store,
-        settings,
-        hub,
-        client,
-    };
+    let w = Arc::new(Worker::new(store, settings, hub));
     tokio::spawn(async move { w.run().await })
 }
 
@@ -128,24 +127,103 @@ fn jitter() -> f64 {
     0.75 + 0.5 * (u16::from_le_bytes(b) as f64 / u16::MAX as f64)
 }
 
+/// Subjects one subscription round takes up (each with its chain).
+const SUBJECTS_PER_ROUND: i64 = 100;
+
 impl Worker {
-    async fn run(self) {
+    pub fn new(store: Store, settings: Arc<EventSettings>, hub: EventHub) -> Worker {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.request_timeout)
+            .user_agent("family-card-webhooks/1")
+            .build()
+            .unwrap_or_default();
+        Worker {
+            requests: tokio::sync::Semaphore::new(settings.concurrency.max(1)),
+            store,
+            settings,
+            hub,
+            client,
+        }
+    }
+
+    /// The worker's loop: fan-out, and every active subscription's rounds on a task of its own,
+    /// so a subscription with a backlog, a slow endpoint (timeouts) or failures holds back no
+    /// other. A subscription has at most one round running (its subjects stay in order); its
+    /// next round starts when the loop sees the last one finished: at once when it did
+    /// something, else after `poll_interval`.
+    async fn run(self: Arc<Self>) {
+        let mut running: HashMap<String, tokio::task::JoinHandle<StoreResult<usize>>> =
+            HashMap::new();
+        let worked = Arc::new(tokio::sync::Notify::new());
         loop {
-            let busy = match self.round().await {
-                Ok(n) => n > 0,
-                Err(e) => {
-                    tracing::warn!(error = %e, "event delivery round failed; retrying");
-                    false
+            let mut busy = false;
+            let finished: Vec<String> = running
+                .iter()
+                .filter(|(_, h)| h.is_finished())
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in finished {
+                let Some(h) = running.remove(&id) else {
+                    continue;
+                };
+                match h.await {
+                    Ok(Ok(n)) => busy |= n > 0,
+                    Ok(Err(e)) => {
+                        tracing::warn!(subscription = %id, error = %e, "event delivery round failed; retrying")
+                    }
+                    Err(e) => {
+                        tracing::warn!(subscription = %id, error = %e, "event delivery round ended abnormally")
+                    }
                 }
-            };
+            }
+            match self.subscriptions_and_fan_out().await {
+                Ok((subs, fanned)) => {
+                    busy |= fanned > 0;
+                    for s in subs.into_iter().filter(|s| s.active) {
+                        if running.contains_key(&s.id) {
+                            continue;
+                        }
+                        let (w, worked) = (self.clone(), worked.clone());
+                        let id = s.id.clone();
+                        running.insert(
+                            id,
+                            tokio::spawn(async move {
+                                let r = w.deliver_subscription(&s).await;
+                                if matches!(r, Ok(n) if n > 0) {
+                                    worked.notify_one();
+                                }
+                                r
+                            }),
+                        );
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "event fan-out failed; retrying"),
+            }
             if !busy {
-                tokio::time::sleep(self.settings.poll_interval).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(self.settings.poll_interval) => {}
+                    _ = worked.notified() => {}
+                }
             }
         }
     }
 
-    /// One round; returns how much it did (fanned-out events + attempted deliveries).
+    /// One whole round, waiting for every part: fan-out, then one delivery round of every active
+    /// subscription; returns how much it did (fanned-out events + attempted deliveries).
     pub async fn round(&self) -> StoreResult<usize> {
+        let (subs, fanned) = self.subscriptions_and_fan_out().await?;
+        let active: Vec<Subscription> = subs.into_iter().filter(|s| s.active).collect();
+        Ok(fanned + self.deliver_to(&active).await?)
+    }
+
+    /// Every subscription (active or disabled), after fanning new events out to them. The events
+    /// are read BEFORE the subscriptions are listed: a subscription made before an event was
+    /// written is then always in the list that event is fanned out to (listing first, a slow
+    /// round could fan out an event written after the listing without a subscription made in
+    /// between, which would never get it).
+    async fn subscriptions_and_fan_out(&self) -> StoreResult<(Vec<Subscription>, usize)> {
+        let nodes = self.store.new_events(500).await?;
         let now = ts(chrono::Utc::now());
         let subs: Vec<Subscription> = self
             .store
@@ -154,13 +232,16 @@ impl Worker {
             .iter()
             .filter_map(|v| Subscription::from_node(v, &now))
             .collect();
-        let fanned = self.fan_out(&subs, &now).await?;
-        let attempted = self.deliver(&subs, &now).await?;
-        Ok(fanned + attempted)
+        let fanned = self.fan_out(&nodes, &subs, &now).await?;
+        Ok((subs, fanned))
     }
 
-    async fn fan_out(&self, subs: &[Subscription], now: &str) -> StoreResult<usize> {
-        let nodes = self.store.new_events(500).await?;
+    async fn fan_out(
+        &self,
+        nodes: &[Value],
+        subs: &[Subscription],
+        now: &str,
+    ) -> StoreResult<usize> {
         let events: Vec<CloudEvent> = nodes.iter().filter_map(CloudEvent::from_node).collect();
         let rows: Vec<Value> = events
             .iter()
@@ -181,33 +262,64 @@ impl Worker {
         Ok(n)
     }
 
-    async fn deliver(&self, subs: &[Subscription], now: &str) -> StoreResult<usize> {
-        let mut jobs = vec![];
-        for s in subs.iter().filter(|s| s.active) {
-            for (d, e) in self.store.deliveries_due(&s.id, now, 100).await? {
-                if let Some(e) = CloudEvent::from_node(&e) {
-                    jobs.push((s.clone(), d, e));
-                }
-            }
-        }
-        let n = jobs.len();
-        let results: Vec<StoreResult<()>> = futures::stream::iter(jobs)
-            .map(|(s, d, e)| async move { self.attempt(&s, d, e).await })
+    /// One delivery round of each of `subs` (whatever their stored status: the caller chose
+    /// them), the subscriptions side by side; returns the attempts made.
+    pub async fn deliver_to(&self, subs: &[Subscription]) -> StoreResult<usize> {
+        let results: Vec<StoreResult<usize>> = futures::stream::iter(subs)
+            .map(|s| self.deliver_subscription(s))
             .buffer_unordered(self.settings.concurrency.max(1))
             .collect()
             .await;
-        for r in results {
-            r?;
+        results.into_iter().sum()
+    }
+
+    /// One delivery round of one subscription: its due chains (one per subject, at most
+    /// [`SUBJECTS_PER_ROUND`]) side by side; within a chain, each delivery is sent only after the
+    /// one before it was acknowledged and recorded as delivered; the first failure ends the
+    /// chain (that delivery is retried after its backoff). Returns the attempts made.
+    pub async fn deliver_subscription(&self, s: &Subscription) -> StoreResult<usize> {
+        let now = ts(chrono::Utc::now());
+        let chains = self
+            .store
+            .deliveries_due(
+                &s.id,
+                &now,
+                SUBJECTS_PER_ROUND,
+                self.settings.chain_length.max(1) as i64,
+            )
+            .await?;
+        let results: Vec<StoreResult<usize>> = futures::stream::iter(chains)
+            .map(|c| self.deliver_chain(s, c))
+            .buffer_unordered(self.settings.concurrency.max(1))
+            .collect()
+            .await;
+        results.into_iter().sum()
+    }
+
+    async fn deliver_chain(&self, s: &Subscription, chain: DueChain) -> StoreResult<usize> {
+        let mut attempts = 0;
+        for (d, e) in chain.deliveries {
+            let Some(e) = CloudEvent::from_node(&e) else {
+                break;
+            };
+            attempts += 1;
+            if !self.attempt(s, d, e).await? {
+                break;
+            }
         }
-        Ok(n)
+        Ok(attempts)
     }
 
     /// One attempt of one delivery, recorded; disables the subscription after persistent failure.
-    async fn attempt(&self, s: &Subscription, d: Value, e: CloudEvent) -> StoreResult<()> {
+    /// `true` when the endpoint acknowledged it and it was recorded as delivered.
+    async fn attempt(&self, s: &Subscription, d: Value, e: CloudEvent) -> StoreResult<bool> {
         let delivery_id = d["delivery_id"].as_str().unwrap_or_default().to_string();
         let failed_before = d["attempts"].as_i64().unwrap_or(0).max(0) as u32;
+        // The semaphore is never closed: `acquire` only waits for a free slot.
+        let slot = self.requests.acquire().await.ok();
         let started = Instant::now();
         let outcome = self.post(s, &e).await;
+        drop(slot);
         let latency_ms = started.elapsed().as_millis() as i64;
         let at = chrono::Utc::now();
         let (status_code, error) = match &outcome {
@@ -236,7 +348,7 @@ impl Worker {
             error: error.clone(),
             delivered_at: ok.then(|| ts(at)),
         };
-        self.store.record_delivery_attempt(&record).await?;
+        let recorded = self.store.record_delivery_attempt(&record).await?;
         if give_up {
             tracing::warn!(subscription = %s.id, failures, "endpoint failing persistently; subscription disabled");
             self.store
@@ -254,7 +366,7 @@ impl Worker {
                 )
                 .await?;
         }
-        Ok(())
+        Ok(ok && recorded)
     }
 
     /// Sends one signed delivery; the status code, or why nothing was answered.

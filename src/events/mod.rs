@@ -110,8 +110,11 @@ pub struct EventSettings {
     /// Failed attempts in a row after which the subscription is disabled (its owner re-enables
     /// it; delivery resumes where it stopped).
     pub max_attempts: u32,
-    /// Deliveries in flight at once (over all subscriptions).
+    /// Webhook requests in flight at once (over all subscriptions).
     pub concurrency: usize,
+    /// How many of a subject's pending deliveries one round sends, one after another, while the
+    /// endpoint acknowledges them (a backlog drains in one round, not one event per round).
+    pub chain_length: usize,
     /// Per-request timeout of a webhook call.
     pub request_timeout: Duration,
     /// When set, endpoint hosts must be in this list (exact host names or IP literals).
@@ -131,6 +134,7 @@ impl Default for EventSettings {
             retry_cap: Duration::from_secs(6 * 3600),
             max_attempts: 20,
             concurrency: 16,
+            chain_length: 20,
             request_timeout: Duration::from_secs(10),
             allowed_hosts: None,
             allow_private_networks: false,

@@ -24,6 +24,7 @@ pub const DCI_TRANSACTION_SAVE: &str = include_str!("../../cypher/dci_transactio
 pub const ENTITLEMENTS_OF_FAMILY: &str = include_str!("../../cypher/entitlements_of_family.cypher");
 pub const ENTITLEMENTS_RECORD: &str = include_str!("../../cypher/entitlements_record.cypher");
 pub const ENTITLEMENTS_SUMMARY: &str = include_str!("../../cypher/entitlements_summary.cypher");
+pub const EVENTS_BENCH_DUE_SCAN: &str = include_str!("../../cypher/events_bench_due_scan.cypher");
 pub const EVENTS_BENCH_READ: &str = include_str!("../../cypher/events_bench_read.cypher");
 pub const EVENTS_BENCH_SEED: &str = include_str!("../../cypher/events_bench_seed.cypher");
 pub const EVENTS_DELIVERIES_DUE: &str = include_str!("../../cypher/events_deliveries_due.cypher");
@@ -32,6 +33,9 @@ pub const EVENTS_DELIVERY_ATTEMPT: &str =
 pub const EVENTS_DELIVERY_LOG: &str = include_str!("../../cypher/events_delivery_log.cypher");
 pub const EVENTS_FAN_OUT: &str = include_str!("../../cypher/events_fan_out.cypher");
 pub const EVENTS_NEW: &str = include_str!("../../cypher/events_new.cypher");
+pub const EVENTS_PENDING_BACKFILL: &str =
+    include_str!("../../cypher/events_pending_backfill.cypher");
+pub const EVENTS_PENDING_COUNT: &str = include_str!("../../cypher/events_pending_count.cypher");
 pub const FAMILIES_COUNT: &str = include_str!("../../cypher/families_count.cypher");
 pub const FAMILIES_PAGE: &str = include_str!("../../cypher/families_page.cypher");
 pub const FAMILIES_RANGE_PAGE: &str = include_str!("../../cypher/families_range_page.cypher");
@@ -144,6 +148,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("entitlements_of_family.cypher", ENTITLEMENTS_OF_FAMILY),
     ("entitlements_record.cypher", ENTITLEMENTS_RECORD),
     ("entitlements_summary.cypher", ENTITLEMENTS_SUMMARY),
+    ("events_bench_due_scan.cypher", EVENTS_BENCH_DUE_SCAN),
     ("events_bench_read.cypher", EVENTS_BENCH_READ),
     ("events_bench_seed.cypher", EVENTS_BENCH_SEED),
     ("events_deliveries_due.cypher", EVENTS_DELIVERIES_DUE),
@@ -151,6 +156,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("events_delivery_log.cypher", EVENTS_DELIVERY_LOG),
     ("events_fan_out.cypher", EVENTS_FAN_OUT),
     ("events_new.cypher", EVENTS_NEW),
+    ("events_pending_backfill.cypher", EVENTS_PENDING_BACKFILL),
+    ("events_pending_count.cypher", EVENTS_PENDING_COUNT),
     ("families_count.cypher", FAMILIES_COUNT),
     ("families_page.cypher", FAMILIES_PAGE),
     ("families_range_page.cypher", FAMILIES_RANGE_PAGE),

@@ -21,6 +21,60 @@ pub struct AttemptRecord {
     pub delivered_at: Option<String>,
 }
 
+/// One subject's deliveries that may be attempted now, in sequence: the head (the subject's
+/// pending delivery with the lowest sequence, due) first, then the pending ones after it. Each
+/// may be sent only once the one before it was acknowledged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueChain {
+    pub subject: String,
+    /// `(delivery, event)` node properties.
+    pub deliveries: Vec<(Value, Value)>,
+}
+
+/// Builds the chains from the due-query's rows (`subject, head, seq, event_status, event,
+/// delivery`: every event of the subject in the window after its head). Walking the subject's
+/// events in sequence: an event without a delivery of this subscription (another type or region)
+/// or already delivered is skipped; the first event not yet fanned out ends the chain (what comes
+/// after it must wait for it); a chain that does not start at its head is dropped (never out of
+/// order). Pure.
+pub fn due_chains(rows: Vec<Value>) -> Vec<DueChain> {
+    let mut by_head: Vec<(String, String, Vec<Value>)> = vec![];
+    for r in rows {
+        let head = r["head"].as_str().unwrap_or_default().to_string();
+        match by_head.iter_mut().find(|(h, _, _)| *h == head) {
+            Some((_, _, rs)) => rs.push(r),
+            None => {
+                let subject = r["subject"].as_str().unwrap_or_default().to_string();
+                by_head.push((head, subject, vec![r]));
+            }
+        }
+    }
+    let mut chains = vec![];
+    for (head, subject, mut rs) in by_head {
+        rs.sort_by_key(|r| r["seq"].as_i64().unwrap_or(i64::MAX));
+        let mut deliveries = vec![];
+        for mut r in rs {
+            if r["event_status"] == "NEW" {
+                break;
+            }
+            if r["delivery"]["status"] != "PENDING" {
+                continue;
+            }
+            if deliveries.is_empty() && r["delivery"]["delivery_id"] != head.as_str() {
+                break;
+            }
+            deliveries.push((r["delivery"].take(), r["event"].take()));
+        }
+        if !deliveries.is_empty() {
+            chains.push(DueChain {
+                subject,
+                deliveries,
+            });
+        }
+    }
+    chains
+}
+
 /// Adds to entitlement rows the opaque reference their change event is keyed by (the
 /// entitlement key holds IINs, which never appear in an event).
 pub(super) fn with_event_refs(rows: &Value) -> Value {
@@ -63,26 +117,45 @@ impl Store {
         Ok(n.into_iter().sum::<i64>().max(0) as u64)
     }
 
-    /// The deliveries of a subscription due now, one per subject: `(delivery, event)`.
+    /// The deliveries of a subscription due now: per subject (at most `limit` subjects) a chain
+    /// of at most `chain` pending deliveries in sequence, the subject's head first, each with its
+    /// event (see [`due_chains`]).
     pub async fn deliveries_due(
         &self,
         subscription_id: &str,
         now: &str,
         limit: i64,
-    ) -> StoreResult<Vec<(Value, Value)>> {
+        chain: i64,
+    ) -> StoreResult<Vec<DueChain>> {
         let rows = self
             .fetch_rows(
                 query(cypher::EVENTS_DELIVERIES_DUE)
                     .param("subscription_id", subscription_id)
                     .param("now", now)
-                    .param("limit", limit),
-                &["delivery", "event"],
+                    .param("limit", limit)
+                    .param("chain", chain.max(1)),
+                &[
+                    "subject",
+                    "head",
+                    "seq",
+                    "event_status",
+                    "event",
+                    "delivery",
+                ],
             )
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|mut r| (r["delivery"].take(), r["event"].take()))
-            .collect())
+        Ok(due_chains(rows))
+    }
+
+    /// How many deliveries of a subscription are pending.
+    pub async fn pending_deliveries(&self, subscription_id: &str) -> StoreResult<i64> {
+        let n = self
+            .fetch_column::<i64>(
+                query(cypher::EVENTS_PENDING_COUNT).param("subscription_id", subscription_id),
+                "pending",
+            )
+            .await?;
+        Ok(n.into_iter().sum())
     }
 
     /// Records an attempt; `false` when the delivery was no longer pending.
@@ -240,13 +313,33 @@ impl Store {
         Ok(rows.into_iter().next())
     }
 
-    /// Benchmark only: writes synthetic change events.
+    /// Benchmarks and tests: writes synthetic change events (status NEW, as the change
+    /// statements write them).
     pub async fn bench_seed_events(&self, rows: &Value) -> StoreResult<()> {
         self.with_retry(|| async {
             let q = query(cypher::EVENTS_BENCH_SEED).param("rows", bolt(rows.clone())?);
             self.fetch_column::<i64>(q, "events").await.map(|_| ())
         })
         .await
+    }
+
+    /// Benchmark only: the due-query before `pending_for` (`events_bench_due_scan.cypher`), rows.
+    pub async fn bench_due_scan(
+        &self,
+        subscription_id: &str,
+        now: &str,
+        limit: i64,
+    ) -> StoreResult<usize> {
+        let rows = self
+            .fetch_rows(
+                query(cypher::EVENTS_BENCH_DUE_SCAN)
+                    .param("subscription_id", subscription_id)
+                    .param("now", now)
+                    .param("limit", limit),
+                &["delivery", "event"],
+            )
+            .await?;
+        Ok(rows.len())
     }
 
     /// Benchmark only: a page of one run's events (the raw outbox read).
@@ -264,5 +357,60 @@ impl Store {
             "event",
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(seq: i64, event_status: &str, delivery: Option<&str>) -> Value {
+        json!({
+            "subject": "OF-1", "head": "s/e2", "seq": seq, "event_status": event_status,
+            "event": {"event_id": format!("e{seq}"), "seq": seq},
+            "delivery": delivery.map(|st| json!({"delivery_id": format!("s/e{seq}"), "status": st})),
+        })
+    }
+
+    fn seqs(c: &DueChain) -> Vec<i64> {
+        c.deliveries
+            .iter()
+            .map(|(_, e)| e["seq"].as_i64().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_chain_runs_in_sequence_from_its_head_over_other_subscriptions_events() {
+        // Rows in any order; e4 has no delivery of this subscription, e5 was delivered already.
+        let rows = vec![
+            row(6, "FANNED", Some("PENDING")),
+            row(3, "FANNED", Some("PENDING")),
+            row(2, "FANNED", Some("PENDING")),
+            row(4, "FANNED", None),
+            row(5, "FANNED", Some("DELIVERED")),
+        ];
+        let c = due_chains(rows);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].subject, "OF-1");
+        assert_eq!(seqs(&c[0]), vec![2, 3, 6]);
+    }
+
+    #[test]
+    fn a_chain_stops_before_an_event_not_yet_fanned_out_and_never_starts_after_its_head() {
+        let rows = vec![
+            row(2, "FANNED", Some("PENDING")),
+            row(3, "NEW", None),
+            row(4, "FANNED", Some("PENDING")),
+        ];
+        assert_eq!(seqs(&due_chains(rows)[0]), vec![2]);
+        // The head itself no longer pending (acknowledged meanwhile): nothing after it is sent.
+        let rows = vec![
+            row(2, "FANNED", Some("DELIVERED")),
+            row(3, "FANNED", Some("PENDING")),
+        ];
+        let mut r = rows;
+        r[1]["head"] = json!("s/e2");
+        assert!(due_chains(r).is_empty());
     }
 }

@@ -22,7 +22,7 @@ mod signals;
 
 pub use jobs::{Checkpoint, FamilyRef, StatementLog, StoredAssessment};
 
-pub use events::AttemptRecord;
+pub use events::{AttemptRecord, DueChain};
 pub use neighbourhood::{CardLoad, LoadScope, LoadedNeighbourhood};
 /// A statement's `$rows` parameter already in Bolt form (prepared once, sent as often as needed).
 pub use neo4rs::BoltType as BoltRows;
@@ -164,12 +164,18 @@ impl Store {
         )
     }
 
-    /// Applies `cypher/schema.cypher` (constraints and indexes; idempotent).
+    /// Applies `cypher/schema.cypher` (constraints and indexes; idempotent), then gives data
+    /// written before an index's property existed that property (`events_pending_backfill`).
     pub async fn apply_schema(&self) -> StoreResult<()> {
         for stmt in statements(cypher::SCHEMA) {
             self.with_retry(|| async { Ok(self.graph.run(query(&stmt)).await?) })
                 .await?;
         }
+        self.with_retry(|| async {
+            self.fetch_column::<i64>(query(cypher::EVENTS_PENDING_BACKFILL), "backfilled")
+                .await
+        })
+        .await?;
         Ok(())
     }
 

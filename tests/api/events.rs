@@ -361,6 +361,138 @@ fn an_offer_change_reaches_every_subscriber_once_signed_and_in_order_after_an_ou
     });
 }
 
+/// Waits (bounded) until the service's own worker fanned `n` deliveries out to `subscription`.
+async fn until_pending(subscription: &str, n: i64) {
+    let t = Instant::now();
+    loop {
+        let pending = app().store.pending_deliveries(subscription).await.unwrap();
+        if pending == n {
+            return;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "fan-out to {subscription}: {pending} of {n} deliveries"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The sequences a receiver acknowledged for `subject`, in arrival order.
+fn sequences(r: &Receiver, subject: &str) -> Vec<i64> {
+    r.about(subject)
+        .iter()
+        .map(|x| x.event["sequence"].as_i64().unwrap())
+        .collect()
+}
+
+/// Rounds, not seconds: a healthy endpoint with a backlog of 25 events on one subject and 3 on
+/// another, beside a dead endpoint with the same backlog, gets one chain per subject in ONE
+/// delivery round (20 = `chain_length`, then the 5 left in the second), in order and exactly
+/// once; the dead endpoint's chains stop at their heads (one attempt each, the rest untouched)
+/// and hold nothing back. The two subscriptions are stored DISABLED so that the service's own
+/// worker only fans out to them (as it does for disabled ones) and the rounds driven here are the
+/// only ones delivering.
+#[test]
+fn a_backlog_drains_in_one_round_per_chain_beside_a_dead_endpoint() {
+    run(async {
+        let store = &app().store;
+        let settings = app().ctx.events.clone();
+        let chain = settings.chain_length;
+        assert_eq!(chain, 20, "the default chain length");
+        let tag = family_card::secret::random_hex::<4>();
+        let (healthy, healthy_url) = Receiver::start().await;
+        let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let dead_url = format!("http://{}/hook", reserved.local_addr().unwrap());
+        drop(reserved);
+        let kind = "kz.family-card.wellbeing.level-changed";
+        let now = family_card::events::ts(Utc::now());
+        let partner_id = format!("backlog-{tag}");
+        let mut ids = vec![];
+        let mut secrets = vec![];
+        for (name, url) in [("healthy", &healthy_url), ("dead", &dead_url)] {
+            let id = format!("sub_backlog_{name}_{tag}");
+            let secret = family_card::events::endpoints::new_secret();
+            store
+                .create_subscription(
+                    &id,
+                    &json!({"subscription_id": id, "partner_id": partner_id, "event_types": [kind],
+                            "region": "*", "url": url, "status": "DISABLED", "secret": secret,
+                            "created_at": now, "updated_at": now}),
+                )
+                .await
+                .unwrap();
+            ids.push(id);
+            secrets.push(secret);
+        }
+        let (long, short) = (
+            format!("backlog-{tag}-long"),
+            format!("backlog-{tag}-short"),
+        );
+        let rows: Vec<Value> = (1..=25)
+            .map(|seq| (long.as_str(), seq))
+            .chain((1..=3).map(|seq| (short.as_str(), seq)))
+            .map(|(subject, seq)| {
+                json!({"event_id": format!("{subject}:{seq:03}"), "specversion": "1.0", "type": kind,
+                       "source": "/family-card/test", "subject": subject, "time": now,
+                       "datacontenttype": "application/json", "status": "NEW", "seq": seq,
+                       "data_level": "C"})
+            })
+            .collect();
+        store.bench_seed_events(&Value::Array(rows)).await.unwrap();
+        for id in &ids {
+            until_pending(id, 28).await;
+        }
+        let subs: Vec<family_card::events::delivery::Subscription> = store
+            .subscriptions(Some(&partner_id))
+            .await
+            .unwrap()
+            .iter()
+            .filter_map(|v| family_card::events::delivery::Subscription::from_node(v, &now))
+            .collect();
+        assert_eq!(subs.len(), 2);
+        let worker = family_card::events::delivery::Worker::new(
+            store.clone(),
+            settings,
+            family_card::events::EventHub::default(),
+        );
+
+        // Round 1: the healthy endpoint gets a whole chain of each subject; the dead one's two
+        // heads fail and nothing after them is tried.
+        let attempted = worker.deliver_to(&subs).await.unwrap();
+        assert_eq!(attempted, chain + 3 + 2);
+        assert_eq!(sequences(&healthy, &long), (1..=20).collect::<Vec<_>>());
+        assert_eq!(sequences(&healthy, &short), vec![1, 2, 3]);
+        assert_eq!(store.pending_deliveries(&ids[0]).await.unwrap(), 5);
+        assert_eq!(store.pending_deliveries(&ids[1]).await.unwrap(), 28);
+        let dead_log = store.delivery_log(&ids[1], 100).await.unwrap();
+        assert_eq!(dead_log.len(), 2, "one attempt per head: {dead_log:?}");
+        assert!(dead_log
+            .iter()
+            .all(|a| a["outcome"] == "PENDING" && a["error"] == "connection failed"));
+
+        // Round 2: the rest of the long subject; the healthy endpoint has nothing pending.
+        worker.deliver_to(&subs).await.unwrap();
+        assert_eq!(sequences(&healthy, &long), (1..=25).collect::<Vec<_>>());
+        assert_eq!(store.pending_deliveries(&ids[0]).await.unwrap(), 0);
+        assert_eq!(store.pending_deliveries(&ids[1]).await.unwrap(), 28);
+
+        // Round 3 sends the healthy endpoint nothing again: exactly once, each signed.
+        worker.deliver_to(&subs[..1]).await.unwrap();
+        let got = healthy.all();
+        assert_eq!(got.len(), 28);
+        let mut seen: Vec<&str> = got.iter().map(|x| x.id.as_str()).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 28, "never delivered twice once acknowledged");
+        for x in &got {
+            verify(&secrets[0], x);
+        }
+        for id in &ids {
+            assert!(store.delete_subscription(id, &partner_id).await.unwrap());
+        }
+    });
+}
+
 #[test]
 fn a_persistently_failing_endpoint_is_disabled_and_its_owner_re_enables_it() {
     let _turn = one_at_a_time();
