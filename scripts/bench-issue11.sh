@@ -2,6 +2,7 @@
 # Every issue-11 benchmark (docs/benchmarks.md, last section) in one pass, one after another; outputs in $OUT.
 # Usage: cargo build --release; DB100K=/path/to/db100k bash scripts/bench-issue11.sh   (DB100K: a data dir
 # loaded by `family-card load` from `family-card generate --persons 100000 --seed 1`, with no assessments yet)
+# READ_AND_JOBS_ONLY=1: only the card reads and the jobs' --compare-raw runs (the first ~15 minutes).
 set -u
 B=${B:-target/release/family-card}
 O=${OUT:-target/bench-issue11}; mkdir -p $O
@@ -25,6 +26,8 @@ for job in "recompute wellbeing" detect; do
 done
 echo "== done $(date +%T)" >> $O/jobs.out
 # Stop the shared database: the jobs and load benches start their own.
+pkill_db() { pkill -INT -f -- "--data-dir $DB db" ; sleep 15; pkill -f -- "$DB" ; sleep 3; }
+if [ "${READ_AND_JOBS_ONLY:-}" = 1 ]; then pkill_db; rm -rf $DB; exit 0; fi
 pkill -INT -f -- "--data-dir $DB db" ; sleep 15; pkill -f -- "$DB" ; sleep 3
 J=/tmp/final-jobs-db100k
 rm -rf $J /tmp/final-jobs-scratch && cp -a ${DB100K:?a stopped data dir loaded with the 100k extract} $J && rm -f $J/running.json
