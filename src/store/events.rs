@@ -409,8 +409,6 @@ mod tests {
             row(2, "FANNED", Some("DELIVERED")),
             row(3, "FANNED", Some("PENDING")),
         ];
-        let mut r = rows;
-        r[1]["head"] = json!("s/e2");
-        assert!(due_chains(r).is_empty());
+        assert!(due_chains(rows).is_empty());
     }
 }
