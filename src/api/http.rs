@@ -35,15 +35,91 @@ use std::sync::Arc;
 pub struct AppState {
     /// For `POST`/`GET /graphql`: this module checks the text and document before it.
     pub schema: AppSchema,
+    /// The same schema for a document that already passed the strict validation once
+    /// ([`TextChecks::ByCallerDocumentValidated`]).
+    pub validated_schema: AppSchema,
     /// For `/graphql/ws`: the schema checks each operation's text and document itself.
     pub ws_schema: AppSchema,
     pub app: AppContext,
     /// Checked documents of repeated queries with the family load scope they need.
-    pub documents: Arc<limits::DocumentCache<LoadScope>>,
+    pub documents: Arc<limits::DocumentCache<DocumentFacts>>,
+}
+
+/// What the handler keeps beside a checked document.
+pub struct DocumentFacts {
+    /// The family load scope its selection needs.
+    pub scope: LoadScope,
+    /// Whether one request of this text passed async-graphql's strict validation.
+    pub validated: std::sync::atomic::AtomicBool,
+}
+
+impl DocumentFacts {
+    fn of(doc: &async_graphql::parser::types::ExecutableDocument) -> Self {
+        DocumentFacts {
+            scope: super::family::load_scope(doc),
+            validated: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
+
+/// Whether every variable of the operation to run is a built-in scalar whose value (or
+/// default) is plainly of its type, so that the strict validation of this request could not
+/// find anything its document did not already pass: then a validated document runs on
+/// [`AppState::validated_schema`]. Anything else (lists, input objects, enums, custom
+/// scalars, a missing non-null value, an unknown or ambiguous operation) goes through the strict
+/// validation again, with its usual errors.
+fn variables_plainly_typed(
+    doc: &async_graphql::parser::types::ExecutableDocument,
+    operation: Option<&str>,
+    variables: Option<&Value>,
+) -> bool {
+    use async_graphql::parser::types::BaseType;
+    let mut ops = doc.operations.iter();
+    let op = match operation {
+        Some(want) => ops
+            .find(|(n, _)| n.is_some_and(|n| n.as_str() == want))
+            .map(|(_, o)| o),
+        None => match (ops.next(), ops.next()) {
+            (Some((_, o)), None) => Some(o),
+            _ => None,
+        },
+    };
+    let Some(op) = op else {
+        return false;
+    };
+    let none = serde_json::Map::new();
+    let given = match variables {
+        None => &none,
+        Some(Value::Object(m)) => m,
+        Some(_) => return false,
+    };
+    op.node.variable_definitions.iter().all(|d| {
+        let (d, ty) = (&d.node, &d.node.var_type.node);
+        let BaseType::Named(name) = &ty.base else {
+            return false;
+        };
+        let Some(v) = given.get(d.name.node.as_str()) else {
+            return ty.nullable || d.default_value.is_some();
+        };
+        match (name.as_str(), v) {
+            (_, Value::Null) => ty.nullable,
+            ("String", Value::String(_)) | ("Boolean", Value::Bool(_)) => true,
+            ("ID", Value::String(_)) => true,
+            ("ID", Value::Number(n)) => n.is_i64() || n.is_u64(),
+            ("Int", Value::Number(n)) => n.as_i64().is_some_and(|i| i32::try_from(i).is_ok()),
+            ("Float", Value::Number(_)) => true,
+            _ => false,
+        }
+    })
 }
 
 pub fn router_with(app: AppContext) -> Router {
     let schema = build_schema(Some(app.clone()), &app.limits, TextChecks::ByCaller);
+    let validated_schema = build_schema(
+        Some(app.clone()),
+        &app.limits,
+        TextChecks::ByCallerDocumentValidated,
+    );
     let ws_schema = build_schema(Some(app.clone()), &app.limits, TextChecks::InSchema);
     let body_limit = app.limits.max_body_bytes;
     Router::new()
@@ -68,6 +144,7 @@ pub fn router_with(app: AppContext) -> Router {
         )
         .with_state(AppState {
             schema,
+            validated_schema,
             ws_schema,
             app,
             documents: Arc::new(limits::DocumentCache::new(512)),
@@ -418,7 +495,7 @@ async fn execute(
         ..new_draft(who.subject.clone(), who.role.as_str(), "graphql")
     };
     // Limits before the parser, then the parsed document's (checked once per query text).
-    let doc = st.documents.checked(&p.query, l, super::family::load_scope);
+    let doc = st.documents.checked(&p.query, l, DocumentFacts::of);
     let doc = match doc {
         Ok(d) => d,
         Err((code, message)) => {
@@ -451,7 +528,14 @@ async fn execute(
             return r;
         }
     }
-    let gate = Arc::new(Gate::new(app.store.clone(), who.clone()).with_scope(doc.1));
+    let gate = Arc::new(Gate::new(app.store.clone(), who.clone()).with_scope(doc.1.scope));
+    let validated = doc.1.validated.load(std::sync::atomic::Ordering::Relaxed)
+        && variables_plainly_typed(&doc.0, p.operation_name.as_deref(), p.variables.as_ref());
+    let schema = if validated {
+        &st.validated_schema
+    } else {
+        &st.schema
+    };
     let mut req = async_graphql::Request::new(p.query).data(gate.clone());
     req.set_parsed_query(doc.0.clone());
     if let Some(v) = p.variables {
@@ -460,7 +544,7 @@ async fn execute(
     if let Some(o) = p.operation_name {
         req = req.operation_name(o);
     }
-    let resp = match tokio::time::timeout(l.request_timeout, st.schema.execute(req)).await {
+    let resp = match tokio::time::timeout(l.request_timeout, schema.execute(req)).await {
         Ok(r) => r,
         Err(_) => {
             draft.outcome = "timeout".into();
@@ -480,6 +564,12 @@ async fn execute(
     let request_error = resp.data == async_graphql::Value::Null
         && !resp.errors.is_empty()
         && resp.errors.iter().all(|e| e.path.is_empty());
+    if !validated && resp.errors.iter().all(|e| !e.path.is_empty()) {
+        // Past the strict validation with nothing to say about the request itself.
+        doc.1
+            .validated
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     note_gate(&mut draft, &gate);
     draft.outcome = if draft
         .accesses
@@ -742,5 +832,58 @@ async fn sms_inbound(
             )
                 .into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::variables_plainly_typed;
+    use serde_json::json;
+
+    #[test]
+    fn only_plainly_typed_variables_skip_the_strict_rules() {
+        let doc = async_graphql::parser::parse_query(
+            "query A($s: String!, $n: Int, $f: Float, $b: Boolean, $id: ID, $d: Int! = 3) { __typename } \
+             query L($l: [String!]!) { __typename } query E($e: Region) { __typename }",
+        )
+        .unwrap();
+        let ok =
+            |v: serde_json::Value, op: Option<&str>| variables_plainly_typed(&doc, op, Some(&v));
+        assert!(ok(json!({"s": "x"}), Some("A")));
+        assert!(
+            !ok(
+                json!({"s": "x", "n": 7, "f": 1.5, "b": true, "id": 9, "d": null}),
+                Some("A")
+            ),
+            "a null for a non-null variable with a default is the strict rules' to judge"
+        );
+        assert!(ok(
+            json!({"s": "x", "n": null, "f": 2, "b": false, "id": "k"}),
+            Some("A")
+        ));
+        for bad in [
+            json!({}),
+            json!({"s": 1}),
+            json!({"s": null}),
+            json!({"s": "x", "n": "7"}),
+            json!({"s": "x", "n": 3_000_000_000u64}),
+            json!({"s": "x", "n": 1.5}),
+            json!({"s": "x", "b": "true"}),
+            json!({"s": "x", "id": 1.5}),
+        ] {
+            assert!(!ok(bad.clone(), Some("A")), "{bad}");
+        }
+        // Lists and other types, unknown or ambiguous operations: the strict rules.
+        assert!(!ok(json!({"l": ["a"]}), Some("L")));
+        assert!(!ok(json!({"e": "ALMATY"}), Some("E")));
+        assert!(!ok(json!({"s": "x"}), Some("Missing")));
+        assert!(!ok(json!({"s": "x"}), None));
+        assert!(!variables_plainly_typed(
+            &doc,
+            Some("A"),
+            Some(&json!(["s"]))
+        ));
+        let single = async_graphql::parser::parse_query("{ __typename }").unwrap();
+        assert!(variables_plainly_typed(&single, None, None));
     }
 }

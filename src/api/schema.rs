@@ -179,6 +179,13 @@ pub enum TextChecks {
     /// every field on its fast path (with any extension registered it looks up each field's
     /// types in the registry and formats list type names, for every field of every answer).
     ByCaller,
+    /// As [`TextChecks::ByCaller`], for documents that already passed async-graphql's strict
+    /// validation once, sent with variables the caller checked as plainly typed
+    /// (`api::http`): the validation rules that depend on the document alone are not run
+    /// again (`ValidationMode::Fast`: depth, complexity and fragment cycles still are, and the
+    /// executor still checks every argument it resolves). Running every rule for every request
+    /// of the same text was about a tenth of a card read's CPU.
+    ByCallerDocumentValidated,
     /// By the schema itself, in a parse hook ([`super::limits::LimitsExtension`]): for requests
     /// that do not pass through `api::http`'s handler (GraphQL over WebSocket).
     InSchema,
@@ -204,8 +211,14 @@ pub fn build_schema(
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(32)
     .limit_directives(4);
-    if checks == TextChecks::InSchema {
-        b = b.extension(super::limits::LimitsExtension(limits.clone()));
+    match checks {
+        TextChecks::ByCaller => {}
+        TextChecks::ByCallerDocumentValidated => {
+            b = b.validation_mode(async_graphql::ValidationMode::Fast);
+        }
+        TextChecks::InSchema => {
+            b = b.extension(super::limits::LimitsExtension(limits.clone()));
+        }
     }
     if !limits.introspection {
         b = b.disable_introspection().disable_suggestions();

@@ -102,3 +102,63 @@ fn region_scope_is_enforced_and_partners_see_masked_iins() {
         assert_eq!(error_code(&operator).as_deref(), Some("FORBIDDEN"));
     });
 }
+
+/// A query text is validated strictly once; later requests of the same text skip the rules that
+/// depend on the document alone. Whatever depends on the request (its variables, its operation)
+/// must still be refused exactly as on the text's first request.
+#[test]
+fn a_repeated_query_text_is_refused_as_strictly_as_its_first_request() {
+    run(async {
+        let iin = sample_records("persons.ndjson")[0]["iin"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let text = |probe: &str| {
+            format!(
+                "# {probe}\nquery Probe($iin: String!, $n: Int) {{ person(iin: $iin) {{ fullName }} \
+                 family(iin: $iin) {{ members(first: $n) {{ edges {{ node {{ iin }} }} }} }} }}\n\
+                 query Other {{ __typename }}"
+            )
+        };
+        let post = |query: String, variables: serde_json::Value, operation: Option<&str>| {
+            let body = json!({"query": query, "variables": variables, "operationName": operation});
+            async move {
+                let r = reqwest::Client::new()
+                    .post(format!("{}/graphql", app().base_url))
+                    .bearer_auth(token("analyst", "*"))
+                    .header("accept", "application/graphql-response+json")
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("request");
+                let status = r.status().as_u16();
+                (status, r.json::<serde_json::Value>().await.expect("json"))
+            }
+        };
+        let bad_requests = [
+            (json!({"iin": 123}), Some("Probe")),
+            (json!({"iin": iin, "n": "ten"}), Some("Probe")),
+            (json!({"iin": iin, "n": 1e12}), Some("Probe")),
+            (json!({"iin": null}), Some("Probe")),
+            (json!({}), Some("Probe")),
+            (json!({"iin": iin}), Some("Missing")),
+            (json!({"iin": iin}), None),
+        ];
+        for (k, (variables, operation)) in bad_requests.iter().enumerate() {
+            // The strict answer: this text's first request.
+            let first = post(text(&format!("first-{k}")), variables.clone(), *operation).await;
+            assert!(first.1["errors"].is_array(), "case {k}: {}", first.1);
+            // The same refusal after a good request of the same text passed the validation.
+            let repeated = text(&format!("repeated-{k}"));
+            let good = post(repeated.clone(), json!({"iin": iin, "n": 5}), Some("Probe")).await;
+            assert_eq!(good.0, 200, "{}", good.1);
+            assert!(good.1["errors"].is_null(), "{}", good.1);
+            let again = post(repeated, variables.clone(), *operation).await;
+            assert_eq!(again, first, "case {k}: {variables} {operation:?}");
+        }
+        // And a good request answers the same before and after.
+        let a = post(text("good"), json!({"iin": iin, "n": 5}), Some("Probe")).await;
+        let b = post(text("good"), json!({"iin": iin, "n": 5}), Some("Probe")).await;
+        assert_eq!(a, b);
+    });
+}
