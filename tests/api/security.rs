@@ -665,7 +665,11 @@ fn the_same_family_asked_twice_in_one_request_is_loaded_once() {
 #[test]
 fn introspection_is_off_by_default() {
     use family_card::api::schema::{build_schema, TextChecks};
-    for checks in [TextChecks::ByCaller, TextChecks::InSchema] {
+    for checks in [
+        TextChecks::ByCaller,
+        TextChecks::ByCallerDocumentValidated,
+        TextChecks::InSchema,
+    ] {
         let schema = build_schema(None, &family_card::api::limits::Limits::default(), checks);
         let r = run(schema.execute("{ __schema { types { name } } }"));
         let data = serde_json::to_value(&r.data).unwrap();
