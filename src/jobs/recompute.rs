@@ -6,11 +6,11 @@ use super::{
     JobReport, PagePrior,
 };
 use crate::domain::family::FamilyId;
+use crate::domain::ids::Iin;
 use crate::domain::parameters::LegalParameters;
 use crate::domain::wellbeing::{
     level_transitions, Methodology, MethodologyCatalog, WellbeingAssessment, WellbeingLevel,
 };
-use crate::domain::ids::Iin;
 use crate::store::{FamilyRef, StatementLog, Store, StoreError, StoredAssessment};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -53,7 +53,11 @@ fn rows_salt(as_of: NaiveDate, methodology: &Methodology, params: &LegalParamete
         )
         .as_bytes(),
     );
-    h.update(serde_json::to_string(methodology).unwrap_or_default().as_bytes());
+    h.update(
+        serde_json::to_string(methodology)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     h.update(format!("\n{params:?}").as_bytes());
     h.finalize().to_vec()
 }
@@ -214,10 +218,7 @@ async fn write_changed(
         .filter_map(|(fid, fresh)| {
             let ev = &fresh.result;
             let hash = ev.assessment.inputs_hash();
-            if let Some(l) = latest
-                .get(fid.as_str())
-                .filter(|l| l.inputs_hash == hash)
-            {
+            if let Some(l) = latest.get(fid.as_str()).filter(|l| l.inputs_hash == hash) {
                 // Unchanged inputs: no new record; a record of this date learns its rows' digest.
                 if l.as_of == as_of && l.rows_digest.as_deref() != Some(&fresh.rows_digest) {
                     notes.push(RowsDigestRow {

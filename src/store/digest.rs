@@ -115,21 +115,45 @@ mod tests {
 
     #[test]
     fn a_digest_depends_on_the_rows_not_their_order_nor_map_order() {
-        let a = row(vec!["X".into(), map(&[("a", 1_i64.into()), ("b", "y".into())])]);
-        let b = row(vec!["Y".into(), map(&[("b", "y".into()), ("a", 1_i64.into())])]);
-        let b_same = row(vec!["Y".into(), map(&[("a", 1_i64.into()), ("b", "y".into())])]);
-        assert_eq!(rows_digest(b"s", [&a, &b]), rows_digest(b"s", [&b_same, &a]));
+        let a = row(vec![
+            "X".into(),
+            map(&[("a", 1_i64.into()), ("b", "y".into())]),
+        ]);
+        let b = row(vec![
+            "Y".into(),
+            map(&[("b", "y".into()), ("a", 1_i64.into())]),
+        ]);
+        let b_same = row(vec![
+            "Y".into(),
+            map(&[("a", 1_i64.into()), ("b", "y".into())]),
+        ]);
+        assert_eq!(
+            rows_digest(b"s", [&a, &b]),
+            rows_digest(b"s", [&b_same, &a])
+        );
         assert_eq!(rows_digest(b"s", [&a]).len(), 2 * DIGEST_BYTES);
         // Another salt, another value, another kind of the same text, a missing row: another digest.
         assert_ne!(rows_digest(b"s", [&a, &b]), rows_digest(b"t", [&a, &b]));
-        let changed = row(vec!["Y".into(), map(&[("a", 2_i64.into()), ("b", "y".into())])]);
-        assert_ne!(rows_digest(b"s", [&a, &b]), rows_digest(b"s", [&a, &changed]));
-        let as_text = row(vec!["X".into(), map(&[("a", "1".into()), ("b", "y".into())])]);
+        let changed = row(vec![
+            "Y".into(),
+            map(&[("a", 2_i64.into()), ("b", "y".into())]),
+        ]);
+        assert_ne!(
+            rows_digest(b"s", [&a, &b]),
+            rows_digest(b"s", [&a, &changed])
+        );
+        let as_text = row(vec![
+            "X".into(),
+            map(&[("a", "1".into()), ("b", "y".into())]),
+        ]);
         assert_ne!(rows_digest(b"s", [&a]), rows_digest(b"s", [&as_text]));
         assert_ne!(rows_digest(b"s", [&a, &b]), rows_digest(b"s", [&a]));
         // Adjacent strings cannot run into each other.
         let split = row(vec!["ab".into(), "c".into()]);
         let split_other = row(vec!["a".into(), "bc".into()]);
-        assert_ne!(rows_digest(b"s", [&split]), rows_digest(b"s", [&split_other]));
+        assert_ne!(
+            rows_digest(b"s", [&split]),
+            rows_digest(b"s", [&split_other])
+        );
     }
 }

@@ -268,18 +268,18 @@ fn a_rerun_when_nothing_changed_skips_every_family_and_a_changed_fact_is_evaluat
 
         let again = recompute().await.unwrap();
         assert_eq!(again.written, 0, "{again:?}");
-        assert_eq!(again.unchanged, assessed, "every assessed family skipped: {again:?}");
+        assert_eq!(
+            again.unchanged, assessed,
+            "every assessed family skipped: {again:?}"
+        );
         assert_eq!(again.not_in_force, first.not_in_force);
 
         // F01's mother gives birth on 2026-07-01 (before the date).
         let (mother, father) = ("880315401029", "860210301018");
-        let card = family_card::family_cards::family_of_person(
-            &store,
-            &Iin::parse(mother).unwrap(),
-            on,
-        )
-        .await
-        .unwrap();
+        let card =
+            family_card::family_cards::family_of_person(&store, &Iin::parse(mother).unwrap(), on)
+                .await
+                .unwrap();
         let family_id = card.composition.family_id.as_str().to_string();
         let members_of = |history: Vec<serde_json::Value>| {
             history
