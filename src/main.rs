@@ -845,7 +845,7 @@ async fn compare_with_raw(
 
 fn print_report(r: &family_card::jobs::JobReport) {
     println!(
-        "{}: {} families in {:.1} s ({:.0} families/s){}; written {}, not in force {}, failed {}{}",
+        "{}: {} families in {:.1} s ({:.0} families/s){}; written {}, unchanged {}, not in force {}, failed {}{}",
         r.job,
         r.families,
         r.seconds,
@@ -855,6 +855,7 @@ fn print_report(r: &family_card::jobs::JobReport) {
             .map(|a| format!(", resumed after {a}"))
             .unwrap_or_default(),
         r.written,
+        r.unchanged,
         r.not_in_force,
         r.failed,
         if r.finished { "" } else { " (not finished)" }

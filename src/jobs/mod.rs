@@ -30,6 +30,7 @@ use crate::store::pages::KeyRange;
 use crate::store::{Checkpoint, FamilyRef, LoadedNeighbourhood, StatementLog, Store, StoreError};
 use chrono::NaiveDate;
 use futures::{StreamExt, TryStreamExt};
+use std::collections::HashMap;
 use std::future::Future;
 use std::time::Instant;
 
@@ -110,6 +111,9 @@ pub struct JobReport {
     pub failed: u64,
     /// Records the job's writer reported (new assessments, new entitlements).
     pub written: u64,
+    /// Families whose rows were exactly those of their stored result (not decoded nor evaluated;
+    /// [`run_family_job_incremental`]).
+    pub unchanged: u64,
     pub finished: bool,
     pub seconds: f64,
 }
@@ -156,18 +160,20 @@ where
     WF: Future<Output = Result<u64, StoreError>>,
 {
     let evaluate = &evaluate;
+    let mut write = write;
     run_pipeline(
         store,
         job,
         opts,
-        |batch| async move {
+        no_prior,
+        |batch, _| async move {
             let loaded = spawned(tokio::spawn(read_batch(store.clone(), batch))).await??;
             Ok(loaded
                 .into_iter()
                 .map(|f| evaluate_one(f, as_of, evaluate))
                 .collect())
         },
-        write,
+        |rows, _| write(rows),
     )
     .await
 }
@@ -191,11 +197,13 @@ where
     WF: Future<Output = Result<u64, StoreError>>,
 {
     let evaluate = std::sync::Arc::new(evaluate);
+    let mut write = write;
     run_pipeline(
         store,
         job,
         opts,
-        |batch| {
+        no_prior,
+        |batch, _| {
             let store = store.clone();
             let evaluate = evaluate.clone();
             async move {
@@ -212,25 +220,116 @@ where
                 .await?
             }
         },
+        |rows, _| write(rows),
+    )
+    .await
+}
+
+/// What a job knows of a page before reading its neighbourhoods ([`run_family_job_incremental`]).
+pub struct PagePrior<C> {
+    /// Per anchor: the digest of the rows its stored result was computed from (on this date,
+    /// under these rules). An anchor whose rows digest the same is not decoded nor evaluated.
+    pub unchanged: HashMap<Iin, String>,
+    /// What the job's writer needs of the page besides its results (e.g. the stored assessments).
+    pub state: C,
+}
+
+/// A result of [`run_family_job_incremental`] with the digest of the rows it was computed from
+/// (for the writer to store beside it).
+pub struct Fresh<R> {
+    pub result: R,
+    pub rows_digest: String,
+}
+
+/// [`run_family_job_parallel`] for a job that stores one result per family and can tell from it
+/// that nothing changed: before a page's neighbourhoods are read, `prior` reads what is stored of
+/// its families ([`PagePrior`]); each family's rows are digested as received under `salt` (the
+/// date and the rules, see `store::digest`), and a family whose digest is the stored one is
+/// counted as unchanged without being decoded, built or evaluated: when nothing changed, the job
+/// costs little more than receiving the rows. Every other family is evaluated as by
+/// [`run_family_job_parallel`], and `write` gets its result with its digest and the page's prior
+/// state. `salt` must cover everything besides the rows that the results depend on.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_family_job_incremental<C, R, P, PF, E, W, WF>(
+    store: &Store,
+    job: &str,
+    as_of: NaiveDate,
+    opts: &JobOptions,
+    salt: Vec<u8>,
+    prior: P,
+    evaluate: E,
+    write: W,
+) -> Result<JobReport, JobError>
+where
+    C: Send + Sync + 'static,
+    R: Send + 'static,
+    P: Fn(&[FamilyRef]) -> PF,
+    PF: Future<Output = Result<PagePrior<C>, StoreError>>,
+    E: Fn(&FamilySnapshot) -> Result<Evaluated<R>, String> + Send + Sync + 'static,
+    W: FnMut(Vec<(FamilyId, Fresh<R>)>, std::sync::Arc<PagePrior<C>>) -> WF,
+    WF: Future<Output = Result<u64, StoreError>>,
+{
+    let evaluate = std::sync::Arc::new(evaluate);
+    let salt: std::sync::Arc<[u8]> = salt.into();
+    run_pipeline(
+        store,
+        job,
+        opts,
+        |refs| {
+            let read = prior(refs);
+            async move { Ok(read.await?) }
+        },
+        |batch, prior: std::sync::Arc<PagePrior<C>>| {
+            let store = store.clone();
+            let evaluate = evaluate.clone();
+            let salt = salt.clone();
+            async move {
+                spawned(tokio::spawn(async move {
+                    let read = read_batch_digested(&store, batch, &salt, &prior.unchanged).await?;
+                    spawned(tokio::task::spawn_blocking(move || {
+                        read.into_iter()
+                            .map(|(family, digest)| match family {
+                                None => PageItem::Unchanged,
+                                Some(f) => evaluate_one(f, as_of, &*evaluate).map(|result| Fresh {
+                                    result,
+                                    rows_digest: digest.clone(),
+                                }),
+                            })
+                            .collect::<Vec<PageItem<Fresh<R>>>>()
+                    }))
+                    .await
+                }))
+                .await?
+            }
+        },
         write,
     )
     .await
 }
 
-/// The pipeline both runners share: keyset pages of family cards, `process` per batch of a page
-/// (`concurrency` in flight, [`PAGES_AHEAD`] pages read ahead), the write of page n−1 and its
-/// checkpoint while page n is processed.
-async fn run_pipeline<R, B, BF, W, WF>(
+/// The prior of a job that knows nothing of a page in advance.
+fn no_prior(_: &[FamilyRef]) -> std::future::Ready<Result<(), JobError>> {
+    std::future::ready(Ok(()))
+}
+
+/// The pipeline the runners share: keyset pages of family cards, `prior` once per page (before
+/// its batches), `process` per batch of a page (`concurrency` in flight, [`PAGES_AHEAD`] pages
+/// read ahead), the write of page n−1 (with its prior) and its checkpoint while page n is
+/// processed.
+async fn run_pipeline<C, R, P, PF, B, BF, W, WF>(
     store: &Store,
     job: &str,
     opts: &JobOptions,
+    prior: P,
     process: B,
     mut write: W,
 ) -> Result<JobReport, JobError>
 where
-    B: Fn(Vec<FamilyRef>) -> BF,
+    P: Fn(&[FamilyRef]) -> PF,
+    PF: Future<Output = Result<C, JobError>>,
+    B: Fn(Vec<FamilyRef>, std::sync::Arc<C>) -> BF,
     BF: Future<Output = Result<Vec<PageItem<R>>, JobError>>,
-    W: FnMut(Vec<(FamilyId, R)>) -> WF,
+    W: FnMut(Vec<(FamilyId, R)>, std::sync::Arc<C>) -> WF,
     WF: Future<Output = Result<u64, StoreError>>,
 {
     let started = Instant::now();
@@ -266,18 +365,19 @@ where
         ..Default::default()
     };
     let max_pages = opts.max_pages.unwrap_or(usize::MAX);
-    let process = &process;
+    let (process, prior) = (&process, &prior);
     let evaluated = family_pages(store, opts, cp.after.clone())
         .take(max_pages)
         .map(|page| async move {
             let page = page?;
             let families = page.rows.len() as u64;
+            let known = std::sync::Arc::new(prior(&page.rows).await?);
             let items: Vec<Vec<PageItem<R>>> = futures::stream::iter(batches(page.rows, opts))
-                .map(process)
+                .map(|batch| process(batch, known.clone()))
                 .buffered(opts.concurrency.max(1))
                 .try_collect()
                 .await?;
-            Ok::<_, JobError>((page.after, families, items))
+            Ok::<_, JobError>((page.after, families, items, known))
         })
         .buffered(PAGES_AHEAD);
     futures::pin_mut!(evaluated);
@@ -288,16 +388,17 @@ where
     // waiting for the writer. The page stream is polled while a write runs, so reads never
     // wait for writes: at most this page, the one being written and `PAGES_AHEAD` in progress.
     let mut pending: Option<PendingWrite<'_>> = None;
-    let mut ready: Option<ProcessedPage<R>> = None;
+    let mut ready: Option<ProcessedPage<R, C>> = None;
     let mut exhausted = false;
     loop {
         if pending.is_none() {
-            if let Some((after, families, items)) = ready.take() {
+            if let Some((after, families, items, known)) = ready.take() {
                 let mut rows = vec![];
                 for item in items.into_iter().flatten() {
                     match item {
                         PageItem::Row(id, r) => rows.push((id, r)),
                         PageItem::Nothing => {}
+                        PageItem::Unchanged => report.unchanged += 1,
                         PageItem::NotInForce => report.not_in_force += 1,
                         PageItem::Failed => report.failed += 1,
                     }
@@ -308,7 +409,7 @@ where
                 let mut next_cp = cp.clone();
                 next_cp.processed = queued;
                 next_cp.after = after;
-                let write = write(rows);
+                let write = write(rows, known);
                 let checkpoint = opts.checkpoint;
                 let log = opts.statement_log.as_ref();
                 pending = Some(Box::pin(async move {
@@ -391,8 +492,9 @@ async fn spawned<T>(task: tokio::task::JoinHandle<T>) -> Result<T, JobError> {
     task.await.map_err(|e| JobError::Task(e.to_string()))
 }
 
-/// A page read and evaluated: its keyset position, its number of families, its batches' items.
-type ProcessedPage<R> = (String, u64, Vec<Vec<PageItem<R>>>);
+/// A page read and evaluated: its keyset position, its number of families, its batches' items,
+/// what was known of it before.
+type ProcessedPage<R, C> = (String, u64, Vec<Vec<PageItem<R>>>, std::sync::Arc<C>);
 
 /// A page's write and checkpoint in flight: records written and the checkpoint saved after it.
 type PendingWrite<'a> =
@@ -401,8 +503,22 @@ type PendingWrite<'a> =
 enum PageItem<R> {
     Row(FamilyId, R),
     Nothing,
+    /// Rows exactly those of the stored result (not decoded nor evaluated).
+    Unchanged,
     NotInForce,
     Failed,
+}
+
+impl<R> PageItem<R> {
+    fn map<T>(self, f: impl FnOnce(R) -> T) -> PageItem<T> {
+        match self {
+            PageItem::Row(id, r) => PageItem::Row(id, f(r)),
+            PageItem::Nothing => PageItem::Nothing,
+            PageItem::Unchanged => PageItem::Unchanged,
+            PageItem::NotInForce => PageItem::NotInForce,
+            PageItem::Failed => PageItem::Failed,
+        }
+    }
 }
 
 /// One family of a batch as read: its card id and its anchor's neighbourhood (`None` when the
@@ -411,19 +527,10 @@ type ReadFamily = (String, Option<(Iin, LoadedNeighbourhood)>);
 
 /// Reads the neighbourhoods of a batch's anchors in ONE round trip, decoded into typed rows.
 async fn read_batch(store: Store, batch: Vec<FamilyRef>) -> Result<Vec<ReadFamily>, JobError> {
-    let anchors: Vec<(String, Option<Iin>)> = batch
-        .into_iter()
-        .map(|FamilyRef { family_id: fid, anchor_iin: anchor }| match Iin::parse(&anchor) {
-            Ok(i) => (fid, Some(i)),
-            Err(e) => {
-                tracing::error!(family_id = %fid, error = %e, "family card with an invalid anchor IIN");
-                (fid, None)
-            }
-        })
-        .collect();
+    let anchors = parse_anchors(batch);
     let iins: Vec<Iin> = anchors.iter().filter_map(|(_, i)| i.clone()).collect();
     let loaded = store.load_neighbourhoods(&iins).await?;
-    let mut by_anchor: std::collections::HashMap<Iin, LoadedNeighbourhood> =
+    let mut by_anchor: HashMap<Iin, LoadedNeighbourhood> =
         loaded.into_iter().map(|l| (l.focus.clone(), l)).collect();
     Ok(anchors
         .into_iter()
@@ -438,6 +545,56 @@ async fn read_batch(store: Store, batch: Vec<FamilyRef>) -> Result<Vec<ReadFamil
             (fid, read)
         })
         .collect())
+}
+
+/// [`read_batch`] with each anchor's rows digested under `salt`: `(None, digest)` for an anchor
+/// whose digest is the one `unchanged` holds (not decoded), else the family as read and its
+/// digest (an anchor not usable or not stored is read as in [`read_batch`], digest empty).
+async fn read_batch_digested(
+    store: &Store,
+    batch: Vec<FamilyRef>,
+    salt: &[u8],
+    unchanged: &HashMap<Iin, String>,
+) -> Result<Vec<(Option<ReadFamily>, String)>, JobError> {
+    let anchors = parse_anchors(batch);
+    let iins: Vec<Iin> = anchors.iter().filter_map(|(_, i)| i.clone()).collect();
+    let loaded = store
+        .load_neighbourhoods_digested(&iins, salt, unchanged)
+        .await?;
+    let mut by_anchor: HashMap<Iin, crate::store::DigestedLoad> =
+        loaded.into_iter().map(|l| (l.focus.clone(), l)).collect();
+    Ok(anchors
+        .into_iter()
+        .map(|(fid, anchor)| {
+            let Some(a) = anchor else {
+                return (Some((fid, None)), String::new());
+            };
+            match by_anchor.remove(&a) {
+                Some(l) => match l.loaded {
+                    None => (None, l.digest),
+                    Some(ln) => (Some((fid, Some((a, ln)))), l.digest),
+                },
+                None => {
+                    tracing::error!(family_id = %fid, "family card whose anchor is not stored");
+                    (Some((fid, None)), String::new())
+                }
+            }
+        })
+        .collect())
+}
+
+/// A batch's family ids with their anchors' IINs (`None` when invalid; logged).
+fn parse_anchors(batch: Vec<FamilyRef>) -> Vec<(String, Option<Iin>)> {
+    batch
+        .into_iter()
+        .map(|FamilyRef { family_id: fid, anchor_iin: anchor }| match Iin::parse(&anchor) {
+            Ok(i) => (fid, Some(i)),
+            Err(e) => {
+                tracing::error!(family_id = %fid, error = %e, "family card with an invalid anchor IIN");
+                (fid, None)
+            }
+        })
+        .collect()
 }
 
 /// Builds one family's snapshot on `as_of` and evaluates it (pure).

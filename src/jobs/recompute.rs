@@ -1,17 +1,21 @@
 //! `family-card recompute wellbeing`: the country-wide well-being recompute, and the what-if run
 //! of a draft methodology (evaluates, writes nothing, counts level changes).
 
-use super::{run_family_job_parallel, Evaluated, JobError, JobOptions, JobReport};
+use super::{
+    run_family_job_incremental, run_family_job_parallel, Evaluated, Fresh, JobError, JobOptions,
+    JobReport, PagePrior,
+};
 use crate::domain::family::FamilyId;
+use crate::domain::ids::Iin;
 use crate::domain::parameters::LegalParameters;
 use crate::domain::wellbeing::{
     level_transitions, Methodology, MethodologyCatalog, WellbeingAssessment, WellbeingLevel,
 };
-use crate::store::{StatementLog, Store, StoreError, StoredAssessment};
+use crate::store::{FamilyRef, StatementLog, Store, StoreError, StoredAssessment};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The checkpoint name of the recompute for a date.
 pub fn job_name(as_of: NaiveDate) -> String {
@@ -34,8 +38,63 @@ fn composition_digest(s: &crate::domain::snapshot::FamilySnapshot) -> String {
     FamilyId::opaque_ref("composition", &iins.join(","))
 }
 
+/// What the digest of a family's rows is salted with: everything besides the rows an assessment
+/// depends on — the date, the methodology in force (all of it, not only its version), the legal
+/// parameters, and this build's version (the evaluation's code). Equal rows under an equal salt
+/// give an equal assessment, so a family whose record of the date carries the same digest is
+/// not evaluated again.
+fn rows_salt(as_of: NaiveDate, methodology: &Methodology, params: &LegalParameters) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(
+        format!(
+            "family-card {} recompute-wellbeing rows digest 1\n{as_of}\n",
+            env!("CARGO_PKG_VERSION")
+        )
+        .as_bytes(),
+    );
+    h.update(
+        serde_json::to_string(methodology)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    h.update(format!("\n{params:?}").as_bytes());
+    h.finalize().to_vec()
+}
+
+/// Reads the stored assessments of a page's families on or before `as_of` (one statement per
+/// page): the writer's comparison, and per anchor the rows digest of its record of `as_of`.
+async fn page_prior(
+    store: &Store,
+    refs: &[FamilyRef],
+    as_of: &str,
+    log: Option<&StatementLog>,
+) -> Result<PagePrior<Vec<StoredAssessment>>, StoreError> {
+    let ids: Vec<String> = refs.iter().map(|f| f.family_id.clone()).collect();
+    let stored = store.wellbeing_previous(&ids, as_of, log).await?;
+    let anchors: HashMap<&str, &str> = refs
+        .iter()
+        .map(|f| (f.family_id.as_str(), f.anchor_iin.as_str()))
+        .collect();
+    let unchanged = stored
+        .iter()
+        .filter(|a| a.as_of == as_of)
+        .filter_map(|a| {
+            let anchor = Iin::parse(anchors.get(a.family_id.as_str())?).ok()?;
+            Some((anchor, a.rows_digest.clone()?))
+        })
+        .collect();
+    Ok(PagePrior {
+        unchanged,
+        state: stored,
+    })
+}
+
 /// Evaluates every family on `as_of` with the methodology in force that day and stores an
-/// assessment for each family whose inputs changed since its previous assessment.
+/// assessment for each family whose inputs changed since its previous assessment. A family
+/// whose rows are exactly those its record of `as_of` was computed from (the same digest, see
+/// `store::digest`) is counted unchanged without being decoded or evaluated: a re-run when
+/// nothing changed costs little more than receiving the rows.
 pub async fn recompute_wellbeing(
     store: &Store,
     catalog: &MethodologyCatalog,
@@ -48,13 +107,20 @@ pub async fn recompute_wellbeing(
         .in_force(as_of)
         .map_err(|e| JobError::Rules(e.to_string()))?
         .clone();
+    let salt = rows_salt(as_of, &methodology, params);
     let params = params.clone();
     let as_of_s = as_of.to_string();
-    run_family_job_parallel(
+    let log = opts.statement_log.as_ref();
+    run_family_job_incremental(
         store,
         &job_name(as_of),
         as_of,
         opts,
+        salt,
+        |refs| {
+            let (refs, as_of_s) = (refs.to_vec(), as_of_s.clone());
+            async move { page_prior(store, &refs, &as_of_s, log).await }
+        },
         move |s| {
             methodology
                 .evaluate(s, &params)
@@ -68,10 +134,9 @@ pub async fn recompute_wellbeing(
                 })
                 .map_err(|e| e.to_string())
         },
-        |rows: Vec<(FamilyId, Evaluation)>| {
+        |rows: Vec<(FamilyId, Fresh<Evaluation>)>, prior: Arc<PagePrior<Vec<StoredAssessment>>>| {
             let as_of_s = as_of_s.clone();
-            let log = opts.statement_log.as_ref();
-            async move { write_changed(store, rows, &as_of_s, log).await }
+            async move { write_changed(store, rows, &prior.state, &as_of_s, log).await }
         },
     )
     .await
@@ -105,21 +170,33 @@ struct AssessmentProps<'a> {
     /// The keyed digest of the members and their number (see [`Evaluation`]).
     composition: &'a str,
     members: i64,
+    /// The digest of the rows it was computed from (`store::digest`).
+    rows_digest: &'a str,
 }
 
+/// A record of the date whose inputs hash is unchanged, to be noted with the digest of the rows
+/// read now (`cypher/wellbeing_rows_digest.cypher`).
+#[derive(Serialize)]
+struct RowsDigestRow<'a> {
+    assessment_key: String,
+    rows_digest: &'a str,
+}
+
+/// Writes the page's changed assessments (one statement), and notes the rows digest on
+/// unchanged records of the date that lack it (at most one more, cheap statement). `stored`:
+/// the page's assessments on or before the date, read before its neighbourhoods.
 async fn write_changed(
     store: &Store,
-    rows: Vec<(FamilyId, Evaluation)>,
+    rows: Vec<(FamilyId, Fresh<Evaluation>)>,
+    stored: &[StoredAssessment],
     as_of: &str,
     log: Option<&StatementLog>,
 ) -> Result<u64, StoreError> {
     if rows.is_empty() {
         return Ok(0);
     }
-    let ids: Vec<String> = rows.iter().map(|(f, _)| f.as_str().to_string()).collect();
     // Per family: the latest stored assessment on or before the date (its inputs hash decides
     // whether a record is written) and the latest one before it (what the events compare with).
-    let stored = store.wellbeing_previous(&ids, as_of, log).await?;
     let mut latest: HashMap<&str, &StoredAssessment> = HashMap::new();
     let mut before: HashMap<&str, &StoredAssessment> = HashMap::new();
     fn keep_newest<'a>(m: &mut HashMap<&'a str, &'a StoredAssessment>, a: &'a StoredAssessment) {
@@ -128,22 +205,28 @@ async fn write_changed(
             *e = a;
         }
     }
-    for a in &stored {
+    for a in stored {
         keep_newest(&mut latest, a);
         if a.as_of.as_str() < as_of {
             keep_newest(&mut before, a);
         }
     }
     let evaluated_at = chrono::Utc::now().to_rfc3339();
+    let mut notes: Vec<RowsDigestRow> = vec![];
     let out: Vec<AssessmentRow> = rows
         .iter()
-        .filter_map(|(fid, ev)| {
+        .filter_map(|(fid, fresh)| {
+            let ev = &fresh.result;
             let hash = ev.assessment.inputs_hash();
-            if latest
-                .get(fid.as_str())
-                .is_some_and(|l| l.inputs_hash == hash)
-            {
-                return None; // unchanged inputs: no new record
+            if let Some(l) = latest.get(fid.as_str()).filter(|l| l.inputs_hash == hash) {
+                // Unchanged inputs: no new record; a record of this date learns its rows' digest.
+                if l.as_of == as_of && l.rows_digest.as_deref() != Some(&fresh.rows_digest) {
+                    notes.push(RowsDigestRow {
+                        assessment_key: format!("{}/{}", fid.as_str(), as_of),
+                        rows_digest: &fresh.rows_digest,
+                    });
+                }
+                return None;
             }
             let a = &ev.assessment;
             let directions: BTreeMap<&str, i64> = a
@@ -170,10 +253,12 @@ async fn write_changed(
                     evaluated_at: &evaluated_at,
                     composition: &ev.composition,
                     members: ev.members,
+                    rows_digest: &fresh.rows_digest,
                 },
             })
         })
         .collect();
+    store.note_wellbeing_rows_digests(&notes, log).await?;
     store.record_wellbeing_logged(&out, log).await
 }
 

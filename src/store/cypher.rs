@@ -116,6 +116,7 @@ pub const WELLBEING_DISTRIBUTION: &str = include_str!("../../cypher/wellbeing_di
 pub const WELLBEING_HISTORY: &str = include_str!("../../cypher/wellbeing_history.cypher");
 pub const WELLBEING_PREVIOUS: &str = include_str!("../../cypher/wellbeing_previous.cypher");
 pub const WELLBEING_RECORD: &str = include_str!("../../cypher/wellbeing_record.cypher");
+pub const WELLBEING_ROWS_DIGEST: &str = include_str!("../../cypher/wellbeing_rows_digest.cypher");
 
 /// Every statement by file name, for the Neo4j-grammar check in the test run.
 pub const ALL: &[(&str, &str)] = &[
@@ -243,4 +244,5 @@ pub const ALL: &[(&str, &str)] = &[
     ("wellbeing_history.cypher", WELLBEING_HISTORY),
     ("wellbeing_previous.cypher", WELLBEING_PREVIOUS),
     ("wellbeing_record.cypher", WELLBEING_RECORD),
+    ("wellbeing_rows_digest.cypher", WELLBEING_ROWS_DIGEST),
 ];

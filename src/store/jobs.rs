@@ -64,6 +64,10 @@ pub struct StoredAssessment {
     /// Absent on assessments written before the composition digest existed.
     pub composition: Option<String>,
     pub members: Option<i64>,
+    /// The digest of the neighbourhood rows it was computed from (`store::digest`); absent on
+    /// assessments written before digests.
+    #[serde(default)]
+    pub rows_digest: Option<String>,
 }
 
 /// Above every family id (`FAM-` + hex): the upper bound of an unbounded range.
@@ -232,6 +236,28 @@ impl Store {
             })
             .await?;
         Ok(keys.len() as u64)
+    }
+
+    /// Notes on assessments the digest of the rows they were computed from (`rows`:
+    /// `[{assessment_key, rows_digest}]`, see `cypher/wellbeing_rows_digest.cypher`); returns how
+    /// many were found.
+    pub async fn note_wellbeing_rows_digests<T: Serialize + ?Sized>(
+        &self,
+        rows: &T,
+        log: Option<&StatementLog>,
+    ) -> StoreResult<u64> {
+        let rows = serde_json::to_value(rows)?;
+        if rows.as_array().is_none_or(|a| a.is_empty()) {
+            return Ok(0);
+        }
+        let q = logged(
+            query(cypher::WELLBEING_ROWS_DIGEST).param("rows", bolt(rows)?),
+            log,
+        );
+        let n = self
+            .with_retry(|| async { self.fetch_column::<i64>(q.clone(), "noted").await })
+            .await?;
+        Ok(n.first().copied().unwrap_or(0).max(0) as u64)
     }
 
     /// Every stored assessment of a family (JSON maps of the node's properties), oldest first.

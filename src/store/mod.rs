@@ -9,6 +9,7 @@
 pub mod cases;
 pub mod cypher;
 mod dashboard;
+mod digest;
 pub mod dump;
 mod events;
 mod jobs;
@@ -23,7 +24,7 @@ mod signals;
 pub use jobs::{Checkpoint, FamilyRef, StatementLog, StoredAssessment};
 
 pub use events::{AttemptRecord, DueChain};
-pub use neighbourhood::{CardLoad, LoadScope, LoadedNeighbourhood};
+pub use neighbourhood::{CardLoad, DigestedLoad, LoadScope, LoadedNeighbourhood};
 /// A statement's `$rows` parameter already in Bolt form (prepared once, sent as often as needed).
 pub use neo4rs::BoltType as BoltRows;
 pub use offers::TransitionWrite;

@@ -23,6 +23,15 @@ pub struct LoadedNeighbourhood {
     pub co_registrations: Vec<CoRegistration>,
 }
 
+/// One focus of [`Store::load_neighbourhoods_digested`]: the digest of its rows and its
+/// neighbourhood, decoded unless the digest was the one the caller called unchanged.
+#[derive(Debug, Clone)]
+pub struct DigestedLoad {
+    pub focus: Iin,
+    pub digest: String,
+    pub loaded: Option<LoadedNeighbourhood>,
+}
+
 /// Which statement a load uses: every fact (rules run on the result), only what the
 /// composition rules read (`card_composition.cypher`: persons, registrations, links,
 /// disabilities, education), or that and the four asset registries (`card_assets.cypher`).
@@ -182,6 +191,61 @@ impl Store {
             .iter()
             .filter_map(|iin| by_focus.remove(iin).map(|rows| assemble(iin, rows)))
             .collect())
+    }
+
+    /// [`Store::load_neighbourhoods`] with a digest of each focus's rows under `salt`
+    /// ([`super::digest`]), in ONE round trip. A focus whose digest is the one `unchanged` holds
+    /// for it is not decoded ([`DigestedLoad::loaded`] is `None`): its rows are exactly those the
+    /// caller's stored result was computed from. Persons not stored are absent; the order
+    /// follows `iins`.
+    pub async fn load_neighbourhoods_digested(
+        &self,
+        iins: &[Iin],
+        salt: &[u8],
+        unchanged: &HashMap<Iin, String>,
+    ) -> StoreResult<Vec<DigestedLoad>> {
+        let list: Vec<&str> = iins.iter().map(|i| i.as_str()).collect();
+        let rows = self
+            .with_retry(|| async {
+                let q = neighbourhood_query(&list, false, LoadScope::Full);
+                let mut s = self.graph.execute_read(q).await?;
+                let mut out = vec![];
+                while let Some(row) = s.next().await? {
+                    out.push(row);
+                }
+                Ok(out)
+            })
+            .await?;
+        let mut by_focus: HashMap<String, Vec<neo4rs::Row>> = HashMap::new();
+        for row in rows {
+            let focus: String = row.get("focus").map_err(|e| StoreError::Shape {
+                what: "neighbourhood row",
+                cause: e.to_string(),
+            })?;
+            by_focus.entry(focus).or_default().push(row);
+        }
+        let mut out = Vec::with_capacity(iins.len());
+        for iin in iins {
+            let Some(rows) = by_focus.remove(iin.as_str()) else {
+                continue;
+            };
+            let digest = super::digest::rows_digest(salt, &rows);
+            let loaded = if unchanged.get(iin) == Some(&digest) {
+                None
+            } else {
+                let entries = rows
+                    .iter()
+                    .map(rows::person_entry)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                Some(assemble(iin, entries))
+            };
+            out.push(DigestedLoad {
+                focus: iin.clone(),
+                digest,
+                loaded,
+            });
+        }
+        Ok(out)
     }
 
     /// The neighbourhood of `iin` with the facts of `scope`, or `None` when not stored.

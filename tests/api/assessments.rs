@@ -339,6 +339,11 @@ fn recompute_resumes_after_an_interruption_and_keeps_history_without_duplicates(
         .unwrap();
         assert!(again.finished);
         assert_eq!(again.written, 0, "no duplicate history");
+        assert_eq!(
+            again.unchanged,
+            again.families - again.not_in_force - again.failed,
+            "every assessed family's rows are those of its record: none decoded again: {again:?}"
+        );
 
         // A later date with the same facts adds nothing either; history shows one record per change.
         let f18 = family_id_of(&first_iin_at("AD-18")).await;

@@ -226,3 +226,110 @@ fn a_runs_statement_log_replayed_on_a_copy_does_the_runs_work() {
         );
     });
 }
+
+/// A re-run of the recompute on the same date when nothing changed decodes and evaluates no
+/// family: each family's rows digest as those its record of the date was computed from, so it is
+/// counted unchanged and nothing is written. A fact that changes (a birth) changes the digest of
+/// exactly the families whose rows hold it: those are evaluated again and F01's record of the
+/// date is rewritten with one member more; the run after that skips every family again. Runs
+/// on a database of its own.
+#[test]
+fn a_rerun_when_nothing_changed_skips_every_family_and_a_changed_fact_is_evaluated_again() {
+    use family_card::domain::ids::{make_iin, Iin, Sex};
+    use family_card::jobs::recompute::recompute_wellbeing;
+    use serde_json::json;
+    run(async {
+        let dir = tempfile::tempdir().unwrap();
+        let (_db, store) = own_database(&dir.path().join("db")).await;
+        let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample");
+        let ingest = family_card::ingest::IngestOptions {
+            rejects_path: Some(dir.path().join("rejects.ndjson")),
+            ..Default::default()
+        };
+        family_card::ingest::load_dir(&store, &sample, &ingest)
+            .await
+            .unwrap();
+        let on = date("2026-08-01");
+        family_card::family_cards::materialise_family_cards(&store, date("2026-06-15"))
+            .await
+            .unwrap();
+        let rules = family_card::rules::RuleSet::bundled();
+        let opts = JobOptions {
+            page_size: 7,
+            load_batch: 3,
+            restart: true,
+            ..Default::default()
+        };
+        let recompute = || recompute_wellbeing(&store, &rules.wellbeing, &rules.legal, on, &opts);
+        let first = recompute().await.unwrap();
+        assert!(first.written > 0 && first.unchanged == 0, "{first:?}");
+        let assessed = first.families - first.not_in_force - first.failed;
+        assert_eq!(first.written, assessed, "{first:?}");
+
+        let again = recompute().await.unwrap();
+        assert_eq!(again.written, 0, "{again:?}");
+        assert_eq!(
+            again.unchanged, assessed,
+            "every assessed family skipped: {again:?}"
+        );
+        assert_eq!(again.not_in_force, first.not_in_force);
+
+        // F01's mother gives birth on 2026-07-01 (before the date).
+        let (mother, father) = ("880315401029", "860210301018");
+        let card =
+            family_card::family_cards::family_of_person(&store, &Iin::parse(mother).unwrap(), on)
+                .await
+                .unwrap();
+        let family_id = card.composition.family_id.as_str().to_string();
+        let members_of = |history: Vec<serde_json::Value>| {
+            history
+                .iter()
+                .find(|a| a["as_of"] == on.to_string())
+                .and_then(|a| a["members"].as_i64())
+                .expect("a record of the date")
+        };
+        let members_before = members_of(store.wellbeing_history(&family_id).await.unwrap());
+        let child = make_iin(date("2026-07-01"), Sex::Female, 9_001).unwrap();
+        let extra = dir.path().join("birth");
+        std::fs::create_dir_all(&extra).unwrap();
+        std::fs::write(
+            extra.join("persons.ndjson"),
+            json!({"iin": child.as_str(), "surname": "Ахметова", "first_name": "Дана", "citizenship": "citizen"})
+                .to_string()
+                + "\n",
+        )
+        .unwrap();
+        std::fs::write(
+            extra.join("parent_links.ndjson"),
+            format!(
+                "{}\n{}\n",
+                json!({"parent_iin": mother, "child_iin": child.as_str(), "kind": "birth"}),
+                json!({"parent_iin": father, "child_iin": child.as_str(), "kind": "birth"})
+            ),
+        )
+        .unwrap();
+        let loaded = family_card::ingest::load_dir(&store, &extra, &ingest)
+            .await
+            .unwrap();
+        assert_eq!(loaded.rejected(), 0, "the birth loads");
+
+        let after_birth = recompute().await.unwrap();
+        assert!(
+            after_birth.unchanged < assessed && after_birth.written >= 1,
+            "the families holding the birth are evaluated again: {after_birth:?}"
+        );
+        assert_eq!(
+            members_of(store.wellbeing_history(&family_id).await.unwrap()),
+            members_before + 1,
+            "F01's record of the date counts the child"
+        );
+
+        let settled = recompute().await.unwrap();
+        assert_eq!(settled.written, 0, "{settled:?}");
+        assert_eq!(
+            settled.unchanged,
+            settled.families - settled.not_in_force - settled.failed,
+            "every assessed family skipped again (records whose inputs hash was unchanged learnt the new digest): {settled:?}"
+        );
+    });
+}

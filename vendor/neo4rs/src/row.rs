@@ -178,6 +178,12 @@ impl Row {
         self.fields[..self.values.len()].iter().collect()
     }
 
+    /// [family-card patch] The row's values in column order (as [`Row::keys`] names them), to
+    /// read a row without converting it, e.g. to digest what a statement answered.
+    pub fn values(&self) -> &[BoltType] {
+        &self.values
+    }
+
     /// Get an attribute of this relationship and deserialize it into custom type that implements [`serde::Deserialize`]
     pub fn get<'this, T>(&'this self, key: &str) -> Result<T, DeError>
     where
