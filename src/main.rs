@@ -172,6 +172,11 @@ enum RecomputeCommand {
         /// counted, not decoded; same pages and concurrency), for comparison.
         #[arg(long)]
         compare_raw: bool,
+        /// Decode and evaluate every family, even one whose rows and rules are exactly those its
+        /// record of the date was computed from (after a change of the evaluation's code within
+        /// one version); what is written is decided as always.
+        #[arg(long)]
+        evaluate_all: bool,
         #[command(flatten)]
         job: JobArgs,
     },
@@ -1278,6 +1283,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Recompute(RecomputeCommand::Wellbeing {
             as_of,
             compare_raw,
+            evaluate_all,
             job,
         }) => {
             let db = open_db(&cli.db).await?;
@@ -1288,7 +1294,10 @@ async fn main() -> anyhow::Result<()> {
                 &app.rules.wellbeing,
                 &app.rules.legal,
                 as_of,
-                &job.options(),
+                &family_card::jobs::JobOptions {
+                    evaluate_all,
+                    ..job.options()
+                },
             )
             .await?;
             print_report(&r);

@@ -58,6 +58,10 @@ pub struct JobOptions {
     /// Keep every statement the run sends besides its snapshot reads (previous-assessment reads,
     /// record writes, checkpoints), for `bench jobs` to replay on a copy of the database.
     pub statement_log: Option<StatementLog>,
+    /// Decode and evaluate every family, even one whose rows and rules are exactly those its
+    /// record of the date was computed from (the recompute's digest skip is off): after a change
+    /// of the evaluation's code within one version. What is written is decided as always.
+    pub evaluate_all: bool,
 }
 
 impl Default for JobOptions {
@@ -72,6 +76,7 @@ impl Default for JobOptions {
             checkpoint: true,
             shard: None,
             statement_log: None,
+            evaluate_all: false,
         }
     }
 }

@@ -69,6 +69,7 @@ async fn page_prior(
     refs: &[FamilyRef],
     as_of: &str,
     log: Option<&StatementLog>,
+    evaluate_all: bool,
 ) -> Result<PagePrior<Vec<StoredAssessment>>, StoreError> {
     let ids: Vec<String> = refs.iter().map(|f| f.family_id.clone()).collect();
     let stored = store.wellbeing_previous(&ids, as_of, log).await?;
@@ -78,7 +79,7 @@ async fn page_prior(
         .collect();
     let unchanged = stored
         .iter()
-        .filter(|a| a.as_of == as_of)
+        .filter(|a| !evaluate_all && a.as_of == as_of)
         .filter_map(|a| {
             let anchor = Iin::parse(anchors.get(a.family_id.as_str())?).ok()?;
             Some((anchor, a.rows_digest.clone()?))
@@ -111,6 +112,7 @@ pub async fn recompute_wellbeing(
     let params = params.clone();
     let as_of_s = as_of.to_string();
     let log = opts.statement_log.as_ref();
+    let evaluate_all = opts.evaluate_all;
     run_family_job_incremental(
         store,
         &job_name(as_of),
@@ -119,7 +121,7 @@ pub async fn recompute_wellbeing(
         salt,
         |refs| {
             let (refs, as_of_s) = (refs.to_vec(), as_of_s.clone());
-            async move { page_prior(store, &refs, &as_of_s, log).await }
+            async move { page_prior(store, &refs, &as_of_s, log, evaluate_all).await }
         },
         move |s| {
             methodology

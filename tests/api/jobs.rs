@@ -273,6 +273,20 @@ fn a_rerun_when_nothing_changed_skips_every_family_and_a_changed_fact_is_evaluat
             "every assessed family skipped: {again:?}"
         );
         assert_eq!(again.not_in_force, first.not_in_force);
+        // Asked to, it evaluates every family again, and still writes nothing.
+        let all = JobOptions {
+            evaluate_all: true,
+            ..opts.clone()
+        };
+        let evaluated = recompute_wellbeing(&store, &rules.wellbeing, &rules.legal, on, &all)
+            .await
+            .unwrap();
+        assert_eq!(
+            (evaluated.written, evaluated.unchanged),
+            (0, 0),
+            "{evaluated:?}"
+        );
+        assert_eq!(evaluated.families, first.families);
 
         // F01's mother gives birth on 2026-07-01 (before the date).
         let (mother, father) = ("880315401029", "860210301018");
