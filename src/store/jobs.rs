@@ -221,21 +221,28 @@ impl Store {
         rows: &T,
         log: Option<&StatementLog>,
     ) -> StoreResult<u64> {
-        let rows = serde_json::to_value(rows)?;
-        if rows.as_array().is_none_or(|a| a.is_empty()) {
-            return Ok(0);
-        }
-        let q = logged(
-            query(cypher::WELLBEING_RECORD).param("rows", bolt(rows)?),
-            log,
-        );
-        let keys = self
-            .with_retry(|| async {
-                self.fetch_column::<String>(q.clone(), "assessment_key")
-                    .await
-            })
+        let keys: Vec<String> = self
+            .write_rows(cypher::WELLBEING_RECORD, rows, "assessment_key", log)
             .await?;
         Ok(keys.len() as u64)
+    }
+
+    /// Sends `statement` with `$rows` (nothing when there are none), kept in `log` when given,
+    /// retried on a transient error; returns `column` of every row answered.
+    async fn write_rows<T: Serialize + ?Sized, C: serde::de::DeserializeOwned>(
+        &self,
+        statement: &str,
+        rows: &T,
+        column: &str,
+        log: Option<&StatementLog>,
+    ) -> StoreResult<Vec<C>> {
+        let rows = serde_json::to_value(rows)?;
+        if rows.as_array().is_none_or(|a| a.is_empty()) {
+            return Ok(vec![]);
+        }
+        let q = logged(query(statement).param("rows", bolt(rows)?), log);
+        self.with_retry(|| async { self.fetch_column::<C>(q.clone(), column).await })
+            .await
     }
 
     /// Notes on assessments the digest of the rows they were computed from (`rows`:
@@ -246,16 +253,8 @@ impl Store {
         rows: &T,
         log: Option<&StatementLog>,
     ) -> StoreResult<u64> {
-        let rows = serde_json::to_value(rows)?;
-        if rows.as_array().is_none_or(|a| a.is_empty()) {
-            return Ok(0);
-        }
-        let q = logged(
-            query(cypher::WELLBEING_ROWS_DIGEST).param("rows", bolt(rows)?),
-            log,
-        );
-        let n = self
-            .with_retry(|| async { self.fetch_column::<i64>(q.clone(), "noted").await })
+        let n: Vec<i64> = self
+            .write_rows(cypher::WELLBEING_ROWS_DIGEST, rows, "noted", log)
             .await?;
         Ok(n.first().copied().unwrap_or(0).max(0) as u64)
     }

@@ -721,7 +721,6 @@ fn the_websocket_subscription_streams_events_within_the_policy() {
 /// recompute writes none. Runs on a database of its own so the sample's cards stay as they are.
 #[test]
 fn a_birth_changes_the_family_composition_and_writes_one_event() {
-    use family_card::domain::ids::{make_iin, Sex};
     use family_card::jobs::{recompute::recompute_wellbeing, JobOptions};
     run(async {
         let dir = tempfile::tempdir().unwrap();
@@ -756,7 +755,6 @@ fn a_birth_changes_the_family_composition_and_writes_one_event() {
 
         // F01's mother gives birth on 2026-07-01.
         let mother = "880315401029";
-        let father = "860210301018";
         let card = family_card::family_cards::family_of_person(
             &store,
             &family_card::domain::ids::Iin::parse(mother).unwrap(),
@@ -765,26 +763,7 @@ fn a_birth_changes_the_family_composition_and_writes_one_event() {
         .await
         .unwrap();
         let family_id = card.composition.family_id.as_str().to_string();
-        let born: chrono::NaiveDate = "2026-07-01".parse().unwrap();
-        let child = make_iin(born, Sex::Female, 9_001).unwrap();
-        let extra = dir.path().join("birth");
-        std::fs::create_dir_all(&extra).unwrap();
-        std::fs::write(
-            extra.join("persons.ndjson"),
-            json!({"iin": child.as_str(), "surname": "Ахметова", "first_name": "Дана", "citizenship": "citizen"})
-                .to_string()
-                + "\n",
-        )
-        .unwrap();
-        std::fs::write(
-            extra.join("parent_links.ndjson"),
-            format!(
-                "{}\n{}\n",
-                json!({"parent_iin": mother, "child_iin": child.as_str(), "kind": "birth"}),
-                json!({"parent_iin": father, "child_iin": child.as_str(), "kind": "birth"})
-            ),
-        )
-        .unwrap();
+        let (extra, child) = write_f01_birth_extract(dir.path());
         let loaded = family_card::ingest::load_dir(&store, &extra, &opts)
             .await
             .unwrap();

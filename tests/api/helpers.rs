@@ -388,3 +388,30 @@ pub fn phone_of(iin: &str) -> String {
         .and_then(|p| p["phone"].as_str().map(str::to_string))
         .unwrap_or_else(|| panic!("{iin} has no phone"))
 }
+
+/// The sample's F01 mother (`880315401029`) and father (`860210301018`) have a daughter on
+/// 2026-07-01: the extract of that birth (her person record and both parent links) in
+/// `dir/birth`, and her IIN.
+pub fn write_f01_birth_extract(dir: &Path) -> (PathBuf, Iin) {
+    let (mother, father) = ("880315401029", "860210301018");
+    let child = make_iin(date("2026-07-01"), Sex::Female, 9_001).unwrap();
+    let extra = dir.join("birth");
+    std::fs::create_dir_all(&extra).unwrap();
+    std::fs::write(
+        extra.join("persons.ndjson"),
+        json!({"iin": child.as_str(), "surname": "Ахметова", "first_name": "Дана", "citizenship": "citizen"})
+            .to_string()
+            + "\n",
+    )
+    .unwrap();
+    std::fs::write(
+        extra.join("parent_links.ndjson"),
+        format!(
+            "{}\n{}\n",
+            json!({"parent_iin": mother, "child_iin": child.as_str(), "kind": "birth"}),
+            json!({"parent_iin": father, "child_iin": child.as_str(), "kind": "birth"})
+        ),
+    )
+    .unwrap();
+    (extra, child)
+}
