@@ -20,6 +20,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The vertex type `Neo4jImporter` makes the parent of every label's type, as a literal, so
+/// the administrative statements about it are constants (`concat!`), not formatted strings.
+macro_rules! importer_root {
+    () => {
+        "~NO_LABEL~"
+    };
+}
+const IMPORTER_ROOT_TYPE: &str = importer_root!();
+/// The importer's unique index on its `id`.
+const IMPORTER_ID_INDEX: &str = concat!(importer_root!(), "[id]");
+
 pub const ARCADEDB_WHEEL: &str = "arcadedb-embedded==26.10.2.post1";
 const INSTALL_DIR_NAME: &str = "arcadedb-embedded-26.10.2.post1";
 const DATABASE: &str = "graph";
@@ -602,12 +613,14 @@ impl LocalDb {
         let indexes = self
             .sql("SELECT name, typeName FROM schema:indexes")
             .await?;
-        let has_index =
-            indexes.as_array().into_iter().flatten().any(|i| {
-                i["typeName"] == root && i["name"].as_str() == Some(&format!("{root}[id]"))
-            });
+        let has_index = indexes
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|i| i["typeName"] == root && i["name"].as_str() == Some(IMPORTER_ID_INDEX));
         if has_index {
-            self.sql(&format!("DROP INDEX `{root}[id]`")).await?;
+            self.sql(concat!("DROP INDEX `", importer_root!(), "[id]`"))
+                .await?;
         }
         let types = self
             .sql("SELECT name, parentTypes FROM schema:types")
@@ -630,22 +643,26 @@ impl LocalDb {
                     .await?;
             }
         }
-        self.sql(&format!("UPDATE `{root}` REMOVE id WHERE id IS NOT NULL"))
-            .await?;
+        self.sql(concat!(
+            "UPDATE `",
+            importer_root!(),
+            "` REMOVE id WHERE id IS NOT NULL"
+        ))
+        .await?;
         let root_props = self
-            .sql(&format!(
-                "SELECT properties FROM schema:types WHERE name = '{root}'"
+            .sql(concat!(
+                "SELECT properties FROM schema:types WHERE name = '",
+                importer_root!(),
+                "'"
             ))
             .await?;
         if root_props.to_string().contains("\"id\"") {
-            self.sql(&format!("DROP PROPERTY `{root}`.id")).await?;
+            self.sql(concat!("DROP PROPERTY `", importer_root!(), "`.id"))
+                .await?;
         }
         Ok(())
     }
 }
-
-/// The vertex type `Neo4jImporter` makes the parent of every label's type.
-const IMPORTER_ROOT_TYPE: &str = "~NO_LABEL~";
 
 /// A type name safe to put between backticks in administrative SQL (names cannot be bound
 /// as parameters): the graph's labels, letters, digits and `_` only.
