@@ -607,7 +607,7 @@ impl LocalDb {
     /// Removes what `Neo4jImporter` adds to every vertex and `load` never writes: the `id`
     /// property (the JSONL's node id), its unique index and its schema property, all on the
     /// importer's root type (every imported vertex type extends it; `labels()` never shows it).
-    /// Type by type, so no single transaction holds the whole graph.
+    /// In batches, so no single transaction holds the whole graph.
     pub async fn remove_importer_ids(&self) -> Result<(), LocalDbError> {
         let root = IMPORTER_ROOT_TYPE;
         let indexes = self
@@ -622,33 +622,29 @@ impl LocalDb {
             self.sql(concat!("DROP INDEX `", importer_root!(), "[id]`"))
                 .await?;
         }
-        let types = self
-            .sql("SELECT name, parentTypes FROM schema:types")
-            .await?;
-        for t in types.as_array().into_iter().flatten() {
-            let extends_root = t["parentTypes"]
-                .as_array()
-                .is_some_and(|p| p.iter().any(|x| x == root));
-            if let (true, Some(name)) = (extends_root, t["name"].as_str()) {
-                // A type name cannot be a parameter: only a plain label is spliced, quoted.
-                if !is_plain_type_name(name) {
-                    return Err(LocalDbError::Io {
-                        path: self.log_path.clone(),
-                        cause: std::io::Error::other(format!(
-                            "the importer made a type `{name}` that is not a plain label"
-                        )),
-                    });
-                }
-                self.sql(&format!("UPDATE `{name}` REMOVE id WHERE id IS NOT NULL"))
-                    .await?;
+        // One constant statement over the root type, which is polymorphic (every imported label's
+        // type extends it), a bounded batch at a time so no single transaction holds the whole
+        // graph; type names are never spliced into the text.
+        loop {
+            let result = self
+                .sql(concat!(
+                    "UPDATE `",
+                    importer_root!(),
+                    "` REMOVE id WHERE id IS NOT NULL LIMIT 50000"
+                ))
+                .await?;
+            let Some(updated) = result[0]["count"].as_u64() else {
+                return Err(LocalDbError::Io {
+                    path: self.log_path.clone(),
+                    cause: std::io::Error::other(format!(
+                        "removing the importer's ids answered no count: {result}"
+                    )),
+                });
+            };
+            if updated == 0 {
+                break;
             }
         }
-        self.sql(concat!(
-            "UPDATE `",
-            importer_root!(),
-            "` REMOVE id WHERE id IS NOT NULL"
-        ))
-        .await?;
         let root_props = self
             .sql(concat!(
                 "SELECT properties FROM schema:types WHERE name = '",
@@ -662,12 +658,6 @@ impl LocalDb {
         }
         Ok(())
     }
-}
-
-/// A type name safe to put between backticks in administrative SQL (names cannot be bound
-/// as parameters): the graph's labels, letters, digits and `_` only.
-fn is_plain_type_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// SIGTERM, up to 20 s for a clean exit, then SIGKILL.
