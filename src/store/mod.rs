@@ -241,6 +241,17 @@ impl Store {
         Ok(out)
     }
 
+    /// [`Store::read_each`] keeping the rows as received (for a caller that looks at them before
+    /// it decides which to decode: the jobs' digests).
+    pub async fn read_rows(&self, q: Query) -> StoreResult<Vec<neo4rs::Row>> {
+        let mut s = self.graph.execute_read(q).await?;
+        let mut out = vec![];
+        while let Some(row) = s.next().await? {
+            out.push(row);
+        }
+        Ok(out)
+    }
+
     /// Runs a statement and returns every row as a JSON object of its columns.
     pub async fn fetch_rows(&self, q: Query, cols: &[&str]) -> StoreResult<Vec<Value>> {
         let mut s = self.graph.execute(q).await?;

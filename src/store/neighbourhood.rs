@@ -207,13 +207,8 @@ impl Store {
         let list: Vec<&str> = iins.iter().map(|i| i.as_str()).collect();
         let rows = self
             .with_retry(|| async {
-                let q = neighbourhood_query(&list, false, LoadScope::Full);
-                let mut s = self.graph.execute_read(q).await?;
-                let mut out = vec![];
-                while let Some(row) = s.next().await? {
-                    out.push(row);
-                }
-                Ok(out)
+                self.read_rows(neighbourhood_query(&list, false, LoadScope::Full))
+                    .await
             })
             .await?;
         let mut by_focus: HashMap<String, Vec<neo4rs::Row>> = HashMap::new();
