@@ -184,6 +184,11 @@ struct RowsDigestRow<'a> {
     rows_digest: &'a str,
 }
 
+/// The key of a family's assessment of a date (`WellbeingAssessment.assessment_key`).
+fn assessment_key(family: &FamilyId, as_of: &str) -> String {
+    format!("{}/{as_of}", family.as_str())
+}
+
 /// Writes the page's changed assessments (one statement), and notes the rows digest on
 /// unchanged records of the date that lack it (at most one more, cheap statement). `stored`:
 /// the page's assessments on or before the date, read before its neighbourhoods.
@@ -224,7 +229,7 @@ async fn write_changed(
                 // Unchanged inputs: no new record; a record of this date learns its rows' digest.
                 if l.as_of == as_of && l.rows_digest.as_deref() != Some(&fresh.rows_digest) {
                     notes.push(RowsDigestRow {
-                        assessment_key: format!("{}/{}", fid.as_str(), as_of),
+                        assessment_key: assessment_key(fid, as_of),
                         rows_digest: &fresh.rows_digest,
                     });
                 }
@@ -239,7 +244,7 @@ async fn write_changed(
             let previous = before.get(fid.as_str());
             Some(AssessmentRow {
                 family_id: fid.as_str(),
-                assessment_key: format!("{}/{}", fid.as_str(), as_of),
+                assessment_key: assessment_key(fid, as_of),
                 previous_level: previous.and_then(|p| p.level.as_deref()),
                 previous_composition: previous.and_then(|p| p.composition.as_deref()),
                 previous_members: previous.and_then(|p| p.members),
