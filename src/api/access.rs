@@ -247,7 +247,8 @@ impl Gate {
         self.require_in(Action::ReadPerson, what, iin.as_str(), region.as_deref())?;
         self.note(what, iin.as_str(), "allowed");
         self.note_persons([iin]);
-        Ok(Some(f))
+        // The neighbourhood was this read's own: its facts are moved, not copied.
+        Ok(Some(std::sync::Arc::unwrap_or_clone(f)))
     }
 
     /// The stored well-being history of a family the gate let through.

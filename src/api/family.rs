@@ -174,7 +174,7 @@ impl FamilyView {
             .members
             .iter()
             .map(|m: &MemberSnapshot| PersonView {
-                facts: Arc::new(m.facts.clone()),
+                facts: m.facts.clone(),
                 role: Some(m.role),
                 basis: self.s.composition.member(m.iin()).map(|x| x.basis.clone()),
                 as_of: Some(self.s.as_of()),
@@ -222,7 +222,7 @@ impl FamilyView {
     }
     /// Assets of all members held on the date.
     async fn assets(&self, ctx: &Context<'_>) -> AssetsView {
-        let m: Vec<&PersonFacts> = self.s.members.iter().map(|m| &m.facts).collect();
+        let m: Vec<&PersonFacts> = self.s.members.iter().map(|m| &*m.facts).collect();
         assets_of(ctx, &m, self.s.as_of())
     }
     /// Monthly incomes of all members, newest first; `fromMonth`/`toMonth` as `YYYY-MM`.
@@ -235,7 +235,7 @@ impl FamilyView {
         after: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<Connection<String, IncomeView, EmptyFields, EmptyFields>> {
-        let m: Vec<&PersonFacts> = self.s.members.iter().map(|m| &m.facts).collect();
+        let m: Vec<&PersonFacts> = self.s.members.iter().map(|m| &*m.facts).collect();
         Ok(paginate(
             incomes_of(ctx, &m, from_month.as_deref(), to_month.as_deref()),
             after,

@@ -26,6 +26,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Students count as dependants below this age.
 pub const STUDENT_DEPENDANT_AGE_LIMIT: i32 = 23;
@@ -88,7 +89,9 @@ impl std::fmt::Display for FamilyId {
 /// The persons around an anchor and the civil links among them, as loaded from the graph.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Neighbourhood {
-    pub persons: HashMap<Iin, PersonFacts>,
+    /// Shared with the snapshots and views built from it (never copied per card).
+    #[serde(with = "super::shared::map")]
+    pub persons: HashMap<Iin, Arc<PersonFacts>>,
     pub marriages: Vec<Marriage>,
     pub parent_links: Vec<ParentLink>,
     pub guardianships: Vec<Guardianship>,
@@ -189,7 +192,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn facts(&self, iin: &Iin) -> Option<&'a PersonFacts> {
-        self.n.persons.get(iin)
+        self.n.persons.get(iin).map(|f| &**f)
     }
 
     fn alive(&self, iin: &Iin) -> bool {
@@ -684,7 +687,9 @@ mod tests {
                 citizenship: Citizenship::Citizen,
                 phone: None,
             };
-            self.n.persons.insert(iin.clone(), PersonFacts::new(p));
+            self.n
+                .persons
+                .insert(iin.clone(), Arc::new(PersonFacts::new(p)));
             iin
         }
         fn marry(&mut self, a: &Iin, b: &Iin, on: &str, dissolved: Option<&str>) {
@@ -706,7 +711,7 @@ mod tests {
             });
         }
         fn live(&mut self, who: &Iin, address: &str) {
-            let f = self.n.persons.get_mut(who).unwrap();
+            let f = Arc::make_mut(self.n.persons.get_mut(who).unwrap());
             f.registrations.push(RegistrationAt {
                 registration: Registration {
                     iin: who.clone(),
@@ -727,7 +732,7 @@ mod tests {
             });
         }
         fn study(&mut self, who: &Iin, full_time: bool) {
-            let f = self.n.persons.get_mut(who).unwrap();
+            let f = Arc::make_mut(self.n.persons.get_mut(who).unwrap());
             f.education.push(EducationAttachment {
                 iin: who.clone(),
                 organisation: "ЕНУ".into(),
@@ -824,7 +829,9 @@ mod tests {
         let grandad = w.person("1958-01-01", Sex::Male);
         let ward = w.person("2014-01-01", Sex::Male);
         w.marry(&grandad, &gran, "1980-01-01", None);
-        w.n.persons.get_mut(&grandad).unwrap().person.death_date = Some(d("2025-02-01"));
+        Arc::make_mut(w.n.persons.get_mut(&grandad).unwrap())
+            .person
+            .death_date = Some(d("2025-02-01"));
         w.n.guardianships.push(Guardianship {
             guardian_iin: gran.clone(),
             ward_iin: ward.clone(),

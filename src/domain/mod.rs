@@ -15,6 +15,7 @@ pub mod offer;
 pub mod parameters;
 pub mod regions;
 pub mod registry;
+pub mod shared;
 pub mod signals;
 pub mod snapshot;
 #[cfg(test)]

@@ -20,6 +20,7 @@ use super::registry::{Dwelling, ParentKind, PersonFacts};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 /// A child born to a mother, from the birth act (`ParentKind::Birth`), alive today or not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,7 +33,8 @@ pub struct LiveBirth {
 /// A relative registered at the family's dwelling on the date who is not a member of the card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoResidentRelative {
-    pub facts: PersonFacts,
+    #[serde(with = "super::shared::one")]
+    pub facts: Arc<PersonFacts>,
     /// Civil-registry links (marriage in force, parent link) to the nearest member (1–3).
     pub links: u32,
     /// The relation in words: "parent of 9001…", "sibling of …", "child of …".
@@ -44,7 +46,8 @@ pub struct CoResidentRelative {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberSnapshot {
     pub role: FamilyRole,
-    pub facts: PersonFacts,
+    #[serde(with = "super::shared::one")]
+    pub facts: Arc<PersonFacts>,
 }
 
 impl MemberSnapshot {
@@ -62,7 +65,8 @@ pub struct FamilySnapshot {
     /// Members in composition order (head, spouse, children by age, dependants).
     pub members: Vec<MemberSnapshot>,
     /// Facts of deceased spouses / parents of counted children (survivor benefits).
-    pub deceased: Vec<PersonFacts>,
+    #[serde(with = "super::shared::list")]
+    pub deceased: Vec<Arc<PersonFacts>>,
     /// The head's dwelling on the date (settlement type, region).
     pub dwelling: Option<Dwelling>,
     pub household: AddressHousehold,

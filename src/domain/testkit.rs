@@ -37,12 +37,14 @@ impl World {
             citizenship: Citizenship::Citizen,
             phone: None,
         };
-        self.n.persons.insert(iin.clone(), PersonFacts::new(p));
+        self.n
+            .persons
+            .insert(iin.clone(), std::sync::Arc::new(PersonFacts::new(p)));
         iin
     }
 
     pub fn facts(&mut self, who: &Iin) -> &mut PersonFacts {
-        self.n.persons.get_mut(who).unwrap()
+        std::sync::Arc::make_mut(self.n.persons.get_mut(who).unwrap())
     }
 
     pub fn marry(&mut self, husband: &Iin, wife: &Iin, on: &str) {

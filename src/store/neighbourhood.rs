@@ -327,8 +327,7 @@ pub(super) fn assemble(iin: &Iin, rows: Vec<PersonEntry>) -> LoadedNeighbourhood
         if n.persons.contains_key(&row.facts.person.iin) {
             continue;
         }
-        let mut f = row.facts;
-        sort_facts(&mut f);
+        let f = row.facts;
         n.marriages.extend(row.marriages);
         n.parent_links.extend(row.parent_links);
         n.guardianships.extend(row.guardianships);
@@ -360,7 +359,7 @@ pub(super) fn assemble(iin: &Iin, rows: Vec<PersonEntry>) -> LoadedNeighbourhood
 
 /// Pattern comprehensions return facts in storage order; sort them so evaluations and hashes do
 /// not depend on it.
-fn sort_facts(f: &mut PersonFacts) {
+pub(super) fn sort_facts(f: &mut PersonFacts) {
     f.registrations.sort_by_key(|a| a.registration.from);
     // By month, then by the source's name, then by amount (the source's name is only spelled
     // out for two records of one month from different sources, not in every comparison).

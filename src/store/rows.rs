@@ -92,7 +92,9 @@ struct PersonRow {
 #[derive(Debug, Clone)]
 pub struct PersonEntry {
     pub focus: Iin,
-    pub facts: PersonFacts,
+    /// Shared: a card load hands the same facts to several neighbourhoods, snapshots and
+    /// views without copying them (sorted once, here).
+    pub facts: std::sync::Arc<PersonFacts>,
     pub marriages: Vec<Marriage>,
     pub parent_links: Vec<ParentLink>,
     pub guardianships: Vec<Guardianship>,
@@ -167,9 +169,11 @@ pub fn person_entry(row: &neo4rs::Row) -> StoreResult<PersonEntry> {
         unemployment: r.unemployment,
         benefits: r.benefits,
     };
+    let mut facts = facts;
+    super::neighbourhood::sort_facts(&mut facts);
     Ok(PersonEntry {
         focus: r.focus,
-        facts,
+        facts: std::sync::Arc::new(facts),
         marriages: r.marriages,
         parent_links: r.parent_links,
         guardianships: r.guardianships,

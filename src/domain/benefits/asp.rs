@@ -50,7 +50,7 @@ pub(super) fn evaluate(c: &Ctx) -> Result<Vec<Entitlement>, BenefitError> {
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_default();
-                (&m.facts, format!("{}: card member ({role})", m.iin()))
+                (&*m.facts, format!("{}: card member ({role})", m.iin()))
             })
             .collect();
     let relatives: Vec<_> =
