@@ -489,10 +489,28 @@ pub struct CardReport {
     /// token, GraphQL and audit path costs before any card is read.
     pub floor_p50: Duration,
     pub floor_p99: Duration,
+    /// Where a card's time goes, by layer: p50 of each layer over the same persons (anchors and
+    /// members), each timed in turn with the raw statement ([`Layers`]).
+    pub layers: Layers,
     /// Card reads by person during the run, and those that needed a second load.
     pub card_reads: u64,
     pub second_loads: u64,
     pub errors: usize,
+}
+
+/// The card read layer by layer, in process, each layer timed around the same person in turn (p50
+/// over anchors and members): the raw statement; the card read without GraphQL
+/// (`family_of_person_in`: the statement, typed rows, the anchor resolved, the snapshot composed);
+/// GraphQL execution of the README selection on the service's schema through a [`Gate`], as the
+/// service runs a repeated text (parsed once, validated fast; no HTTP, token or audit). The full service's p50 (HTTP, token, limits, masking, audit) is the
+/// paired run's.
+///
+/// [`Gate`]: crate::api::access::Gate
+#[derive(Debug, Clone)]
+pub struct Layers {
+    pub raw_p50: Duration,
+    pub card_read_p50: Duration,
+    pub graphql_p50: Duration,
 }
 
 /// A request that goes through the whole service path and reads nothing.
@@ -645,6 +663,7 @@ pub async fn card_against_raw(
             ttl: Duration::from_secs(3600),
         })?;
     let port = application.port;
+    let application_app = application.app.clone();
     let server = tokio::spawn(application.run_until(std::future::pending()));
     let http = tokio::sync::Mutex::new(BareHttp::connect(port, "/graphql", &token).await?);
     let ask = |iin: &Iin| {
@@ -710,6 +729,51 @@ pub async fn card_against_raw(
     let floor_p50 = percentile(&mut floor, 0.5);
     let floor_p99 = percentile(&mut floor, 0.99);
     let (reads1, second1) = crate::family_cards::card_read_counts();
+    // The same persons layer by layer (see [`Layers`]), each timed around the same person in turn.
+    let layers = {
+        use crate::api::policy::{Principal, RegionScope, Role};
+        let schema = crate::api::schema::build_schema(
+            Some(application_app.clone()),
+            &application_app.limits,
+            // As the service runs a repeated, validated text: parsed once, fast validation.
+            crate::api::schema::TextChecks::ByCallerDocumentValidated,
+        );
+        let parsed = async_graphql::parser::parse_query(FAMILY_QUERY)?;
+        let analyst = Principal {
+            subject: "bench".into(),
+            role: Role::Analyst,
+            region: RegionScope::National,
+            partner_id: None,
+            purpose: None,
+            token_id: None,
+        };
+        let (mut r, mut c, mut g) = (vec![], vec![], vec![]);
+        for iin in anchors.iter().chain(&members) {
+            let t = Instant::now();
+            raw(iin).await?;
+            r.push(t.elapsed());
+            let t = Instant::now();
+            crate::family_cards::family_of_person_in(store, iin, on, scope).await?;
+            c.push(t.elapsed());
+            let gate =
+                crate::api::access::Gate::new(store.clone(), analyst.clone()).with_scope(scope);
+            let mut req = async_graphql::Request::new(FAMILY_QUERY)
+                .variables(async_graphql::Variables::from_json(
+                    json!({"iin": iin.as_str()}),
+                ))
+                .data(std::sync::Arc::new(gate));
+            req.set_parsed_query(parsed.clone());
+            let t = Instant::now();
+            let resp = schema.execute(req).await;
+            g.push(t.elapsed());
+            errors += usize::from(!resp.errors.is_empty());
+        }
+        Layers {
+            raw_p50: percentile(&mut r, 0.5),
+            card_read_p50: percentile(&mut c, 0.5),
+            graphql_p50: percentile(&mut g, 0.5),
+        }
+    };
     // Throughput: `n` clients (tasks), each asking in a loop over the mixed picks.
     let mixed: std::sync::Arc<Vec<Iin>> =
         std::sync::Arc::new(anchors.iter().chain(&members).cloned().collect());
@@ -770,6 +834,7 @@ pub async fn card_against_raw(
         throughput,
         floor_p50,
         floor_p99,
+        layers,
         card_reads: reads1 - reads0,
         second_loads: second1 - second0,
         errors,

@@ -31,8 +31,19 @@ use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+/// The routes' state: one shared value, so that axum's per-request clone of the state is one
+/// reference count, not a copy of every handle (the schemas, the context's stores and channels).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+pub struct AppStateInner {
     /// For `POST`/`GET /graphql`: this module checks the text and document before it.
     pub schema: AppSchema,
     /// The same schema for a document that already passed the strict validation once
@@ -65,7 +76,7 @@ impl DocumentFacts {
 /// Whether every variable of the operation to run is a built-in scalar whose value (or
 /// default) is plainly of its type, so that the strict validation of this request could not
 /// find anything its document did not already pass: then a validated document runs on
-/// [`AppState::validated_schema`]. Anything else (lists, input objects, enums, custom
+/// [`AppStateInner::validated_schema`]. Anything else (lists, input objects, enums, custom
 /// scalars, a missing non-null value, an unknown or ambiguous operation) goes through the strict
 /// validation again, with its usual errors.
 fn variables_plainly_typed(
@@ -142,13 +153,13 @@ pub fn router_with(app: AppContext) -> Router {
                 },
             ),
         )
-        .with_state(AppState {
+        .with_state(AppState(Arc::new(AppStateInner {
             schema,
             validated_schema,
             ws_schema,
             app,
             documents: Arc::new(limits::DocumentCache::new(512)),
-        })
+        })))
 }
 
 /// GraphQL subscriptions over WebSocket (`graphql-transport-ws`, also the older `graphql-ws`):
