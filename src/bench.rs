@@ -502,8 +502,8 @@ pub struct CardReport {
 /// over anchors and members): the raw statement; the card read without GraphQL
 /// (`family_of_person_in`: the statement, typed rows, the anchor resolved, the snapshot composed);
 /// GraphQL execution of the README selection on the service's schema through a [`Gate`], as the
-/// service runs a repeated text (parsed once, validated fast; no HTTP, token or audit). The full service's p50 (HTTP, token, limits, masking, audit) is the
-/// paired run's.
+/// service runs a repeated text (parsed once, validated fast; no HTTP, token or audit). The full
+/// service's p50 (HTTP, token, limits, masking, audit) is the paired run's.
 ///
 /// [`Gate`]: crate::api::access::Gate
 #[derive(Debug, Clone)]

@@ -137,7 +137,7 @@ pub fn monthly_series(row: &neo4rs::Row) -> StoreResult<(Vec<Income>, Vec<Contri
 pub fn person_entry(row: &neo4rs::Row) -> StoreResult<PersonEntry> {
     let r: PersonRow = row.to().map_err(|e| shape("neighbourhood row", e))?;
     let (incomes, contributions) = monthly_series(row)?;
-    let facts = PersonFacts {
+    let mut facts = PersonFacts {
         person: r.person,
         registrations: r
             .registrations
@@ -169,8 +169,7 @@ pub fn person_entry(row: &neo4rs::Row) -> StoreResult<PersonEntry> {
         unemployment: r.unemployment,
         benefits: r.benefits,
     };
-    let mut facts = facts;
-    super::neighbourhood::sort_facts(&mut facts);
+    sort_facts(&mut facts);
     Ok(PersonEntry {
         focus: r.focus,
         facts: std::sync::Arc::new(facts),
@@ -179,6 +178,47 @@ pub fn person_entry(row: &neo4rs::Row) -> StoreResult<PersonEntry> {
         guardianships: r.guardianships,
         co_registrations: r.is_centre.then_some(r.co_registrations),
     })
+}
+
+/// Pattern comprehensions return facts in storage order; sort them so evaluations and hashes do
+/// not depend on it.
+fn sort_facts(f: &mut PersonFacts) {
+    f.registrations.sort_by_key(|a| a.registration.from);
+    // By month, then by the source's name, then by amount (the source's name is only spelled
+    // out for two records of one month from different sources, not in every comparison).
+    f.incomes.sort_by(|a, b| {
+        a.month
+            .cmp(&b.month)
+            .then_with(|| match a.source == b.source {
+                true => std::cmp::Ordering::Equal,
+                false => format!("{:?}", a.source).cmp(&format!("{:?}", b.source)),
+            })
+            .then(a.amount_kzt.cmp(&b.amount_kzt))
+    });
+    f.contributions.sort_by_key(|c| c.month);
+    f.real_estate
+        .sort_by(|a, b| a.property_id.cmp(&b.property_id));
+    f.vehicles.sort_by(|a, b| a.vehicle_id.cmp(&b.vehicle_id));
+    f.land_plots
+        .sort_by(|a, b| a.cadastral_number.cmp(&b.cadastral_number));
+    f.farms
+        .sort_by(|a, b| (a.year, &a.farm_id).cmp(&(b.year, &b.farm_id)));
+    f.loans.sort_by(|a, b| a.loan_id.cmp(&b.loan_id));
+    f.employments.sort_by_key(|e| e.from);
+    f.businesses.sort_by_key(|e| e.from);
+    f.disabilities.sort_by_key(|e| e.from);
+    f.health_attachments.sort_by_key(|e| e.from);
+    f.health_insurance.sort_by_key(|e| e.from);
+    f.diseases.sort_by_key(|e| e.from);
+    f.addictions.sort_by_key(|e| e.from);
+    f.education.sort_by_key(|e| e.from);
+    f.convictions.sort_by_key(|e| e.convicted_on);
+    f.bank_accounts.sort_by(|a, b| a.iban.cmp(&b.iban));
+    f.awards.sort_by_key(|e| e.awarded_on);
+    f.pregnancies.sort_by_key(|e| e.leave_from);
+    f.unemployment.sort_by_key(|e| e.registered_on);
+    f.benefits
+        .sort_by(|a, b| (a.from, &a.benefit).cmp(&(b.from, &b.benefit)));
 }
 
 #[cfg(test)]
