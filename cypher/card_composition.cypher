@@ -10,6 +10,7 @@ WHERE $with_relatives
 WITH f0, [f0] + collect(DISTINCT h) AS centres
 UNWIND centres AS c
 OPTIONAL MATCH (c)-[:MARRIED_TO|PARENT_OF|GUARDIAN_OF*1..3]-(n:Person)
+WHERE $with_neighbours
 WITH f0, centres, collect(DISTINCT n) AS near
 UNWIND centres + near AS p
 WITH DISTINCT f0, [x IN centres | x.iin] AS centre_iins, p

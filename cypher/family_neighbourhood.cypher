@@ -5,6 +5,7 @@
 // With $with_relatives (a family card asked for by any person, src/family_cards.rs) the radius-3
 // neighbourhoods of the focus's direct relatives are loaded too (each person once), so the card of a child
 // or a husband, whose anchor is a parent or the wife, needs no second load; jobs pass false.
+// Without $with_neighbours only the focus itself is returned (its own record and facts: `person(iin:)`).
 // `co_registrations` (only on the centre rows: the focus and, with $with_relatives, its direct relatives)
 // lists everybody else registered at that person's dwellings, capped to keep a shared-address hub from
 // flooding the result.
@@ -17,6 +18,7 @@ WHERE $with_relatives
 WITH f0, [f0] + collect(DISTINCT h) AS centres
 UNWIND centres AS c
 OPTIONAL MATCH (c)-[:MARRIED_TO|PARENT_OF|GUARDIAN_OF*1..3]-(n:Person)
+WHERE $with_neighbours
 WITH f0, centres, collect(DISTINCT n) AS near
 UNWIND centres + near AS p
 WITH DISTINCT f0, [x IN centres | x.iin] AS centre_iins, p

@@ -1,7 +1,7 @@
 // A family card by its id (`family(familyId:)`) in ONE round trip: the card's anchor found from its Family node
 // and the anchor's neighbourhood with every fact, in the same statement. Everything from `OPTIONAL MATCH (f0)`
 // on is family_neighbourhood.cypher's text, unchanged (tests/api/round_trips.rs checks it); the caller
-// passes $with_relatives false (a card by id is the anchor's own neighbourhood).
+// passes $with_relatives false and $with_neighbours true (a card by id is the anchor's own neighbourhood).
 MATCH (fam:Family {family_id: $family_id})
 WITH fam.anchor_iin AS focus_iin
 MATCH (f0:Person {iin: focus_iin})
@@ -10,6 +10,7 @@ WHERE $with_relatives
 WITH f0, [f0] + collect(DISTINCT h) AS centres
 UNWIND centres AS c
 OPTIONAL MATCH (c)-[:MARRIED_TO|PARENT_OF|GUARDIAN_OF*1..3]-(n:Person)
+WHERE $with_neighbours
 WITH f0, centres, collect(DISTINCT n) AS near
 UNWIND centres + near AS p
 WITH DISTINCT f0, [x IN centres | x.iin] AS centre_iins, p

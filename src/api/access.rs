@@ -233,12 +233,7 @@ impl Gate {
     ) -> ApiResult<Option<crate::domain::registry::PersonFacts>> {
         let what = "person";
         self.require(Action::ReadPerson, what, iin.as_str())?;
-        let ln = self
-            .store
-            .load_neighbourhood(iin)
-            .await
-            .map_err(store_error)?;
-        let Some(f) = ln.and_then(|mut ln| ln.neighbourhood.persons.remove(iin)) else {
+        let Some(f) = self.store.load_person(iin).await.map_err(store_error)? else {
             self.note(what, iin.as_str(), "not_found");
             return Ok(None);
         };
@@ -247,8 +242,7 @@ impl Gate {
         self.require_in(Action::ReadPerson, what, iin.as_str(), region.as_deref())?;
         self.note(what, iin.as_str(), "allowed");
         self.note_persons([iin]);
-        // The neighbourhood was this read's own: its facts are moved, not copied.
-        Ok(Some(std::sync::Arc::unwrap_or_clone(f)))
+        Ok(Some(f))
     }
 
     /// The stored well-being history of a family the gate let through.

@@ -325,6 +325,7 @@ impl Store {
                 let q = query(cypher::FAMILY_NEIGHBOURHOOD_BY_ID)
                     .param("family_id", family_id)
                     .param("with_relatives", false)
+                    .param("with_neighbours", true)
                     .param("max_co_registrations", neighbourhood::MAX_CO_REGISTRATIONS);
                 self.read_each(q, rows::person_entry).await
             })

@@ -7,6 +7,7 @@ use super::rows::{self, PersonEntry};
 use super::{cypher, Store, StoreError, StoreResult};
 use crate::domain::family::{CoRegistration, Neighbourhood};
 use crate::domain::ids::Iin;
+use crate::domain::registry::PersonFacts;
 use neo4rs::query;
 use std::collections::HashMap;
 
@@ -29,6 +30,18 @@ pub struct DigestedLoad {
     pub focus: Iin,
     pub digest: String,
     pub loaded: Option<LoadedNeighbourhood>,
+}
+
+/// How far a load reaches from each focus person (the statements' `$with_relatives` and
+/// `$with_neighbours`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// The focus alone: its own record and facts (`person(iin:)`).
+    Focus,
+    /// The focus's radius-3 neighbourhood (the jobs; the reference load of the tests).
+    Neighbourhood,
+    /// The radius-3 neighbourhoods of the focus and of its direct relatives (a card read).
+    Card,
 }
 
 /// Which statement a load uses: every fact (rules run on the result), only what the
@@ -166,6 +179,18 @@ impl CardLoad {
 }
 
 impl Store {
+    /// One person's own record and facts (no neighbourhood), or `None` when not stored. One
+    /// round trip; the facts are those a neighbourhood load would give the same person.
+    pub async fn load_person(&self, iin: &Iin) -> StoreResult<Option<PersonFacts>> {
+        let entries = self
+            .neighbourhood_rows(std::slice::from_ref(iin), Reach::Focus, LoadScope::Full)
+            .await?;
+        Ok(entries
+            .into_iter()
+            .find(|e| e.facts.person.iin == *iin)
+            .map(|e| std::sync::Arc::unwrap_or_clone(e.facts)))
+    }
+
     /// The neighbourhood of `iin`, or `None` when no such person is stored. One round trip.
     pub async fn load_neighbourhood(&self, iin: &Iin) -> StoreResult<Option<LoadedNeighbourhood>> {
         Ok(self
@@ -180,7 +205,7 @@ impl Store {
     /// `iins`.
     pub async fn load_neighbourhoods(&self, iins: &[Iin]) -> StoreResult<Vec<LoadedNeighbourhood>> {
         let entries = self
-            .neighbourhood_rows(iins, false, LoadScope::Full)
+            .neighbourhood_rows(iins, Reach::Neighbourhood, LoadScope::Full)
             .await?;
         let mut by_focus: HashMap<Iin, Vec<PersonEntry>> = HashMap::new();
         for e in entries {
@@ -206,8 +231,12 @@ impl Store {
         let list: Vec<&str> = iins.iter().map(|i| i.as_str()).collect();
         let rows = self
             .with_retry(|| async {
-                self.read_rows(neighbourhood_query(&list, false, LoadScope::Full))
-                    .await
+                self.read_rows(neighbourhood_query(
+                    &list,
+                    Reach::Neighbourhood,
+                    LoadScope::Full,
+                ))
+                .await
             })
             .await?;
         let mut by_focus: HashMap<String, Vec<neo4rs::Row>> = HashMap::new();
@@ -249,7 +278,7 @@ impl Store {
         scope: LoadScope,
     ) -> StoreResult<Option<LoadedNeighbourhood>> {
         let rows = self
-            .neighbourhood_rows(std::slice::from_ref(iin), false, scope)
+            .neighbourhood_rows(std::slice::from_ref(iin), Reach::Neighbourhood, scope)
             .await?;
         Ok((!rows.is_empty()).then(|| assemble(iin, rows)))
     }
@@ -258,7 +287,7 @@ impl Store {
     /// or `None` when no such person is stored.
     pub async fn load_card(&self, iin: &Iin, scope: LoadScope) -> StoreResult<Option<CardLoad>> {
         let entries = self
-            .neighbourhood_rows(std::slice::from_ref(iin), true, scope)
+            .neighbourhood_rows(std::slice::from_ref(iin), Reach::Card, scope)
             .await?;
         if entries.is_empty() {
             return Ok(None);
@@ -277,7 +306,7 @@ impl Store {
     /// The raw database work of one card read, for benchmarks: the statement `load_card` sends,
     /// with the same parameters over the same pool, its rows received and counted, not decoded.
     pub async fn card_statement_raw(&self, iin: &Iin, scope: LoadScope) -> StoreResult<usize> {
-        let q = neighbourhood_query(&[iin.as_str()], true, scope);
+        let q = neighbourhood_query(&[iin.as_str()], Reach::Card, scope);
         Ok(self.read_each(q, |_| Ok(())).await?.len())
     }
 
@@ -287,7 +316,7 @@ impl Store {
     pub async fn neighbourhoods_statement_raw(&self, iins: &[Iin]) -> StoreResult<u64> {
         let list: Vec<&str> = iins.iter().map(|i| i.as_str()).collect();
         self.with_retry(|| async {
-            let q = neighbourhood_query(&list, false, LoadScope::Full);
+            let q = neighbourhood_query(&list, Reach::Neighbourhood, LoadScope::Full);
             Ok(self.read_each(q, |_| Ok(())).await?.len() as u64)
         })
         .await
@@ -296,12 +325,12 @@ impl Store {
     async fn neighbourhood_rows(
         &self,
         iins: &[Iin],
-        with_relatives: bool,
+        reach: Reach,
         scope: LoadScope,
     ) -> StoreResult<Vec<PersonEntry>> {
         let list: Vec<&str> = iins.iter().map(|i| i.as_str()).collect();
         self.with_retry(|| async {
-            let q = neighbourhood_query(&list, with_relatives, scope);
+            let q = neighbourhood_query(&list, reach, scope);
             self.read_each(q, rows::person_entry).await
         })
         .await
@@ -310,10 +339,11 @@ impl Store {
 
 /// The neighbourhood statement of `scope` around `iins` with its parameters: the one place both
 /// the loads and their raw counterparts (benchmarks, `--compare-raw`) take it from.
-fn neighbourhood_query(iins: &[&str], with_relatives: bool, scope: LoadScope) -> neo4rs::Query {
+fn neighbourhood_query(iins: &[&str], reach: Reach, scope: LoadScope) -> neo4rs::Query {
     query(scope.statement())
         .param("iins", iins.to_vec())
-        .param("with_relatives", with_relatives)
+        .param("with_relatives", reach == Reach::Card)
+        .param("with_neighbours", reach != Reach::Focus)
         .param("max_co_registrations", MAX_CO_REGISTRATIONS)
 }
 

@@ -385,6 +385,31 @@ fn a_card_read_in_one_load_equals_the_anchors_own_load_for_every_sample_person()
     });
 }
 
+/// `person(iin:)` loads the person alone (not the radius-3 neighbourhood around it), with the
+/// facts a neighbourhood load gives the same person.
+#[test]
+fn a_persons_own_load_has_the_facts_of_the_neighbourhood_load() {
+    run(async {
+        let store = &app().store;
+        let mut compared = 0;
+        for r in sample_records("persons.ndjson") {
+            let iin = Iin::parse(r["iin"].as_str().unwrap()).unwrap();
+            let own = store.load_person(&iin).await.unwrap();
+            let in_neighbourhood = store
+                .load_neighbourhood(&iin)
+                .await
+                .unwrap()
+                .and_then(|ln| ln.neighbourhood.persons.get(&iin).map(|f| (**f).clone()));
+            assert!(own.is_some(), "{iin}");
+            assert_eq!(own, in_neighbourhood, "{iin}");
+            compared += 1;
+        }
+        assert!(compared > 50);
+        let unknown = Iin::parse("950115401235").unwrap();
+        assert_eq!(store.load_person(&unknown).await.unwrap(), None);
+    });
+}
+
 #[test]
 fn the_composition_statement_has_the_same_head_as_the_full_one() {
     let head = |text: &str| {
