@@ -322,11 +322,10 @@ impl Store {
     ) -> StoreResult<Option<LoadedNeighbourhood>> {
         let rows = self
             .with_retry(|| async {
-                let q = query(cypher::FAMILY_NEIGHBOURHOOD_BY_ID)
-                    .param("family_id", family_id)
-                    .param("with_relatives", false)
-                    .param("with_neighbours", true)
-                    .param("max_co_registrations", neighbourhood::MAX_CO_REGISTRATIONS);
+                let q = neighbourhood::reach_params(
+                    query(cypher::FAMILY_NEIGHBOURHOOD_BY_ID).param("family_id", family_id),
+                    neighbourhood::Reach::Neighbourhood,
+                );
                 self.read_each(q, rows::person_entry).await
             })
             .await?;

@@ -35,7 +35,7 @@ pub struct DigestedLoad {
 /// How far a load reaches from each focus person (the statements' `$with_relatives` and
 /// `$with_neighbours`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reach {
+pub(super) enum Reach {
     /// The focus alone: its own record and facts (`person(iin:)`).
     Focus,
     /// The focus's radius-3 neighbourhood (the jobs; the reference load of the tests).
@@ -340,9 +340,13 @@ impl Store {
 /// The neighbourhood statement of `scope` around `iins` with its parameters: the one place both
 /// the loads and their raw counterparts (benchmarks, `--compare-raw`) take it from.
 fn neighbourhood_query(iins: &[&str], reach: Reach, scope: LoadScope) -> neo4rs::Query {
-    query(scope.statement())
-        .param("iins", iins.to_vec())
-        .param("with_relatives", reach == Reach::Card)
+    reach_params(query(scope.statement()).param("iins", iins.to_vec()), reach)
+}
+
+/// The parameters every neighbourhood statement takes besides its foci (this module's loads and
+/// the card by id, `family_neighbourhood_by_id.cypher`).
+pub(super) fn reach_params(q: neo4rs::Query, reach: Reach) -> neo4rs::Query {
+    q.param("with_relatives", reach == Reach::Card)
         .param("with_neighbours", reach != Reach::Focus)
         .param("max_co_registrations", MAX_CO_REGISTRATIONS)
 }
