@@ -17,7 +17,7 @@ WITH DISTINCT f0, [x IN centres | x.iin] AS centre_iins, p
 RETURN f0.iin AS focus,
   p {.iin, .surname, .first_name, .patronymic, .birth_date, .sex, .death_date, .citizenship, .phone} AS person,
   p.iin IN centre_iins AS is_centre,
-  CASE WHEN p.iin IN centre_iins
+  CASE WHEN $with_neighbours AND p.iin IN centre_iins
     THEN [(p)-[:REGISTERED_AT]->(d:Dwelling)<-[r2:REGISTERED_AT]-(o:Person) | {iin: o.iin, address_id: d.address_id, kind: r2.kind, from: r2.from, to: r2.to}][0..$max_co_registrations]
     ELSE [] END AS co_registrations,
   [(p)-[r:REGISTERED_AT]->(d2:Dwelling) | r {.kind, .from, .to, iin: p.iin, address_id: d2.address_id, dwelling: d2 {.address_id, .region, .settlement, .settlement_type, .street, .house, .flat}}] AS registrations,

@@ -6,9 +6,9 @@
 // neighbourhoods of the focus's direct relatives are loaded too (each person once), so the card of a child
 // or a husband, whose anchor is a parent or the wife, needs no second load; jobs pass false.
 // Without $with_neighbours only the focus itself is returned (its own record and facts: `person(iin:)`).
-// `co_registrations` (only on the centre rows: the focus and, with $with_relatives, its direct relatives)
-// lists everybody else registered at that person's dwellings, capped to keep a shared-address hub from
-// flooding the result.
+// `co_registrations` (only on the centre rows: the focus and, with $with_relatives, its direct relatives;
+// empty without $with_neighbours, whose caller does not read them) lists everybody else registered at that
+// person's dwellings, capped to keep a shared-address hub from flooding the result.
 // Note: registrations nest the dwelling inside the relationship projection; ArcadeDB 26.10 flattens a map
 // literal whose first value is a map projection, so `{registration: r {.*}, dwelling: d {.*}}` is avoided.
 UNWIND $iins AS focus_iin
@@ -25,7 +25,7 @@ WITH DISTINCT f0, [x IN centres | x.iin] AS centre_iins, p
 RETURN f0.iin AS focus,
   p {.iin, .surname, .first_name, .patronymic, .birth_date, .sex, .death_date, .citizenship, .phone} AS person,
   p.iin IN centre_iins AS is_centre,
-  CASE WHEN p.iin IN centre_iins
+  CASE WHEN $with_neighbours AND p.iin IN centre_iins
     THEN [(p)-[:REGISTERED_AT]->(d:Dwelling)<-[r2:REGISTERED_AT]-(o:Person) | {iin: o.iin, address_id: d.address_id, kind: r2.kind, from: r2.from, to: r2.to}][0..$max_co_registrations]
     ELSE [] END AS co_registrations,
   [(p)-[r:REGISTERED_AT]->(d2:Dwelling) | r {.kind, .from, .to, iin: p.iin, address_id: d2.address_id, dwelling: d2 {.address_id, .region, .settlement, .settlement_type, .street, .house, .flat}}] AS registrations,
