@@ -1010,13 +1010,12 @@ async fn main() -> anyhow::Result<()> {
                 (r.anchors.raw_p50 + r.floor_p50).as_secs_f64() / r.anchors.raw_p50.as_secs_f64().max(1e-9),
             );
             println!(
-                "  by layer, p50 over the same {} persons in turn: raw statement {:.3} ms | card read without GraphQL {:.3} ms | GraphQL on a gate, no HTTP/token/audit {:.3} ms | full service: anchors {:.3} ms, members {:.3} ms",
+                "  by layer, p50 over the same {} persons in turn: raw statement {:.3} ms | card read without GraphQL {:.3} ms | GraphQL on a gate, no HTTP/token/audit {:.3} ms | full service {:.3} ms",
                 r.anchors.samples + r.members.samples,
                 ms(r.layers.raw_p50),
                 ms(r.layers.card_read_p50),
                 ms(r.layers.graphql_p50),
-                ms(r.anchors.service_p50),
-                ms(r.members.service_p50),
+                ms(r.layers.service_p50),
             );
             println!(
                 "  card reads {}, of which needed a second load: {}; errors {}",
