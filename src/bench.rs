@@ -469,14 +469,20 @@ pub struct Throughput {
 /// User + system CPU time of this process so far (`/proc/self/stat`, in the kernel's 100 Hz
 /// ticks), zero where unavailable.
 fn process_cpu() -> Duration {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return Duration::ZERO;
+    // CPU time of every thread of this process, to the nanosecond (`/proc/self/stat` counts in
+    // ticks of 10 ms, too coarse to put around one request).
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
     };
-    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+    // SAFETY: `ts` is a valid, writable timespec; the call only writes into it.
+    if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(
+        ts.tv_sec.max(0) as u64,
+        ts.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -502,10 +508,13 @@ pub struct CardReport {
 /// over anchors and members): the raw statement; the card read without GraphQL
 /// (`family_of_person_in`: the statement, typed rows, the anchor resolved, the snapshot composed);
 /// GraphQL execution of the README selection on the service's schema through a [`Gate`], as the
-/// service runs a repeated text (parsed once, validated fast; no HTTP, token or audit); the full
-/// service (HTTP, token, limits, masking, audit) over the bench's connection. Timed in one loop,
+/// service runs a repeated text (parsed once, validated fast; no HTTP, token or audit); the
+/// service's router called in process (token, limits, masking, audit; no socket, no HTTP
+/// parsing); the full service (all that over the bench's connection). Timed in one loop,
 /// so every layer sees the database in the same state (the paired run's raw p50 can differ from
-/// this loop's by a fifth on a shared machine).
+/// this loop's by a fifth on a shared machine). Beside each p50, this process's mean CPU per
+/// request in that layer (all its threads: the bench's client side, the service, the audit
+/// writer; the database runs in its own process).
 ///
 /// [`Gate`]: crate::api::access::Gate
 #[derive(Debug, Clone)]
@@ -513,7 +522,15 @@ pub struct Layers {
     pub raw_p50: Duration,
     pub card_read_p50: Duration,
     pub graphql_p50: Duration,
+    pub router_p50: Duration,
     pub service_p50: Duration,
+    pub raw_cpu: Duration,
+    pub card_read_cpu: Duration,
+    pub graphql_cpu: Duration,
+    pub router_cpu: Duration,
+    pub service_cpu: Duration,
+    /// The same for the floor request (`{ __typename }` over the bench's connection).
+    pub floor_cpu: Duration,
 }
 
 /// A request that goes through the whole service path and reads nothing.
@@ -750,14 +767,33 @@ pub async fn card_against_raw(
             purpose: None,
             token_id: None,
         };
-        let (mut r, mut c, mut g, mut f) = (vec![], vec![], vec![], vec![]);
+        let router = crate::api::http::router_with(application_app.clone());
+        let in_process = |iin: &Iin| {
+            use tower::ServiceExt;
+            let req = axum::http::Request::post("/graphql")
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .header("accept", "application/json")
+                .body(axum::body::Body::from(card_request_body(iin)));
+            let router = router.clone();
+            async move {
+                let resp = router.oneshot(req?).await?;
+                let ok = resp.status() == 200;
+                let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
+                Ok::<_, anyhow::Error>(!ok || body.windows(9).any(|w| w == b"\"errors\":"))
+            }
+        };
+        let (mut r, mut c, mut g, mut h, mut f) = (vec![], vec![], vec![], vec![], vec![]);
+        let mut cpu = [Duration::ZERO; 5];
         for iin in anchors.iter().chain(&members) {
-            let t = Instant::now();
+            let (t, u) = (Instant::now(), process_cpu());
             raw(iin).await?;
             r.push(t.elapsed());
-            let t = Instant::now();
+            cpu[0] += process_cpu().saturating_sub(u);
+            let (t, u) = (Instant::now(), process_cpu());
             crate::family_cards::family_of_person_in(store, iin, on, scope).await?;
             c.push(t.elapsed());
+            cpu[1] += process_cpu().saturating_sub(u);
             let gate =
                 crate::api::access::Gate::new(store.clone(), analyst.clone()).with_scope(scope);
             let mut req = async_graphql::Request::new(FAMILY_QUERY)
@@ -766,15 +802,34 @@ pub async fn card_against_raw(
                 ))
                 .data(std::sync::Arc::new(gate));
             req.set_parsed_query(parsed.clone());
-            let t = Instant::now();
+            let (t, u) = (Instant::now(), process_cpu());
             let resp = schema.execute(req).await;
             g.push(t.elapsed());
+            cpu[2] += process_cpu().saturating_sub(u);
             errors += usize::from(!resp.errors.is_empty());
-            let t = Instant::now();
+            let (t, u) = (Instant::now(), process_cpu());
+            errors += usize::from(in_process(iin).await?);
+            h.push(t.elapsed());
+            cpu[3] += process_cpu().saturating_sub(u);
+            let (t, u) = (Instant::now(), process_cpu());
             errors += usize::from(ask(iin).await?);
             f.push(t.elapsed());
+            cpu[4] += process_cpu().saturating_sub(u);
         }
+        let per_request = |d: Duration| d / (r.len().max(1) as u32);
+        let (floor_requests, u) = (r.len().max(1) as u32, process_cpu());
+        for _ in 0..floor_requests {
+            http.lock().await.post(FLOOR_REQUEST.as_bytes()).await?;
+        }
+        let floor_cpu = process_cpu().saturating_sub(u) / floor_requests;
         Layers {
+            raw_cpu: per_request(cpu[0]),
+            card_read_cpu: per_request(cpu[1]),
+            graphql_cpu: per_request(cpu[2]),
+            router_cpu: per_request(cpu[3]),
+            service_cpu: per_request(cpu[4]),
+            floor_cpu,
+            router_p50: percentile(&mut h, 0.5),
             raw_p50: percentile(&mut r, 0.5),
             card_read_p50: percentile(&mut c, 0.5),
             graphql_p50: percentile(&mut g, 0.5),

@@ -1010,12 +1010,22 @@ async fn main() -> anyhow::Result<()> {
                 (r.anchors.raw_p50 + r.floor_p50).as_secs_f64() / r.anchors.raw_p50.as_secs_f64().max(1e-9),
             );
             println!(
-                "  by layer, p50 over the same {} persons in turn: raw statement {:.3} ms | card read without GraphQL {:.3} ms | GraphQL on a gate, no HTTP/token/audit {:.3} ms | full service {:.3} ms",
+                "  by layer, p50 over the same {} persons in turn: raw statement {:.3} ms | card read without GraphQL {:.3} ms | GraphQL on a gate, no HTTP/token/audit {:.3} ms | the router in process, no socket {:.3} ms | full service {:.3} ms",
                 r.anchors.samples + r.members.samples,
                 ms(r.layers.raw_p50),
                 ms(r.layers.card_read_p50),
                 ms(r.layers.graphql_p50),
+                ms(r.layers.router_p50),
                 ms(r.layers.service_p50),
+            );
+            println!(
+                "  this process's CPU per request, by the same layers: raw {:.3} ms | card read {:.3} ms | GraphQL on a gate {:.3} ms | router in process {:.3} ms | full service {:.3} ms | floor {:.3} ms",
+                ms(r.layers.raw_cpu),
+                ms(r.layers.card_read_cpu),
+                ms(r.layers.graphql_cpu),
+                ms(r.layers.router_cpu),
+                ms(r.layers.service_cpu),
+                ms(r.layers.floor_cpu),
             );
             println!(
                 "  card reads {}, of which needed a second load: {}; errors {}",
