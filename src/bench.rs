@@ -466,11 +466,10 @@ pub struct Throughput {
     pub raw_cpu_per_request: Duration,
 }
 
-/// User + system CPU time of this process so far (`/proc/self/stat`, in the kernel's 100 Hz
-/// ticks), zero where unavailable.
+/// User + system CPU time of every thread of this process so far, to the nanosecond
+/// (`CLOCK_PROCESS_CPUTIME_ID`; `/proc/self/stat` counts 10 ms ticks, too coarse to put around
+/// one request), zero where unavailable.
 fn process_cpu() -> Duration {
-    // CPU time of every thread of this process, to the nanosecond (`/proc/self/stat` counts in
-    // ticks of 10 ms, too coarse to put around one request).
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -483,6 +482,34 @@ fn process_cpu() -> Duration {
         ts.tv_sec.max(0) as u64,
         ts.tv_nsec.clamp(0, 999_999_999) as u32,
     )
+}
+
+/// One layer's samples in [`Layers`]' loop: the elapsed time of each request and this process's
+/// CPU over all of them.
+#[derive(Default)]
+struct LayerSamples {
+    elapsed: Vec<Duration>,
+    cpu: Duration,
+}
+
+impl LayerSamples {
+    /// The clocks at the start of one request, for [`LayerSamples::record`].
+    fn start() -> (Instant, Duration) {
+        (Instant::now(), process_cpu())
+    }
+
+    fn record(&mut self, (t, cpu): (Instant, Duration)) {
+        self.elapsed.push(t.elapsed());
+        self.cpu += process_cpu().saturating_sub(cpu);
+    }
+
+    fn p50(&mut self) -> Duration {
+        percentile(&mut self.elapsed, 0.5)
+    }
+
+    fn cpu_per_request(&self) -> Duration {
+        self.cpu / (self.elapsed.len().max(1) as u32)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -606,9 +633,16 @@ impl BareHttp {
                 anyhow::bail!("the service closed the connection mid-answer");
             }
         }
-        let answer = &self.buf[head_end..head_end + length];
-        Ok(status == 200 && !answer.windows(9).any(|w| w == b"\"errors\":"))
+        Ok(answered_without_errors(
+            status,
+            &self.buf[head_end..head_end + length],
+        ))
     }
+}
+
+/// A 200 whose body holds no `errors` member.
+fn answered_without_errors(status: u16, body: &[u8]) -> bool {
+    status == 200 && !body.windows(9).any(|w| w == b"\"errors\":")
 }
 
 fn percentile(v: &mut [Duration], p: f64) -> Duration {
@@ -768,32 +802,30 @@ pub async fn card_against_raw(
             token_id: None,
         };
         let router = crate::api::http::router_with(application_app.clone());
+        let authorization = format!("Bearer {token}");
         let in_process = |iin: &Iin| {
             use tower::ServiceExt;
             let req = axum::http::Request::post("/graphql")
-                .header("authorization", format!("Bearer {token}"))
+                .header("authorization", authorization.as_str())
                 .header("content-type", "application/json")
                 .header("accept", "application/json")
                 .body(axum::body::Body::from(card_request_body(iin)));
             let router = router.clone();
             async move {
                 let resp = router.oneshot(req?).await?;
-                let ok = resp.status() == 200;
+                let status = resp.status().as_u16();
                 let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
-                Ok::<_, anyhow::Error>(!ok || body.windows(9).any(|w| w == b"\"errors\":"))
+                Ok::<_, anyhow::Error>(!answered_without_errors(status, &body))
             }
         };
-        let (mut r, mut c, mut g, mut h, mut f) = (vec![], vec![], vec![], vec![], vec![]);
-        let mut cpu = [Duration::ZERO; 5];
+        let [mut r, mut c, mut g, mut h, mut f] = std::array::from_fn(|_| LayerSamples::default());
         for iin in anchors.iter().chain(&members) {
-            let (t, u) = (Instant::now(), process_cpu());
+            let t = LayerSamples::start();
             raw(iin).await?;
-            r.push(t.elapsed());
-            cpu[0] += process_cpu().saturating_sub(u);
-            let (t, u) = (Instant::now(), process_cpu());
+            r.record(t);
+            let t = LayerSamples::start();
             crate::family_cards::family_of_person_in(store, iin, on, scope).await?;
-            c.push(t.elapsed());
-            cpu[1] += process_cpu().saturating_sub(u);
+            c.record(t);
             let gate =
                 crate::api::access::Gate::new(store.clone(), analyst.clone()).with_scope(scope);
             let mut req = async_graphql::Request::new(FAMILY_QUERY)
@@ -802,38 +834,35 @@ pub async fn card_against_raw(
                 ))
                 .data(std::sync::Arc::new(gate));
             req.set_parsed_query(parsed.clone());
-            let (t, u) = (Instant::now(), process_cpu());
+            let t = LayerSamples::start();
             let resp = schema.execute(req).await;
-            g.push(t.elapsed());
-            cpu[2] += process_cpu().saturating_sub(u);
+            g.record(t);
             errors += usize::from(!resp.errors.is_empty());
-            let (t, u) = (Instant::now(), process_cpu());
+            let t = LayerSamples::start();
             errors += usize::from(in_process(iin).await?);
-            h.push(t.elapsed());
-            cpu[3] += process_cpu().saturating_sub(u);
-            let (t, u) = (Instant::now(), process_cpu());
+            h.record(t);
+            let t = LayerSamples::start();
             errors += usize::from(ask(iin).await?);
-            f.push(t.elapsed());
-            cpu[4] += process_cpu().saturating_sub(u);
+            f.record(t);
         }
-        let per_request = |d: Duration| d / (r.len().max(1) as u32);
-        let (floor_requests, u) = (r.len().max(1) as u32, process_cpu());
-        for _ in 0..floor_requests {
+        let mut floor = LayerSamples::default();
+        for _ in 0..r.elapsed.len() {
+            let t = LayerSamples::start();
             http.lock().await.post(FLOOR_REQUEST.as_bytes()).await?;
+            floor.record(t);
         }
-        let floor_cpu = process_cpu().saturating_sub(u) / floor_requests;
         Layers {
-            raw_cpu: per_request(cpu[0]),
-            card_read_cpu: per_request(cpu[1]),
-            graphql_cpu: per_request(cpu[2]),
-            router_cpu: per_request(cpu[3]),
-            service_cpu: per_request(cpu[4]),
-            floor_cpu,
-            router_p50: percentile(&mut h, 0.5),
-            raw_p50: percentile(&mut r, 0.5),
-            card_read_p50: percentile(&mut c, 0.5),
-            graphql_p50: percentile(&mut g, 0.5),
-            service_p50: percentile(&mut f, 0.5),
+            raw_p50: r.p50(),
+            card_read_p50: c.p50(),
+            graphql_p50: g.p50(),
+            router_p50: h.p50(),
+            service_p50: f.p50(),
+            raw_cpu: r.cpu_per_request(),
+            card_read_cpu: c.cpu_per_request(),
+            graphql_cpu: g.cpu_per_request(),
+            router_cpu: h.cpu_per_request(),
+            service_cpu: f.cpu_per_request(),
+            floor_cpu: floor.cpu_per_request(),
         }
     };
     // Throughput: `n` clients (tasks), each asking in a loop over the mixed picks.
