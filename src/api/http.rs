@@ -82,9 +82,10 @@ impl DocumentFacts {
 fn variables_plainly_typed(
     doc: &async_graphql::parser::types::ExecutableDocument,
     operation: Option<&str>,
-    variables: Option<&Value>,
+    variables: Option<&async_graphql::Variables>,
 ) -> bool {
     use async_graphql::parser::types::BaseType;
+    use async_graphql::Value as ConstValue;
     let mut ops = doc.operations.iter();
     let op = match operation {
         Some(want) => ops
@@ -98,12 +99,8 @@ fn variables_plainly_typed(
     let Some(op) = op else {
         return false;
     };
-    let none = serde_json::Map::new();
-    let given = match variables {
-        None => &none,
-        Some(Value::Object(m)) => m,
-        Some(_) => return false,
-    };
+    let none = async_graphql::Variables::default();
+    let given = variables.unwrap_or(&none);
     op.node.variable_definitions.iter().all(|d| {
         let (d, ty) = (&d.node, &d.node.var_type.node);
         let BaseType::Named(name) = &ty.base else {
@@ -113,12 +110,12 @@ fn variables_plainly_typed(
             return ty.nullable || d.default_value.is_some();
         };
         match (name.as_str(), v) {
-            (_, Value::Null) => ty.nullable,
-            ("String", Value::String(_)) | ("Boolean", Value::Bool(_)) => true,
-            ("ID", Value::String(_)) => true,
-            ("ID", Value::Number(n)) => n.is_i64() || n.is_u64(),
-            ("Int", Value::Number(n)) => n.as_i64().is_some_and(|i| i32::try_from(i).is_ok()),
-            ("Float", Value::Number(_)) => true,
+            (_, ConstValue::Null) => ty.nullable,
+            ("String", ConstValue::String(_)) | ("Boolean", ConstValue::Boolean(_)) => true,
+            ("ID", ConstValue::String(_)) => true,
+            ("ID", ConstValue::Number(n)) => n.is_i64() || n.is_u64(),
+            ("Int", ConstValue::Number(n)) => n.as_i64().is_some_and(|i| i32::try_from(i).is_ok()),
+            ("Float", ConstValue::Number(_)) => true,
             _ => false,
         }
     })
@@ -368,8 +365,40 @@ async fn jwks(State(st): State<AppState>) -> Response {
 /// The GraphQL-over-HTTP parameters.
 struct Params {
     query: String,
-    variables: Option<Value>,
+    variables: Option<async_graphql::Variables>,
     operation_name: Option<String>,
+}
+
+/// A POST body as the GraphQL-over-HTTP spec gives it, read in one pass straight into the
+/// executor's variables: no JSON tree built and converted per request. Whatever it does not
+/// take — a member of another type, a member twice, a body that is not an object — is read
+/// again by [`params_from_json`], whose error names the member (and which decides what such a
+/// body means, as before).
+#[derive(serde::Deserialize)]
+struct PostBody {
+    query: String,
+    #[serde(default, rename = "operationName")]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<async_graphql::Variables>,
+    /// Read only to check that it is an object (nothing here uses extensions).
+    #[serde(default)]
+    #[allow(dead_code)]
+    extensions: Option<serde_json::Map<String, Value>>,
+}
+
+/// The parameters of a POST body: typed in one pass, or [`params_from_json`]'s judgement.
+fn params_from_body(body: &[u8]) -> Result<Params, String> {
+    if let Ok(b) = serde_json::from_slice::<PostBody>(body) {
+        return Ok(Params {
+            query: b.query,
+            variables: b.variables,
+            operation_name: b.operation_name,
+        });
+    }
+    serde_json::from_slice::<Value>(body)
+        .map_err(|e| format!("the body is not JSON: {e}"))
+        .and_then(params_from_json)
 }
 
 fn params_from_json(v: Value) -> Result<Params, String> {
@@ -388,7 +417,7 @@ fn params_from_json(v: Value) -> Result<Params, String> {
     };
     let variables = match o.remove("variables") {
         None | Some(Value::Null) => None,
-        Some(v @ Value::Object(_)) => Some(v),
+        Some(v @ Value::Object(_)) => Some(async_graphql::Variables::from_json(v)),
         Some(_) => return Err("variables must be an object".into()),
     };
     match o.remove("extensions") {
@@ -431,10 +460,7 @@ async fn graphql_post(State(st): State<AppState>, h: HeaderMap, body: Bytes) -> 
             "send the request as Content-Type: application/json (UTF-8)",
         );
     }
-    let params = match serde_json::from_slice::<Value>(&body)
-        .map_err(|e| format!("the body is not JSON: {e}"))
-        .and_then(params_from_json)
-    {
+    let params = match params_from_body(&body) {
         Ok(p) => p,
         Err(m) => return refuse(StatusCode::BAD_REQUEST, media, "BAD_REQUEST", &m),
     };
@@ -459,7 +485,7 @@ async fn graphql_get(
     };
     let variables = match q.get("variables").map(|v| serde_json::from_str::<Value>(v)) {
         None => None,
-        Some(Ok(v @ Value::Object(_))) => Some(v),
+        Some(Ok(v @ Value::Object(_))) => Some(async_graphql::Variables::from_json(v)),
         Some(Ok(Value::Null)) => None,
         Some(_) => {
             return refuse(
@@ -550,7 +576,7 @@ async fn execute(
     let mut req = async_graphql::Request::new(p.query).data(gate.clone());
     req.set_parsed_query(doc.0.clone());
     if let Some(v) = p.variables {
-        req = req.variables(async_graphql::Variables::from_json(v));
+        req = req.variables(v);
     }
     if let Some(o) = p.operation_name {
         req = req.operation_name(o);
@@ -626,7 +652,7 @@ async fn execute(
     let bytes = serde_json::to_vec(&resp).unwrap_or_else(|_| {
         serde_json::to_vec(&errors_body("INTERNAL", "internal error")).unwrap_or_default()
     });
-    finish_bytes(app, draft, status, media, bytes).await
+    finish_bytes_dropping(app, draft, status, media, bytes, (resp, gate)).await
 }
 
 /// A new audit record of `channel` for `subject` in `role` (the rest filled as the request goes).
@@ -665,15 +691,31 @@ pub(super) async fn finish(
 /// [`finish`] for an answer already serialised: the full IINs are found in its bytes.
 pub(super) async fn finish_bytes(
     app: &AppContext,
-    mut draft: AuditDraft,
+    draft: AuditDraft,
     status: StatusCode,
     media: MediaType,
     body: Vec<u8>,
 ) -> Response {
+    finish_bytes_dropping(app, draft, status, media, body, ()).await
+}
+
+/// [`finish_bytes`] that drops `done_with` — what the request no longer needs: its gate with
+/// the loaded records, the executor's answer — while its audit record is being written, so
+/// that freeing them is not on the answer's path.
+async fn finish_bytes_dropping<T: Send>(
+    app: &AppContext,
+    mut draft: AuditDraft,
+    status: StatusCode,
+    media: MediaType,
+    body: Vec<u8>,
+    done_with: T,
+) -> Response {
     let mut disclosed = BTreeSet::new();
     full_iins_in_json(&body, &mut disclosed);
     draft.disclosed_iins = disclosed.into_iter().collect();
-    let written = match app.audit.submit(draft).await {
+    let submitted = app.audit.submit(draft).await;
+    drop(done_with);
+    let written = match submitted {
         Ok(pending) => pending.on_disk().await,
         Err(e) => Err(e),
     };
@@ -848,8 +890,48 @@ async fn sms_inbound(
 
 #[cfg(test)]
 mod tests {
-    use super::variables_plainly_typed;
+    use super::{params_from_body, params_from_json, variables_plainly_typed};
     use serde_json::json;
+
+    #[test]
+    fn a_post_body_typed_in_one_pass_means_what_its_json_tree_means() {
+        let through_tree = |b: &str| {
+            serde_json::from_str::<serde_json::Value>(b)
+                .map_err(|e| format!("the body is not JSON: {e}"))
+                .and_then(params_from_json)
+        };
+        let seen = |r: Result<super::Params, String>| {
+            r.map(|p| {
+                (
+                    p.query,
+                    p.variables.map(|v| v.into_value()),
+                    p.operation_name,
+                )
+            })
+        };
+        for body in [
+            r#"{"query":"{ a }"}"#,
+            r#"{"query":"q($iin: String!) { a }","variables":{"iin":"880315401029","n":[1,2.5,null,{"x":true}]},"operationName":"q","extensions":{"k":1}}"#,
+            r#"{"query":"{ a }","variables":null,"operationName":null,"extensions":null,"other":[1]}"#,
+            r#"{"query":"{ a }","query":"{ b }"}"#,
+            r#"{"query":null}"#,
+            r#"{"query":7}"#,
+            r#"{}"#,
+            r#"[{"query":"{ a }"}]"#,
+            r#"{"query":"{ a }","variables":[1]}"#,
+            r#"{"query":"{ a }","variables":"{}"}"#,
+            r#"{"query":"{ a }","operationName":5}"#,
+            r#"{"query":"{ a }","extensions":[]}"#,
+            r#"{"query":"{ a }""#,
+            "",
+        ] {
+            assert_eq!(
+                seen(params_from_body(body.as_bytes())),
+                seen(through_tree(body)),
+                "{body}"
+            );
+        }
+    }
 
     #[test]
     fn only_plainly_typed_variables_skip_the_strict_rules() {
@@ -858,8 +940,10 @@ mod tests {
              query L($l: [String!]!) { __typename } query E($e: Region) { __typename }",
         )
         .unwrap();
-        let ok =
-            |v: serde_json::Value, op: Option<&str>| variables_plainly_typed(&doc, op, Some(&v));
+        let ok = |v: serde_json::Value, op: Option<&str>| {
+            let v = async_graphql::Variables::from_json(v);
+            variables_plainly_typed(&doc, op, Some(&v))
+        };
         assert!(ok(json!({"s": "x"}), Some("A")));
         assert!(
             !ok(
@@ -889,11 +973,6 @@ mod tests {
         assert!(!ok(json!({"e": "ALMATY"}), Some("E")));
         assert!(!ok(json!({"s": "x"}), Some("Missing")));
         assert!(!ok(json!({"s": "x"}), None));
-        assert!(!variables_plainly_typed(
-            &doc,
-            Some("A"),
-            Some(&json!(["s"]))
-        ));
         let single = async_graphql::parser::parse_query("{ __typename }").unwrap();
         assert!(variables_plainly_typed(&single, None, None));
     }
