@@ -229,7 +229,7 @@ impl Store {
 
     /// Sends `statement` with `$rows` (nothing when there are none), kept in `log` when given,
     /// retried on a transient error; returns `column` of every row answered.
-    async fn write_rows<T: Serialize + ?Sized, C: serde::de::DeserializeOwned>(
+    async fn write_rows<T: Serialize + ?Sized, C: serde::de::DeserializeOwned + Send>(
         &self,
         statement: &str,
         rows: &T,

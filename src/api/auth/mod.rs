@@ -229,7 +229,9 @@ impl Authenticator {
         if let Some(who) = self.verified.get(token, now) {
             return Ok(who);
         }
-        let (who, exp) = self.verify(token).await?;
+        // Boxed: a verification may fetch the issuer's keys, a large future that would otherwise
+        // be part of every request's, including the cached majority (see `store::boxed`).
+        let (who, exp) = Box::pin(self.verify(token)).await?;
         self.verified.put(token, &who, exp, now);
         Ok(who)
     }
