@@ -23,6 +23,9 @@
 // rustc's default layout query depth.
 #![recursion_limit = "256"]
 
+// Every future of the API stays under `future-size-threshold` (clippy.toml): async-graphql boxes a
+// resolver's future per field, sized by the object's largest resolver (`store::boxed`).
+#[warn(clippy::large_futures)]
 pub mod api;
 pub mod app;
 pub mod audit;

@@ -98,8 +98,8 @@ fn shape<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> StoreErr
 /// retry, the connection's reads) make every future that awaits one about 9 KB, and async-graphql
 /// moves a resolver's future into a box of its own for every field it resolves — a field of an
 /// object sized by the largest resolver of that object, even `familyId`. Boxed once here, where a
-/// statement is run, every future above it stays small (a callgrind count of `bench card` put
-/// about a fifth of a card request's instructions in copying those futures).
+/// statement is run, every future above it stays small (with this, callgrind counts a quarter
+/// fewer instructions in the GraphQL handler of `bench card`: docs/benchmarks.md, stop 26).
 fn boxed<'a, T>(
     f: impl Future<Output = StoreResult<T>> + Send + 'a,
 ) -> std::pin::Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>> {
@@ -164,9 +164,12 @@ impl Store {
     }
 
     async fn ping_once(&self) -> StoreResult<()> {
-        let mut s = self.graph.execute(query(cypher::PING)).await?;
-        s.next().await?;
-        Ok(())
+        boxed(async move {
+            let mut s = self.graph.execute(query(cypher::PING)).await?;
+            s.next().await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Readiness: the database answers a trivial query within 2 s.
