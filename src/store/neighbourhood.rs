@@ -310,6 +310,44 @@ impl Store {
         Ok(self.read_each(q, |_| Ok(())).await?.len())
     }
 
+    /// For the tests of the vendored neo4rs's row decoding (`vendor/neo4rs/PATCHED.md`, 5): every
+    /// row of the card statement for `iin` decoded twice, straight from its wire bytes (what every
+    /// read does) and from neo4rs's value tree of the same row, column by column and as a
+    /// [`rows::person_entry`]. Returns the rows compared; an error names the first row and column
+    /// whose two decodings differ.
+    #[doc(hidden)]
+    pub async fn card_rows_decode_alike(&self, iin: &Iin, scope: LoadScope) -> StoreResult<usize> {
+        use neo4rs::{BoltList, BoltType, Row};
+        let q = neighbourhood_query(&[iin.as_str()], Reach::Card, scope);
+        let received = self.read_rows(q).await?;
+        for (i, row) in received.iter().enumerate() {
+            let keys: Vec<BoltType> = row
+                .keys()
+                .into_iter()
+                .map(|k| BoltType::String(k.clone()))
+                .collect();
+            let tree = Row::new(BoltList::from(keys), BoltList::from(row.values().to_vec()));
+            let differ = |what: String| StoreError::Shape {
+                what: "row decoding",
+                cause: format!("{iin}, row {i}: {what} differs between bytes and tree"),
+            };
+            for k in row.keys() {
+                let (a, b) = (
+                    row.get::<serde_json::Value>(&k.value),
+                    tree.get::<serde_json::Value>(&k.value),
+                );
+                if format!("{a:?}") != format!("{b:?}") {
+                    return Err(differ(format!("column {}", k.value)));
+                }
+            }
+            let (a, b) = (rows::person_entry(row), rows::person_entry(&tree));
+            if format!("{a:?}") != format!("{b:?}") {
+                return Err(differ("person entry".into()));
+            }
+        }
+        Ok(received.len())
+    }
+
     /// The raw database work of one batched read of the jobs (`load_neighbourhoods`): the same
     /// statement and parameters, sent as a read over the same pool, rows received and counted,
     /// not decoded (the jobs' `--compare-raw`).

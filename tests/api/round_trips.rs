@@ -465,3 +465,28 @@ fn a_routing_uri_reads_the_same_card_as_a_direct_one() {
         }
     });
 }
+
+/// The vendored neo4rs reads a row straight from its wire bytes (`vendor/neo4rs/PATCHED.md`, 5):
+/// for every sample person, at every scope, every column and every decoded entry of the card
+/// statement's rows equal what neo4rs's value tree of the same row gives.
+#[test]
+fn a_cards_rows_decode_from_their_bytes_as_from_the_value_tree() {
+    run(async {
+        let store = &app().store;
+        let mut rows = 0;
+        for r in sample_records("persons.ndjson") {
+            let iin = Iin::parse(r["iin"].as_str().unwrap()).unwrap();
+            for scope in [
+                LoadScope::Full,
+                LoadScope::Composition,
+                LoadScope::CompositionWithAssets,
+            ] {
+                rows += store
+                    .card_rows_decode_alike(&iin, scope)
+                    .await
+                    .unwrap_or_else(|e| panic!("{iin} {scope:?}: {e}"));
+            }
+        }
+        assert!(rows > 150, "{rows}");
+    });
+}

@@ -521,7 +521,7 @@ mod tests {
                 BoltType::Integer(BoltInteger::new(1337)),
             ),
         ]);
-        let value = BoltType::Map(BoltMap { value: map });
+        let value = BoltType::Map(BoltMap { value: map.into_iter().collect() });
         let value = HashMap::<String, i64>::try_from(value).unwrap();
         assert_eq!(value, HashMap::from([("1337".to_owned(), 1337_i64)]));
     }
@@ -560,10 +560,12 @@ mod tests {
         assert_eq!(
             value,
             BoltType::Map(BoltMap {
-                value: HashMap::from([(
+                value: [(
                     BoltString::new("1337"),
                     BoltType::Integer(BoltInteger::new(1337))
-                )]),
+                )]
+                .into_iter()
+                .collect(),
             })
         );
     }

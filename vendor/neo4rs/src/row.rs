@@ -16,10 +16,16 @@ use std::convert::TryInto;
 /// [family-card patch] A row keeps its values beside the column names, which all rows of one
 /// result share (`Arc`), instead of a map built per row from a clone of every column name: that
 /// map cost one allocation and one hash insert per column of every row received.
+///
+/// [family-card patch 5] A row received from the server keeps the record's bytes and is read
+/// from them ([`Row::to`], [`Row::get`]: `crate::types::serde::packed`); its `BoltType` values
+/// are built only when asked for ([`Row::values`], or a value the bytes path does not read).
 #[derive(Debug)]
 pub struct Row {
     fields: std::sync::Arc<[BoltString]>,
-    values: Vec<BoltType>,
+    /// The record's field list as sent (checked on arrival to be whole), with its length.
+    packed: Option<(bytes::Bytes, usize, crate::Version)>,
+    values: std::sync::OnceLock<Vec<BoltType>>,
 }
 
 /// Snapshot of a node within a graph database
@@ -171,17 +177,66 @@ impl Row {
     pub(crate) fn with_fields(fields: std::sync::Arc<[BoltString]>, data: BoltList) -> Self {
         let mut values = data.value;
         values.truncate(fields.len());
-        Row { fields, values }
+        Row {
+            fields,
+            packed: None,
+            values: std::sync::OnceLock::from(values),
+        }
+    }
+
+    /// [family-card patch 5] A row of a result whose column names are `fields`, from a record's
+    /// field list as sent (`crate::messages::Record`).
+    pub(crate) fn packed(
+        fields: std::sync::Arc<[BoltString]>,
+        data: bytes::Bytes,
+        version: crate::Version,
+    ) -> crate::errors::Result<Self> {
+        let len = crate::types::serde::Cursor::new(&data).list_len()?;
+        Ok(Row {
+            fields,
+            packed: Some((data, len, version)),
+            values: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// How many columns have a value (the record's fields, at most one per column name).
+    fn width(&self) -> usize {
+        match &self.packed {
+            Some((_, len, _)) => (*len).min(self.fields.len()),
+            None => self.values().len(),
+        }
     }
 
     pub fn keys(&self) -> Vec<&BoltString> {
-        self.fields[..self.values.len()].iter().collect()
+        self.fields[..self.width()].iter().collect()
     }
 
     /// [family-card patch] The row's values in column order (as [`Row::keys`] names them), to
     /// read a row without converting it, e.g. to digest what a statement answered.
     pub fn values(&self) -> &[BoltType] {
-        &self.values
+        self.values.get_or_init(|| {
+            let Some((data, _, version)) = &self.packed else {
+                return vec![];
+            };
+            let mut data = data.clone();
+            use crate::types::BoltWireFormat as _;
+            // Checked whole on arrival; a value the tree cannot read is left out (and `to`/`get`
+            // on the bytes still report it).
+            let mut values = match BoltList::parse(*version, &mut data) {
+                Ok(list) => list.value,
+                Err(_) => vec![],
+            };
+            values.truncate(self.fields.len());
+            values
+        })
+    }
+
+    /// [family-card patch 5] The cursor just past the record's list header.
+    fn cursor(&self) -> Option<crate::types::serde::Cursor<'_>> {
+        let (data, _, _) = self.packed.as_ref()?;
+        let mut at = crate::types::serde::Cursor::new(data);
+        at.list_len().ok()?;
+        Some(at)
     }
 
     /// Get an attribute of this relationship and deserialize it into custom type that implements [`serde::Deserialize`]
@@ -190,14 +245,22 @@ impl Row {
         T: Deserialize<'this>,
     {
         // The last column of a name wins, as in the map this row used to be.
-        match self
-            .fields
+        let Some(i) = self.fields[..self.width()]
             .iter()
-            .zip(&self.values)
-            .rev()
-            .find(|(f, _)| f.value == key)
-        {
-            Some((_, v)) => v.to(),
+            .rposition(|f| f.value == key)
+        else {
+            return Err(DeError::NoSuchProperty);
+        };
+        if let Some(mut at) = self.cursor() {
+            let read = (0..i)
+                .try_for_each(|_| at.skip())
+                .and_then(|_| T::deserialize(crate::types::serde::PackedValue { at: &mut at }));
+            if let Ok(v) = read {
+                return Ok(v);
+            }
+        }
+        match self.values().get(i) {
+            Some(v) => v.to(),
             None => Err(DeError::NoSuchProperty),
         }
     }
@@ -206,9 +269,19 @@ impl Row {
     where
         T: Deserialize<'this>,
     {
-        self.to_strict::<T>().or_else(|e| match self.single() {
-            Some(single) => single.to::<T>(),
-            None => Err(e),
+        self.to_strict::<T>().or_else(|e| {
+            if self.width() != 1 {
+                return Err(e);
+            }
+            if let Some(mut at) = self.cursor() {
+                if let Ok(v) = T::deserialize(crate::types::serde::PackedValue { at: &mut at }) {
+                    return Ok(v);
+                }
+            }
+            match self.single() {
+                Some(single) => single.to::<T>(),
+                None => Err(e),
+            }
         })
     }
 
@@ -216,15 +289,25 @@ impl Row {
     where
         T: Deserialize<'this>,
     {
-        let n = self.values.len().min(self.fields.len());
+        if let Some(mut at) = self.cursor() {
+            let read = T::deserialize(crate::types::serde::PackedRow {
+                names: &self.fields[..self.width()],
+                at: &mut at,
+            });
+            if let Ok(v) = read {
+                return Ok(v);
+            }
+        }
+        let values = self.values();
+        let n = values.len().min(self.fields.len());
         T::deserialize(crate::types::serde::BoltPairsDeserializer::new(
             &self.fields[..n],
-            &self.values[..n],
+            &values[..n],
         ))
     }
 
     fn single(&self) -> Option<&BoltType> {
-        match self.values.as_slice() {
+        match self.values() {
             [only] => Some(only),
             _ => None,
         }
@@ -353,6 +436,86 @@ mod tests {
     use crate::types::{BoltString, BoltType};
 
     use super::*;
+
+    /// [family-card patch 5] The same values as a packed row (from their bytes) and as a tree row.
+    fn packed_and_tree(names: &[&str], values: Vec<BoltType>) -> (Row, Row) {
+        use crate::types::BoltWireFormat as _;
+        let fields: Vec<BoltType> = names.iter().map(|n| BoltType::from(*n)).collect();
+        let list = BoltList::from(values);
+        let mut bytes = bytes::BytesMut::new();
+        list.write_into(crate::Version::V4_4, &mut bytes).unwrap();
+        let names = Row::field_names(BoltList::from(fields));
+        let packed = Row::packed(names.clone(), bytes.freeze(), crate::Version::V4_4).unwrap();
+        (packed, Row::with_fields(names, list))
+    }
+
+    #[test]
+    fn a_packed_row_reads_as_its_tree_reads() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Entry {
+            name: String,
+            small: Option<u8>,
+            scores: Vec<f64>,
+            links: Vec<std::collections::BTreeMap<String, Option<i64>>>,
+            kind: Kind,
+        }
+        #[derive(Debug, Deserialize)]
+        enum Kind {
+            Permanent,
+            #[allow(dead_code)]
+            Temporary,
+        }
+        let map = |pairs: Vec<(&str, BoltType)>| {
+            let mut m = crate::types::BoltMap::new();
+            for (k, v) in pairs {
+                m.put(BoltString::from(k), v);
+            }
+            BoltType::Map(m)
+        };
+        let entry = |small: i64, score: BoltType, kind: &str| {
+            map(vec![
+                ("name", BoltType::from("Әлия")),
+                ("small", BoltType::from(small)),
+                ("scores", BoltType::List(BoltList::from(vec![score]))),
+                (
+                    "links",
+                    BoltType::List(BoltList::from(vec![map(vec![
+                        ("a", BoltType::from(7_i64)),
+                        ("b", BoltType::Null(crate::types::BoltNull)),
+                    ])])),
+                ),
+                ("kind", BoltType::from(kind)),
+                ("unused", BoltType::from(true)),
+            ])
+        };
+        let cases = [
+            entry(200, BoltType::from(1.5_f64), "Permanent"),
+            entry(300, BoltType::from(1.5_f64), "Permanent"), // too big for a u8
+            entry(1, BoltType::from(2_i64), "Permanent"),     // an integer for a float
+            entry(1, BoltType::from(1.5_f64), "Elsewhere"),   // no such variant
+        ];
+        for case in cases {
+            let (packed, tree) = packed_and_tree(&["e", "n"], vec![case, BoltType::from(-3_i64)]);
+            assert_eq!(
+                format!("{:?}", packed.get::<Entry>("e")),
+                format!("{:?}", tree.get::<Entry>("e"))
+            );
+            assert_eq!(
+                format!("{:?}", packed.get::<serde_json::Value>("e")),
+                format!("{:?}", tree.get::<serde_json::Value>("e"))
+            );
+            assert_eq!(
+                format!("{:?}", packed.get::<i8>("n")),
+                format!("{:?}", tree.get::<i8>("n"))
+            );
+            assert_eq!(
+                format!("{:?}", packed.get::<u8>("n")),
+                format!("{:?}", tree.get::<u8>("n"))
+            );
+            assert_eq!(packed.values(), tree.values());
+        }
+    }
 
     #[test]
     fn row_serializes_from_fields() {

@@ -191,7 +191,7 @@ impl RowStream {
                     return Ok(());
                 }
                 BoltResponse::Record(record) => {
-                    let row = Row::with_fields(self.fields.clone(), record.data);
+                    let row = Row::packed(self.fields.clone(), record.data, record.version)?;
                     self.buffer.push_back(row);
                 }
                 otherwise => {

@@ -17,6 +17,8 @@ mod kind;
 mod map;
 pub(crate) use map::BoltPairsDeserializer;
 mod node;
+mod packed;
+pub(crate) use packed::{Cursor, PackedRow, Value as PackedValue};
 mod path;
 mod point;
 mod rel;
