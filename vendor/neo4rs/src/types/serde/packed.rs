@@ -25,8 +25,8 @@ use serde::forward_to_deserialize_any;
 /// A read position in a record's bytes.
 pub(crate) struct Cursor<'de> {
     bytes: &'de [u8],
-    /// Whether [`Cursor::skip`] passed a structure (a node, a temporal value, …): the caller then
-    /// checks it with the `BoltType` parser, which knows every structure's fields.
+    /// Whether a structure (a node, a temporal value, …) was passed: the caller then checks it
+    /// with the `BoltType` parser, which knows every structure's fields.
     saw_structure: bool,
 }
 
@@ -46,7 +46,7 @@ impl<'de> Cursor<'de> {
         }
     }
 
-    /// Whether a [`Cursor::skip`] so far passed a structure.
+    /// Whether a structure was passed so far.
     pub(crate) fn saw_structure(&self) -> bool {
         self.saw_structure
     }
@@ -74,8 +74,7 @@ impl<'de> Cursor<'de> {
         Ok(out)
     }
 
-    /// The length after a marker whose low nibble is `lo` (tiny) or whose size follows (8, 16,
-    /// 32 bits).
+    /// A length that follows its marker in `width` bytes (1, 2 or 4), big-endian.
     fn size(&mut self, width: u8) -> Result<usize, DeError> {
         Ok(match width {
             1 => self.u8()? as usize,
@@ -84,8 +83,9 @@ impl<'de> Cursor<'de> {
         })
     }
 
-    /// The next value's kind, with its length for strings, lists and maps; the marker and any
-    /// length are consumed, the contents not.
+    /// The next value's kind, with its length for strings, byte arrays, lists, maps and
+    /// structures (their field count); the marker, any length and a structure's signature are
+    /// consumed, the contents not.
     fn head(&mut self) -> Result<Head, DeError> {
         let marker = self.u8()?;
         let (hi, lo) = (marker >> 4, marker & 0x0F);
@@ -110,8 +110,16 @@ impl<'de> Cursor<'de> {
             (0xD, 0x8) => Head::Map(self.size(1)?),
             (0xD, 0x9) => Head::Map(self.size(2)?),
             (0xD, 0xA) => Head::Map(self.size(4)?),
+            (0xC, 0xC) => Head::Bytes(self.size(1)?),
+            (0xC, 0xD) => Head::Bytes(self.size(2)?),
+            (0xC, 0xE) => Head::Bytes(self.size(4)?),
+            (0xB, n) => {
+                self.u8()?; // the structure's signature
+                self.saw_structure = true;
+                Head::Struct(n as usize)
+            }
             (0x0..=0x7, _) | (0xF, _) => Head::Int(marker as i8 as i64),
-            _ => return Err(not_plain()),
+            _ => return Err(DeError::custom("not a PackStream marker")),
         })
     }
 
@@ -121,38 +129,11 @@ impl<'de> Cursor<'de> {
 
     /// Steps over one value, whatever it is (a structure too: its fields are values).
     pub(crate) fn skip(&mut self) -> Result<(), DeError> {
-        let marker = self.peek()?;
-        if marker >> 4 == 0xB {
-            let n = (marker & 0x0F) as usize;
-            self.saw_structure = true;
-            self.take(2)?; // marker and tag
-            for _ in 0..n {
-                self.skip()?;
-            }
-            return Ok(());
-        }
-        match marker {
-            0xCC => {
-                self.take(1)?;
-                let n = self.size(1)?;
-                self.take(n).map(|_| ())
-            }
-            0xCD => {
-                self.take(1)?;
-                let n = self.size(2)?;
-                self.take(n).map(|_| ())
-            }
-            0xCE => {
-                self.take(1)?;
-                let n = self.size(4)?;
-                self.take(n).map(|_| ())
-            }
-            _ => match self.head()? {
-                Head::Str(n) => self.take(n).map(|_| ()),
-                Head::List(n) => (0..n).try_for_each(|_| self.skip()),
-                Head::Map(n) => (0..n).try_for_each(|_| self.skip().and_then(|_| self.skip())),
-                Head::Null | Head::Float(_) | Head::Bool(_) | Head::Int(_) => Ok(()),
-            },
+        match self.head()? {
+            Head::Str(n) | Head::Bytes(n) => self.take(n).map(|_| ()),
+            Head::List(n) | Head::Struct(n) => (0..n).try_for_each(|_| self.skip()),
+            Head::Map(n) => (0..n).try_for_each(|_| self.skip().and_then(|_| self.skip())),
+            Head::Null | Head::Float(_) | Head::Bool(_) | Head::Int(_) => Ok(()),
         }
     }
 
@@ -173,6 +154,9 @@ enum Head {
     Str(usize),
     List(usize),
     Map(usize),
+    /// Not plain values: the tree decodes them (their contents are skipped here).
+    Bytes(usize),
+    Struct(usize),
 }
 
 /// One value at the cursor.
@@ -244,6 +228,7 @@ impl<'de> de::Deserializer<'de> for Value<'_, 'de> {
             Head::Str(n) => visitor.visit_borrowed_str(self.at.str_of(n)?),
             Head::List(n) => Self::seq(self.at, n, visitor),
             Head::Map(n) => Self::map(self.at, n, visitor),
+            Head::Bytes(_) | Head::Struct(_) => Err(not_plain()),
         }
     }
 
