@@ -358,6 +358,14 @@ pub fn sample_records(file: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The IIN of every sample person, in file order.
+pub fn sample_iins() -> Vec<family_card::domain::ids::Iin> {
+    sample_records("persons.ndjson")
+        .iter()
+        .map(|r| family_card::domain::ids::Iin::parse(r["iin"].as_str().unwrap()).unwrap())
+        .collect()
+}
+
 /// The IIN of the first sample person registered at an address.
 pub fn first_iin_at(address: &str) -> String {
     sample_records("registrations.ndjson")
