@@ -165,9 +165,11 @@ impl Connection {
     async fn hello(&mut self, req: BoltRequest) -> Result<()> {
         match self.send_recv(req).await? {
             BoltResponse::Success(_msg) => Ok(()),
-            BoltResponse::Failure(msg) => {
-                Err(Error::AuthenticationError(msg.get("message").unwrap()))
-            }
+            // [family-card patch] A FAILURE without a string `message` is an error, not a panic.
+            BoltResponse::Failure(msg) => Err(Error::AuthenticationError(
+                msg.get::<String>("message")
+                    .unwrap_or_else(|_| "HELLO refused without a message".to_owned()),
+            )),
             msg => Err(msg.into_error("HELLO")),
         }
     }
