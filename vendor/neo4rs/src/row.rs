@@ -20,12 +20,18 @@ use std::convert::TryInto;
 /// [family-card patch 5] A row received from the server keeps the record's bytes and is read
 /// from them ([`Row::to`], [`Row::get`]: `crate::types::serde::packed`); its `BoltType` values
 /// are built only when asked for ([`Row::values`], or a value the bytes path does not read).
+///
+/// [family-card patch 7] The bytes are checked as they are read, not on arrival: every read
+/// from them is bounds-checked, and before the tree is built from them the whole list is
+/// walked once ([`Row::tree`]), so a truncated or malformed record is a `DeError` from
+/// `to`/`get` (the one that walk found), never a panic and never a row that reads as empty.
 #[derive(Debug)]
 pub struct Row {
     fields: std::sync::Arc<[BoltString]>,
-    /// The record's field list as sent (checked on arrival to be whole), with its length.
+    /// The record's field list as sent, with its length (the list header, checked on arrival).
     packed: Option<(bytes::Bytes, usize, crate::Version)>,
-    values: std::sync::OnceLock<Vec<BoltType>>,
+    /// The values as a tree, or why the record's bytes do not make one.
+    values: std::sync::OnceLock<Result<Vec<BoltType>, String>>,
 }
 
 /// Snapshot of a node within a graph database
@@ -180,7 +186,7 @@ impl Row {
         Row {
             fields,
             packed: None,
-            values: std::sync::OnceLock::from(values),
+            values: std::sync::OnceLock::from(Ok(values)),
         }
     }
 
@@ -212,23 +218,36 @@ impl Row {
     }
 
     /// [family-card patch] The row's values in column order (as [`Row::keys`] names them), to
-    /// read a row without converting it, e.g. to digest what a statement answered.
+    /// read a row without converting it, e.g. to digest what a statement answered. A record
+    /// whose bytes do not make values has none here (`to`/`get` report why).
     pub fn values(&self) -> &[BoltType] {
-        self.values.get_or_init(|| {
+        self.tree().unwrap_or(&[])
+    }
+
+    /// [family-card patch 7] The row's values as a tree, built on first use. The record's
+    /// bytes are walked whole first (bounds-checked), because the tree's parser assumes a
+    /// well-formed message; a structure's fields are then checked by that parser, which knows
+    /// every signature.
+    fn tree(&self) -> Result<&[BoltType], DeError> {
+        let built = self.values.get_or_init(|| {
             let Some((data, _, version)) = &self.packed else {
-                return vec![];
+                return Ok(vec![]);
             };
+            crate::types::serde::Cursor::new(data)
+                .skip()
+                .map_err(|e| e.to_string())?;
             let mut data = data.clone();
             use crate::types::BoltWireFormat as _;
-            // Checked whole on arrival; a value the tree cannot read is left out (and `to`/`get`
-            // on the bytes still report it).
-            let mut values = match BoltList::parse(*version, &mut data) {
-                Ok(list) => list.value,
-                Err(_) => vec![],
-            };
+            let mut values = BoltList::parse(*version, &mut data)
+                .map_err(|e| e.to_string())?
+                .value;
             values.truncate(self.fields.len());
-            values
-        })
+            Ok(values)
+        });
+        match built {
+            Ok(values) => Ok(values),
+            Err(why) => Err(<DeError as serde::de::Error>::custom(why)),
+        }
     }
 
     /// [family-card patch 5] The cursor just past the record's list header.
@@ -259,7 +278,7 @@ impl Row {
                 return Ok(v);
             }
         }
-        match self.values().get(i) {
+        match self.tree()?.get(i) {
             Some(v) => v.to(),
             None => Err(DeError::NoSuchProperty),
         }
@@ -298,7 +317,7 @@ impl Row {
                 return Ok(v);
             }
         }
-        let values = self.values();
+        let values = self.tree()?;
         let n = values.len().min(self.fields.len());
         T::deserialize(crate::types::serde::BoltPairsDeserializer::new(
             &self.fields[..n],
@@ -515,6 +534,46 @@ mod tests {
             );
             assert_eq!(packed.values(), tree.values());
         }
+    }
+
+    /// [family-card patch 7] A record is checked when it is read: a truncated one, or one with a
+    /// structure no parser knows, is an error from the reads that reach it (and no values),
+    /// never a panic; the columns before the damage still read.
+    #[test]
+    fn a_damaged_record_is_an_error_when_read() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Both {
+            a: String,
+            b: String,
+        }
+        let names = Row::field_names(BoltList::from(vec![
+            BoltType::from("a"),
+            BoltType::from("b"),
+        ]));
+        let truncated: &[u8] = &[0x92, 0x81, 0x61, 0x85, 0x62];
+        let unknown_structure: &[u8] = &[0x92, 0x81, 0x61, 0xB1, 0x7F, 0x01];
+        for bytes in [truncated, unknown_structure] {
+            let row = Row::packed(
+                names.clone(),
+                bytes::Bytes::copy_from_slice(bytes),
+                crate::Version::V4_4,
+            )
+            .unwrap();
+            assert_eq!(row.get::<String>("a").unwrap(), "a");
+            assert!(row.get::<String>("b").is_err(), "{bytes:?}");
+            assert!(row.get::<BoltType>("b").is_err(), "{bytes:?}");
+            assert!(row.to::<Both>().is_err(), "{bytes:?}");
+            assert!(row.values().is_empty());
+        }
+        let truncated = Row::packed(
+            names,
+            bytes::Bytes::copy_from_slice(truncated),
+            crate::Version::V4_4,
+        )
+        .unwrap();
+        let why = truncated.to::<Both>().unwrap_err().to_string();
+        assert!(why.contains("ends inside a value"), "{why}");
     }
 
     #[test]

@@ -79,7 +79,9 @@ async fn receive_response(connection: &mut Connection) -> Result<()> {
 async fn value_decode_error_allows_draining_the_pending_response() {
     let (mut connection, mut peer) = connection().await;
     connection.send(BoltRequest::pull(1, -1)).await.unwrap();
-    send_response(&mut peer, &[0xb1, RECORD_SIGNATURE, 0x91, 0xb0, 0x01]).await;
+    // [family-card patch 7] A record's values are checked when its row is read, so the value
+    // that fails to decode on arrival is the record itself: a structure where its list belongs.
+    send_response(&mut peer, &[0xb1, RECORD_SIGNATURE, 0xb0, 0x01]).await;
     assert!(receive_response(&mut connection).await.is_err());
     assert!(!connection.io_in_progress);
     assert!(!connection.is_reusable());
@@ -252,7 +254,9 @@ async fn drain_pending_responses_makes_a_synced_connection_reusable() {
 
     // The peer answers both requests: a record with a value that cannot be
     // decoded, the summary of the PULL and the summary of the DISCARD.
-    send_response(&mut peer, &[0xb1, RECORD_SIGNATURE, 0x91, 0xb0, 0x01]).await;
+    // [family-card patch 7] A record's values are checked when its row is read, so the value
+    // that fails to decode on arrival is the record itself: a structure where its list belongs.
+    send_response(&mut peer, &[0xb1, RECORD_SIGNATURE, 0xb0, 0x01]).await;
     send_response(&mut peer, &[0xb1, SUCCESS_SIGNATURE, 0xa0]).await;
     send_response(&mut peer, &[0xb1, SUCCESS_SIGNATURE, 0xa0]).await;
 

@@ -25,9 +25,6 @@ use serde::forward_to_deserialize_any;
 /// A read position in a record's bytes.
 pub(crate) struct Cursor<'de> {
     bytes: &'de [u8],
-    /// Whether a structure (a node, a temporal value, …) was passed: the caller then checks it
-    /// with the `BoltType` parser, which knows every structure's fields.
-    saw_structure: bool,
 }
 
 fn short() -> DeError {
@@ -40,15 +37,7 @@ fn not_plain() -> DeError {
 
 impl<'de> Cursor<'de> {
     pub(crate) fn new(bytes: &'de [u8]) -> Self {
-        Cursor {
-            bytes,
-            saw_structure: false,
-        }
-    }
-
-    /// Whether a structure was passed so far.
-    pub(crate) fn saw_structure(&self) -> bool {
-        self.saw_structure
+        Cursor { bytes }
     }
 
     fn peek(&self) -> Result<u8, DeError> {
@@ -115,7 +104,6 @@ impl<'de> Cursor<'de> {
             (0xC, 0xE) => Head::Bytes(self.size(4)?),
             (0xB, n) => {
                 self.u8()?; // the structure's signature
-                self.saw_structure = true;
                 Head::Struct(n as usize)
             }
             (0x0..=0x7, _) | (0xF, _) => Head::Int(marker as i8 as i64),
