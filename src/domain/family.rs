@@ -18,14 +18,14 @@
 //! - [Inf] an unmarried adult child with disability group 1 or 2 who is registered with a parent
 //!   and has no dependants of their own stays in the parent's family as a dependant.
 
-use super::ids::{Iin, Sex};
+use super::ids::{Iin, IinMap, Sex};
 use super::registry::{
     covers, Guardianship, Marriage, ParentKind, ParentLink, PersonFacts, RegistrationKind,
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Students count as dependants below this age.
@@ -91,7 +91,7 @@ impl std::fmt::Display for FamilyId {
 pub struct Neighbourhood {
     /// Shared with the snapshots and views built from it (never copied per card).
     #[serde(with = "super::shared::map")]
-    pub persons: HashMap<Iin, Arc<PersonFacts>>,
+    pub persons: IinMap<Arc<PersonFacts>>,
     pub marriages: Vec<Marriage>,
     pub parent_links: Vec<ParentLink>,
     pub guardianships: Vec<Guardianship>,

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
 /// `#[serde(with = "shared::one")]` for an `Arc<T>` field.
@@ -42,19 +42,20 @@ pub mod list {
 /// `#[serde(with = "shared::map")]` for a `HashMap<K, Arc<V>>` field.
 pub mod map {
     use super::*;
-    pub fn serialize<S: Serializer, K: Serialize, V: Serialize>(
-        v: &HashMap<K, Arc<V>>,
+    pub fn serialize<S: Serializer, K: Serialize, V: Serialize, H>(
+        v: &HashMap<K, Arc<V>, H>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
         s.collect_map(v.iter().map(|(k, x)| (k, &**x)))
     }
-    pub fn deserialize<'de, D, K, V>(d: D) -> Result<HashMap<K, Arc<V>>, D::Error>
+    pub fn deserialize<'de, D, K, V, H>(d: D) -> Result<HashMap<K, Arc<V>, H>, D::Error>
     where
         D: Deserializer<'de>,
         K: Deserialize<'de> + Eq + Hash,
         V: Deserialize<'de>,
+        H: BuildHasher + Default,
     {
-        Ok(HashMap::<K, V>::deserialize(d)?
+        Ok(HashMap::<K, V, H>::deserialize(d)?
             .into_iter()
             .map(|(k, v)| (k, Arc::new(v)))
             .collect())

@@ -6,9 +6,10 @@
 use super::rows::{self, PersonEntry};
 use super::{cypher, Store, StoreError, StoreResult};
 use crate::domain::family::{CoRegistration, Neighbourhood};
-use crate::domain::ids::Iin;
+use crate::domain::ids::{Iin, IinMap};
 use crate::domain::registry::PersonFacts;
 use neo4rs::query;
+use rustc_hash::FxBuildHasher;
 use std::collections::HashMap;
 
 /// Co-registrations listed per dwelling at most (a shared-address hub must not flood a load).
@@ -73,7 +74,7 @@ impl LoadScope {
 pub struct CardLoad {
     pub focus: Iin,
     entries: Vec<PersonEntry>,
-    index: HashMap<Iin, usize>,
+    index: IinMap<usize>,
 }
 
 impl CardLoad {
@@ -127,7 +128,7 @@ impl CardLoad {
             return None;
         }
         // Undirected adjacency over the links leaving every loaded person.
-        let mut adjacent: HashMap<&Iin, Vec<&Iin>> = HashMap::new();
+        let mut adjacent: HashMap<&Iin, Vec<&Iin>, FxBuildHasher> = HashMap::default();
         let mut link = |a: &'_ Iin, b: &'_ Iin| {
             let (a, b) = (self.key(a), self.key(b));
             if let (Some(a), Some(b)) = (a, b) {
@@ -146,7 +147,7 @@ impl CardLoad {
                 link(&g.guardian_iin, &g.ward_iin);
             }
         }
-        let mut reached: HashMap<&Iin, u8> = HashMap::new();
+        let mut reached: HashMap<&Iin, u8, FxBuildHasher> = HashMap::default();
         let start = self.key(centre)?;
         reached.insert(start, 0);
         let mut frontier = vec![start];
@@ -207,7 +208,7 @@ impl Store {
         let entries = self
             .neighbourhood_rows(iins, Reach::Neighbourhood, LoadScope::Full)
             .await?;
-        let mut by_focus: HashMap<Iin, Vec<PersonEntry>> = HashMap::new();
+        let mut by_focus: IinMap<Vec<PersonEntry>> = IinMap::default();
         for e in entries {
             by_focus.entry(e.focus.clone()).or_default().push(e);
         }
@@ -292,7 +293,7 @@ impl Store {
         if entries.is_empty() {
             return Ok(None);
         }
-        let mut index = HashMap::with_capacity(entries.len());
+        let mut index = IinMap::with_capacity_and_hasher(entries.len(), FxBuildHasher);
         for (i, e) in entries.iter().enumerate() {
             index.insert(e.facts.person.iin.clone(), i);
         }
