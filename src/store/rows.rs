@@ -4,19 +4,19 @@
 //! are the field names; a column a statement does not return (the composition-only statement
 //! has no incomes, assets, …) decodes as an empty list.
 //!
-//! The monthly series (`incomes`, `contributions`) are decoded in ONE function,
-//! [`monthly_series`]: stored as yearly series (`store::series`), expanded back into the
-//! extract's monthly records there.
+//! The monthly series (`incomes`, `contributions`) are columns of the same row, read in the
+//! same pass as the rest ([`PersonRow`]): stored as yearly series (`store::series`), expanded
+//! back into the extract's monthly records by [`super::series::incomes`] and
+//! [`super::series::contributions`].
 
 use super::{StoreError, StoreResult};
 use crate::domain::family::CoRegistration;
 use crate::domain::ids::Iin;
 use crate::domain::registry::{
-    AddictionRegistration, BankAccount, BenefitReceipt, Business, Contribution, Conviction,
-    Disability, DiseaseRegistration, Dwelling, EducationAttachment, Employment, Farm, Guardianship,
-    HealthAttachment, HealthInsurance, Income, LandPlot, Loan, Marriage, MotherAward, ParentLink,
-    Person, PersonFacts, Pregnancy, RealEstate, Registration, RegistrationAt, Unemployment,
-    Vehicle,
+    AddictionRegistration, BankAccount, BenefitReceipt, Business, Conviction, Disability,
+    DiseaseRegistration, Dwelling, EducationAttachment, Employment, Farm, Guardianship,
+    HealthAttachment, HealthInsurance, LandPlot, Loan, Marriage, MotherAward, ParentLink, Person,
+    PersonFacts, Pregnancy, RealEstate, Registration, RegistrationAt, Unemployment, Vehicle,
 };
 use serde::Deserialize;
 
@@ -41,6 +41,11 @@ struct PersonRow {
     co_registrations: Vec<CoRegistration>,
     #[serde(default)]
     registrations: Vec<RegistrationRow>,
+    /// Yearly series, expanded into months in [`person_entry`].
+    #[serde(default)]
+    incomes: Vec<super::series::IncomeYear>,
+    #[serde(default)]
+    contributions: Vec<super::series::ContributionYear>,
     #[serde(default)]
     marriages: Vec<Marriage>,
     #[serde(default)]
@@ -109,34 +114,11 @@ fn shape(what: &'static str, e: impl std::fmt::Display) -> StoreError {
     }
 }
 
-/// The ONE decode point of the monthly series columns: `incomes` and `contributions` as the
-/// neighbourhood statements return them. Absent columns (the composition-only statement) are
-/// empty.
-pub fn monthly_series(row: &neo4rs::Row) -> StoreResult<(Vec<Income>, Vec<Contribution>)> {
-    let column = |name: &str| row.keys().iter().any(|k| k.value == name);
-    let incomes = if column("incomes") {
-        super::series::incomes(
-            row.get::<Vec<super::series::IncomeYear>>("incomes")
-                .map_err(|e| shape("incomes", e))?,
-        )
-    } else {
-        vec![]
-    };
-    let contributions = if column("contributions") {
-        super::series::contributions(
-            row.get::<Vec<super::series::ContributionYear>>("contributions")
-                .map_err(|e| shape("contributions", e))?,
-        )
-    } else {
-        vec![]
-    };
-    Ok((incomes, contributions))
-}
-
 /// Decodes one row of a neighbourhood statement.
 pub fn person_entry(row: &neo4rs::Row) -> StoreResult<PersonEntry> {
     let r: PersonRow = row.to().map_err(|e| shape("neighbourhood row", e))?;
-    let (incomes, contributions) = monthly_series(row)?;
+    let incomes = super::series::incomes(r.incomes);
+    let contributions = super::series::contributions(r.contributions);
     let mut facts = PersonFacts {
         person: r.person,
         registrations: r
