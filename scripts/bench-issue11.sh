@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every issue-11 benchmark (docs/benchmarks.md, last section) in one pass, one after another; outputs in $OUT.
 # Usage: cargo build --release; DB100K=/path/to/db100k bash scripts/bench-issue11.sh   (DB100K: a data dir
-# loaded by `family-card load` from `family-card generate --persons 100000 --seed 1`, with no assessments yet)
+# loaded by `family-card load` or `family-card bulk-load` (the same graph) from `family-card generate --persons
+# 100000 --seed 1` with `--cards-as-of 2026-06-15`, and with no assessments yet; bulk-load takes ~1.5 min)
 # READ_AND_JOBS_ONLY=1: only the card reads and the jobs' --compare-raw runs (the first ~15 minutes).
 set -u
 B=${B:-target/release/family-card}
