@@ -142,6 +142,25 @@ type Job = (AuditDraft, oneshot::Sender<Result<u64, AuditError>>);
 pub struct AuditLog {
     to: Appender,
     path: PathBuf,
+    writes: std::sync::Arc<WriteTimes>,
+}
+
+/// How long each group's write took (`write(2)`, and `fdatasync(2)` when the trail is synced),
+/// kept for benchmarks: at one client this durable write is most of the service's own time, and
+/// it is the disk's time, not the service's (docs/benchmarks.md, "The audit's durable write").
+/// Bounded: beyond [`WriteTimes::MAX`] samples, new ones are not kept until the next take.
+#[derive(Default)]
+struct WriteTimes(std::sync::Mutex<Vec<std::time::Duration>>);
+
+impl WriteTimes {
+    const MAX: usize = 1 << 20;
+
+    fn record(&self, took: std::time::Duration) {
+        let mut v = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if v.len() < Self::MAX {
+            v.push(took);
+        }
+    }
 }
 
 /// Where a record goes. With fsync, to the writer thread, which groups every record waiting
@@ -185,12 +204,14 @@ impl AuditLog {
             .append(true)
             .open(&path)
             .map_err(werr)?;
+        let writes = std::sync::Arc::new(WriteTimes::default());
         let chain = Chain {
             file,
             path: path.clone(),
             seq: summary.records,
             prev: summary.last_hash,
             sync,
+            writes: writes.clone(),
         };
         let to = if sync {
             let (tx, rx) = mpsc::channel::<Job>(4096);
@@ -202,11 +223,17 @@ impl AuditLog {
         } else {
             Appender::Inline(std::sync::Arc::new(std::sync::Mutex::new(chain)))
         };
-        Ok(AuditLog { to, path })
+        Ok(AuditLog { to, path, writes })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The durations of the group writes (write, and sync when synced) since the last call, in
+    /// the order they happened; the next call starts afresh.
+    pub fn take_write_times(&self) -> Vec<std::time::Duration> {
+        std::mem::take(&mut *self.writes.0.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// Appends a record; returns its `seq` once it is on disk.
@@ -264,6 +291,7 @@ struct Chain {
     seq: u64,
     prev: String,
     sync: bool,
+    writes: std::sync::Arc<WriteTimes>,
 }
 
 impl Chain {
@@ -300,10 +328,12 @@ impl Chain {
         }
         let sync = self.sync;
         let file = &mut self.file;
+        let started = std::time::Instant::now();
         let written = file
             .write_all(&buf)
             .and_then(|_| file.flush())
             .and_then(|_| if sync { file.sync_data() } else { Ok(()) });
+        self.writes.record(started.elapsed());
         if let Err(e) = written {
             tracing::error!(path = %self.path.display(), error = %e, "audit trail write failed");
             self.seq = start_seq;

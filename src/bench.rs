@@ -525,6 +525,11 @@ pub struct CardReport {
     /// Where a card's time goes, by layer: p50 of each layer over the same persons (anchors and
     /// members), each timed in turn with the raw statement ([`Layers`]).
     pub layers: Layers,
+    /// The audit trail's group writes during the paired runs (`write(2)`, plus `fdatasync(2)`
+    /// when synced), timed in the writer: how much of a card's time is the disk's.
+    pub audit_writes: usize,
+    pub audit_write_p50: Duration,
+    pub audit_write_p90: Duration,
     /// Card reads by person during the run, and those that needed a second load.
     pub card_reads: u64,
     pub second_loads: u64,
@@ -736,6 +741,7 @@ pub async fn card_against_raw(
         raw(iin).await?;
     }
     let (reads0, second0) = crate::family_cards::card_read_counts();
+    application_app.audit.take_write_times();
     let mut errors = 0;
     let paired = |set: &[Iin]| {
         let set = set.to_vec();
@@ -772,6 +778,13 @@ pub async fn card_against_raw(
     let (anchor_lat, e1) = paired(&anchors).await?;
     let (member_lat, e2) = paired(&members).await?;
     errors += e1 + e2;
+    let mut audit_writes = application_app.audit.take_write_times();
+    anyhow::ensure!(
+        !audit_writes.is_empty(),
+        "the audit trail recorded no writes"
+    );
+    let audit_write_p50 = percentile(&mut audit_writes, 0.5);
+    let audit_write_p90 = percentile(&mut audit_writes, 0.9);
     // The floor: the same authenticated, audited GraphQL request over the same connection that
     // reads nothing (`{ __typename }`), as many times as cards were asked for.
     let mut floor = vec![];
@@ -926,6 +939,9 @@ pub async fn card_against_raw(
         floor_p50,
         floor_p99,
         layers,
+        audit_writes: audit_writes.len(),
+        audit_write_p50,
+        audit_write_p90,
         card_reads: reads1 - reads0,
         second_loads: second1 - second0,
         errors,

@@ -1003,6 +1003,13 @@ async fn main() -> anyhow::Result<()> {
                 );
             }
             println!(
+                "  the audit trail's group writes during those runs (write{}, timed around the calls), n={}: p50 {:.3} ms p90 {:.3} ms",
+                if no_fsync { "" } else { " + fdatasync" },
+                r.audit_writes,
+                ms(r.audit_write_p50),
+                ms(r.audit_write_p90),
+            );
+            println!(
                 "  floor (`{{ __typename }}` through the same service path, n={}): p50 {:.2} ms p99 {:.2} ms; the raw anchors' p50 + this floor = {:.2} × the raw p50",
                 r.anchors.samples + r.members.samples,
                 ms(r.floor_p50),
