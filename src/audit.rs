@@ -609,4 +609,17 @@ mod tests {
             assert_eq!(verify(&file_in(d.path())).unwrap().records, 64);
         }
     }
+    #[tokio::test]
+    async fn each_group_write_is_timed_once_and_taken_once() {
+        for sync in [true, false] {
+            let d = tempfile::tempdir().unwrap();
+            let log = AuditLog::open(d.path(), sync).unwrap();
+            for i in 0..3 {
+                log.append(draft(&format!("s{i}"), &[])).await.unwrap();
+            }
+            // One record at a time: one group each.
+            assert_eq!(log.take_write_times().len(), 3, "sync {sync}");
+            assert!(log.take_write_times().is_empty(), "sync {sync}");
+        }
+    }
 }
