@@ -6,9 +6,10 @@
 set -euo pipefail
 B=${B:-target/release/family-card}
 T=/sys/kernel/tracing
+EVENTS="ext4/ext4_sync_file_enter ext4/ext4_sync_file_exit block/block_rq_issue block/block_rq_complete"
 [ -e $T/trace ] || mount -t tracefs nodev $T
 echo 0 > $T/tracing_on; echo > $T/trace; echo 65536 > $T/buffer_size_kb
-for e in ext4/ext4_sync_file_enter ext4/ext4_sync_file_exit block/block_rq_issue block/block_rq_complete; do
+for e in $EVENTS; do
   echo 1 > $T/events/$e/enable
 done
 echo 1 > $T/tracing_on
@@ -16,7 +17,7 @@ $B --data-dir "${DATA_DIR:?a loaded data dir with a running db}" bench card --sa
   --clients 1 --seconds 1 2>&1 | grep -v INFO
 echo 0 > $T/tracing_on
 OUT=$(mktemp); cp $T/trace "$OUT"
-for e in ext4/ext4_sync_file_enter ext4/ext4_sync_file_exit block/block_rq_issue block/block_rq_complete; do
+for e in $EVENTS; do
   echo 0 > $T/events/$e/enable
 done
 python3 - "$OUT" <<'PY'

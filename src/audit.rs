@@ -146,20 +146,33 @@ pub struct AuditLog {
 }
 
 /// How long each group's write took (`write(2)`, and `fdatasync(2)` when the trail is synced),
-/// kept for benchmarks: at one client this durable write is most of the service's own time, and
-/// it is the disk's time, not the service's (docs/benchmarks.md, "The audit's durable write").
-/// Bounded: beyond [`WriteTimes::MAX`] samples, new ones are not kept until the next take.
+/// for benchmarks: at one client this durable write is most of a card's extra time, and it is the
+/// disk's time, not the service's (docs/benchmarks.md, "The audit's durable write"). Off until a
+/// benchmark turns it on ([`AuditLog::start_timing_writes`]), so a running service neither locks
+/// nor keeps anything for it. Bounded: beyond [`WriteTimes::MAX`] samples, new ones are not kept
+/// until the next take.
 #[derive(Default)]
-struct WriteTimes(std::sync::Mutex<Vec<std::time::Duration>>);
+struct WriteTimes {
+    on: std::sync::atomic::AtomicBool,
+    times: std::sync::Mutex<Vec<std::time::Duration>>,
+}
 
 impl WriteTimes {
     const MAX: usize = 1 << 20;
 
+    fn on(&self) -> bool {
+        self.on.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn record(&self, took: std::time::Duration) {
-        let mut v = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut v = self.times.lock().unwrap_or_else(|p| p.into_inner());
         if v.len() < Self::MAX {
             v.push(took);
         }
+    }
+
+    fn take(&self) -> Vec<std::time::Duration> {
+        std::mem::take(&mut *self.times.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -230,10 +243,18 @@ impl AuditLog {
         &self.path
     }
 
-    /// The durations of the group writes (write, and sync when synced) since the last call, in
-    /// the order they happened; the next call starts afresh.
+    /// Starts (or restarts) timing each group write, dropping the times kept so far.
+    pub fn start_timing_writes(&self) {
+        self.writes.take();
+        self.writes
+            .on
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The durations of the group writes (write, and sync when synced) since timing started or
+    /// since the last call, in the order they happened; the next call starts afresh.
     pub fn take_write_times(&self) -> Vec<std::time::Duration> {
-        std::mem::take(&mut *self.writes.0.lock().unwrap_or_else(|p| p.into_inner()))
+        self.writes.take()
     }
 
     /// Appends a record; returns its `seq` once it is on disk.
@@ -328,12 +349,14 @@ impl Chain {
         }
         let sync = self.sync;
         let file = &mut self.file;
-        let started = std::time::Instant::now();
+        let started = self.writes.on().then(std::time::Instant::now);
         let written = file
             .write_all(&buf)
             .and_then(|_| file.flush())
             .and_then(|_| if sync { file.sync_data() } else { Ok(()) });
-        self.writes.record(started.elapsed());
+        if let Some(started) = started {
+            self.writes.record(started.elapsed());
+        }
         if let Err(e) = written {
             tracing::error!(path = %self.path.display(), error = %e, "audit trail write failed");
             self.seq = start_seq;
@@ -609,11 +632,15 @@ mod tests {
             assert_eq!(verify(&file_in(d.path())).unwrap().records, 64);
         }
     }
+
     #[tokio::test]
     async fn each_group_write_is_timed_once_and_taken_once() {
         for sync in [true, false] {
             let d = tempfile::tempdir().unwrap();
             let log = AuditLog::open(d.path(), sync).unwrap();
+            log.append(draft("before", &[])).await.unwrap();
+            assert!(log.take_write_times().is_empty(), "untimed, sync {sync}");
+            log.start_timing_writes();
             for i in 0..3 {
                 log.append(draft(&format!("s{i}"), &[])).await.unwrap();
             }

@@ -526,7 +526,7 @@ pub struct CardReport {
     /// members), each timed in turn with the raw statement ([`Layers`]).
     pub layers: Layers,
     /// The audit trail's group writes during the paired runs (`write(2)`, plus `fdatasync(2)`
-    /// when synced), timed in the writer: how much of a card's time is the disk's.
+    /// when synced), timed around the calls: how much of a card's time is the disk's.
     pub audit_writes: usize,
     pub audit_write_p50: Duration,
     pub audit_write_p90: Duration,
@@ -741,7 +741,7 @@ pub async fn card_against_raw(
         raw(iin).await?;
     }
     let (reads0, second0) = crate::family_cards::card_read_counts();
-    application_app.audit.take_write_times();
+    application_app.audit.start_timing_writes();
     let mut errors = 0;
     let paired = |set: &[Iin]| {
         let set = set.to_vec();
